@@ -1,0 +1,582 @@
+"""Side-by-side benchmark of pyw2v and its peers on the reference workload W1.
+
+W1 (../shared/SPEC.md): CBOW + negative sampling, d=100, window 5, negative 5,
+sample 1e-3, min_count 5, alpha 0.05 decaying linearly, context averaged, 3 epochs,
+at 1 and 2 threads. Tools: pyw2v, word2vec.c (PyPI `word2vec`), gensim (iterable
+LineSentence corpus), gensim-file (corpus_file=), fasttext (cbow, loss ns, no subwords).
+
+Every run is its own process (benchmarks/run_one.py), runs are interleaved
+(for rep: for threads: for tool), and the report gives medians over the reps. Every
+run's vectors are evaluated by the same function here (gensim KeyedVectors: Google
+analogies with restrict_vocab=30000, WordSim-353 Spearman).
+
+Run with the benchmark venv (benchmarks/setup_peers.sh creates it):
+
+    benchmarks/.venv-peers/bin/python benchmarks/compare.py [--tools ...] [--threads 1,2]
+
+Writes the Markdown report (--out, default benchmarks/RESULTS.md) and the raw per-run
+records as JSON in benchmarks/out/ and in --results-dir (default benchmarks/results/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from run_one import TOOLS, W1
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SHARED = ROOT.parent / "shared"
+EOS = "</s>"  # word2vec.c and fastText put their end-of-line token in the vocabulary
+
+Record = dict[str, Any]
+
+
+# --- command line --------------------------------------------------------------------
+
+
+def comma_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--corpus", type=Path, default=SHARED / "corpus" / "en-mix-17m.txt")
+    parser.add_argument("--eval-dir", type=Path, default=SHARED / "eval")
+    parser.add_argument("--tools", default=",".join(TOOLS), help="comma list of tools")
+    parser.add_argument("--threads", default="1,2", help="comma list of thread counts")
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument(
+        "--results-dir", type=Path, default=HERE / "results",
+        help="committed copy of the raw JSON",
+    )  # fmt: skip
+    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per run")
+    parser.add_argument("--keep-vectors", action="store_true", help="keep out/vectors/*")
+    args = parser.parse_args(argv)
+    args.tools = comma_list(args.tools)
+    unknown = [t for t in args.tools if t not in TOOLS]
+    if unknown or not args.tools:
+        parser.error(f"unknown tool(s) {unknown}; choose from {', '.join(TOOLS)}")
+    try:
+        args.threads = [int(t) for t in comma_list(args.threads)]
+    except ValueError:
+        parser.error("--threads takes a comma list of integers")
+    if not args.threads or min(args.threads) < 1:
+        parser.error("--threads must list positive integers")
+    if args.reps < 1 or args.epochs < 1:
+        parser.error("--reps and --epochs must be >= 1")
+    for path in (args.corpus, args.eval_dir / "questions-words.txt",
+                 args.eval_dir / "wordsim353.tsv"):  # fmt: skip
+        if not path.is_file():
+            parser.error(f"missing file: {shown(path)}")
+    return args
+
+
+def shown(path: Path) -> str:
+    """A path as shown in reports: relative to the repository root, never absolute."""
+    return os.path.relpath(Path(path).resolve(), ROOT)
+
+
+def command_line() -> str:
+    """The command that produced the report, with repository-relative paths."""
+    exe = Path(sys.executable)
+    python = shown(exe) if ROOT in exe.absolute().parents else "python"
+    return shlex.join([python, shown(Path(sys.argv[0])), *sys.argv[1:]])
+
+
+# --- facts ---------------------------------------------------------------------------
+
+
+def read_key_values(path: str, sep: str = ":") -> dict[str, str]:
+    """First occurrence of each `key<sep>value` line of a text file ({} if unreadable)."""
+    facts: dict[str, str] = {}
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError:
+        return facts
+    for line in lines:
+        key, found, value = line.partition(sep)
+        if found:
+            facts.setdefault(key.strip(), value.strip().strip('"'))
+    return facts
+
+
+def first_line_of(cmd: list[str]) -> str:
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
+    except OSError:
+        return "n/a"
+    return out.splitlines()[0] if out else "n/a"
+
+
+def machine_facts() -> Record:
+    cpu = read_key_values("/proc/cpuinfo")
+    flags = set(cpu.get("flags", "").split())
+    simd = [f for f in ("sse4_2", "avx", "avx2", "fma", "avx512f") if f in flags]
+    mem_kib = int(read_key_values("/proc/meminfo").get("MemTotal", "0 kB").split()[0])
+    return {
+        "cpu": cpu.get("model name", platform.processor() or "unknown"),
+        "simd": " ".join(simd),
+        "cores": os.cpu_count(),
+        "cores_usable": len(os.sched_getaffinity(0)),
+        "ram_gib": round(mem_kib / 2**20, 1),
+        "os": read_key_values("/etc/os-release", "=").get("PRETTY_NAME", platform.system()),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "gcc": first_line_of(["gcc", "--version"]),
+    }
+
+
+def corpus_facts(path: Path) -> Record:
+    """Whitespace tokens, lines, bytes and sha256 of the corpus (read once)."""
+    tokens = lines = size = 0
+    digest = hashlib.sha256()
+    with open(path, "rb") as corpus:
+        for line in corpus:
+            tokens += len(line.split())
+            lines += 1
+            size += len(line)
+            digest.update(line)
+    return {
+        "file": path.name,
+        "tokens": tokens,
+        "lines": lines,
+        "bytes": size,
+        "sha256": digest.hexdigest(),
+    }
+
+
+def probe_tools(tools: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Versions of the usable tools, and why the others are skipped."""
+    versions: dict[str, str] = {}
+    skipped: dict[str, str] = {}
+    for tool in tools:
+        proc = subprocess.run(
+            [sys.executable, str(HERE / "run_one.py"), tool, "--probe"],
+            capture_output=True, text=True, cwd=ROOT, check=False,
+        )  # fmt: skip
+        if proc.returncode == 0:
+            versions[tool] = json.loads(proc.stdout)["version"]
+        else:
+            reason = (proc.stderr.strip().splitlines() or ["probe failed"])[-1]
+            skipped[tool] = reason
+            print(f"SKIPPING {tool}: {reason}", file=sys.stderr)
+    return versions, skipped
+
+
+# --- running -------------------------------------------------------------------------
+
+
+def run_process(cmd: list[str], log: Path, timeout: float) -> tuple[int, float, float]:
+    """Run cmd (stdout+stderr appended to log); return exit code, wall s, peak RSS MiB.
+
+    Peak RSS comes from wait4(): the maximum over the process and its descendants."""
+    with open(log, "ab") as sink:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT)
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, wall, usage.ru_maxrss / 1024
+
+
+def runner_cmd(args: argparse.Namespace, tool: str, threads: int, result: Path) -> list[str]:
+    return [
+        sys.executable, str(HERE / "run_one.py"), tool,
+        "--corpus", str(args.corpus.resolve()),
+        "--threads", str(threads),
+        "--epochs", str(args.epochs),
+        "--seed", str(args.seed),
+        "--result", str(result),
+    ]  # fmt: skip
+
+
+def run_once(args: argparse.Namespace, tool: str, threads: int, tag: str, dirs: Record) -> Record:
+    """One training run (+ the setup-only run that word2vec.c and fasttext need)."""
+    record: Record = {"tool": tool, "threads": threads, "ok": False}
+    vectors = dirs["vectors"] / f"{tag}.bin"
+    result = dirs["runs"] / f"{tag}.json"
+    log = dirs["logs"] / f"{tag}.log"
+    cmd = [*runner_cmd(args, tool, threads, result), "--vectors", str(vectors)]
+    code, wall, rss = run_process(cmd, log, args.timeout)
+    if code != 0:
+        record["error"] = f"exit status {code}, see {shown(log)}"
+        return record
+    runner = json.loads(result.read_text())
+    record |= {"whole_s": wall, "peak_rss_mib": rss, "runner": runner}
+    if tool in ("word2vec.c", "fasttext"):
+        setup_result = dirs["runs"] / f"{tag}-setup.json"
+        cmd = [*runner_cmd(args, tool, threads, setup_result), "--setup-only"]
+        code, setup_wall, setup_rss = run_process(cmd, log, args.timeout)
+        if code != 0:
+            record["error"] = f"setup-only run: exit status {code}, see {shown(log)}"
+            return record
+        setup = json.loads(setup_result.read_text())
+        record["setup"] = setup | {"whole_s": setup_wall, "peak_rss_mib": setup_rss}
+        record["train_s"] = runner["call_s"] - setup["setup_s"]
+    else:
+        record["train_s"] = runner["train_s"]
+    record["eval"] = evaluate_vectors(vectors, args.eval_dir)
+    record["ok"] = True
+    if not args.keep_vectors:
+        vectors.unlink(missing_ok=True)
+    return record
+
+
+# --- evaluation ----------------------------------------------------------------------
+
+
+def load_vectors(path: Path) -> tuple[Any, bool]:
+    """word2vec-format vectors, without an end-of-line token `</s>` if there is one
+    (so restrict_vocab=30000 covers 30000 real words for every tool)."""
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors.load_word2vec_format(str(path), binary=True)
+    if EOS not in kv.key_to_index:
+        return kv, False
+    keep = [i for i, word in enumerate(kv.index_to_key) if word != EOS]
+    clean = KeyedVectors(kv.vector_size, dtype=kv.vectors.dtype)
+    clean.add_vectors([kv.index_to_key[i] for i in keep], kv.vectors[keep])
+    return clean, True
+
+
+def accuracy(sections: Iterable[Record]) -> tuple[float, int]:
+    """Accuracy (%) and number of questions over analogy sections."""
+    correct = sum(len(s["correct"]) for s in sections)
+    total = correct + sum(len(s["incorrect"]) for s in sections)
+    return (100.0 * correct / total if total else float("nan")), total
+
+
+def evaluate_vectors(path: Path, eval_dir: Path) -> Record:
+    """The single evaluation used for every tool."""
+    kv, dropped_eos = load_vectors(path)
+    _, sections = kv.evaluate_word_analogies(
+        str(eval_dir / "questions-words.txt"), restrict_vocab=30000, case_insensitive=True
+    )
+    parts = [s for s in sections if s["section"] != "Total accuracy"]
+    semantic = [s for s in parts if not s["section"].startswith("gram")]
+    syntactic = [s for s in parts if s["section"].startswith("gram")]
+    total, n_questions = accuracy(parts)
+    pearson, spearman, oov = kv.evaluate_word_pairs(
+        str(eval_dir / "wordsim353.tsv"), case_insensitive=True
+    )
+    return {
+        "vocab_size": len(kv.index_to_key),
+        "dropped_eos": dropped_eos,
+        "analogy_total": total,
+        "analogy_semantic": accuracy(semantic)[0],
+        "analogy_syntactic": accuracy(syntactic)[0],
+        "analogy_questions": n_questions,
+        "ws353_spearman": float(spearman[0]),
+        "ws353_pearson": float(pearson[0]),
+        "ws353_oov_pct": float(oov),
+    }
+
+
+# --- aggregation and report ----------------------------------------------------------
+
+
+def median_of(runs: list[Record], key: str, sub: str | None = None) -> float:
+    values = [(r[sub] if sub else r)[key] for r in runs]
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else float("nan")
+
+
+def summarize(records: list[Record]) -> dict[int, dict[str, Record]]:
+    """Medians per thread count and tool over the successful runs."""
+    summary: dict[int, dict[str, Record]] = {}
+    for rec in records:
+        summary.setdefault(rec["threads"], {}).setdefault(rec["tool"], {"runs": []})
+        summary[rec["threads"]][rec["tool"]]["runs"].append(rec)
+    for by_tool in summary.values():
+        for row in by_tool.values():
+            ok = [r for r in row.pop("runs") if r["ok"]]
+            row["n_ok"] = len(ok)
+            if not ok:
+                continue
+            row["train_s"] = median_of(ok, "train_s")
+            row["train_wps"] = median_of(ok, "train_wps")
+            row["whole_s"] = median_of(ok, "whole_s")
+            row["peak_rss_mib"] = median_of(ok, "peak_rss_mib")
+            for key in ("analogy_total", "analogy_semantic", "analogy_syntactic",
+                        "ws353_spearman", "vocab_size", "analogy_questions"):  # fmt: skip
+                row[key] = median_of(ok, key, "eval")
+            if ok[0]["tool"] == "word2vec.c":
+                row["train_from_progress_s"] = median_of(
+                    [r["runner"] for r in ok], "train_from_progress_s"
+                )
+    return summary
+
+
+def fmt(value: float, digits: int = 1) -> str:
+    return "n/a" if value != value else f"{value:,.{digits}f}"
+
+
+def thread_table(threads: int, by_tool: dict[str, Record], tools: list[str]) -> list[str]:
+    lines = [
+        f"### {threads} thread{'s' if threads > 1 else ''}",
+        "",
+        "| tool | train words/s | train s | whole-process s | peak RSS MiB "
+        "| analogy % total / sem / syn | WS353 Spearman | vocab | runs ok |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for tool in tools:
+        row = by_tool.get(tool)
+        if row is None:
+            continue
+        if not row["n_ok"]:
+            lines.append(f"| {tool} | failed | | | | | | | 0 |")
+            continue
+        analogy = " / ".join(
+            fmt(row[k]) for k in ("analogy_total", "analogy_semantic", "analogy_syntactic")
+        )
+        lines.append(
+            f"| {tool} | {fmt(row['train_wps'], 0)} | {fmt(row['train_s'], 2)} "
+            f"| {fmt(row['whole_s'], 2)} | {fmt(row['peak_rss_mib'], 0)} | {analogy} "
+            f"| {fmt(row['ws353_spearman'], 3)} | {fmt(row['vocab_size'], 0)} "
+            f"| {row['n_ok']} |"
+        )
+    return [*lines, ""]
+
+
+def ratio_table(summary: dict[int, dict[str, Record]], tools: list[str]) -> list[str]:
+    peers = [t for t in tools if t != "pyw2v"]
+    lines = ["## Speed ratio pyw2v / peer (median train words/s)", ""]
+    have_pyw2v = any(s.get("pyw2v", {}).get("n_ok") for s in summary.values())
+    if not have_pyw2v:
+        return [*lines, "pyw2v did not run in this session: no ratios.", ""]
+    lines += ["| threads | " + " | ".join(peers) + " |", "|---:|" + "---:|" * len(peers)]
+    for threads, by_tool in sorted(summary.items()):
+        ours = by_tool.get("pyw2v", {}).get("train_wps", float("nan"))
+        cells = []
+        for peer in peers:
+            theirs = by_tool.get(peer, {}).get("train_wps", float("nan"))
+            cells.append(f"{ours / theirs:.2f}x" if theirs == theirs and ours == ours else "n/a")
+        lines.append(f"| {threads} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+TIMING_NOTES = {
+    "pyw2v": "perf_counter around `model.train(path)` after `model.build_vocab(path)`.",
+    "word2vec.c": (
+        "The binary does everything in one call, so its wall time minus the wall time of a "
+        "vocabulary-only run (the same binary without `-output`, run right after) is the "
+        "training time; it still includes InitNet, the 1e8-entry unigram table and writing "
+        "the vectors (a few tenths of a second). Cross-check: time from the first progress "
+        "line (flushed about 10k words into training) to exit, shown below the tables."
+    ),
+    "gensim": (
+        "perf_counter around `model.train(LineSentence(path), ...)` after "
+        "`build_vocab(LineSentence(path))` (gensim also prepares weights in build_vocab)."
+    ),
+    "gensim-file": "perf_counter around `model.train(corpus_file=path, ...)` after "
+    "`build_vocab(corpus_file=path)`.",
+    "fasttext": (
+        "`fasttext.train_unsupervised()` reads the vocabulary, initialises and trains in "
+        "one call: its wall time minus that of the same call with `epoch=0` (vocabulary, "
+        "matrix init, negative table; run right after in its own process)."
+    ),
+}
+
+SETTINGS_NOTES = {
+    "pyw2v": "alpha 0.05 -> min_alpha 0.0001; seed from --seed.",
+    "word2vec.c": (
+        "`-cbow 1 -hs 0 -size 100 -window 5 -negative 5 -sample 1e-3 -min-count 5 "
+        "-alpha 0.05 -iter E -threads T -binary 1`; alpha decays linearly to 0 with a floor "
+        "of alpha*1e-4 = 5e-6 (not settable); no seed option (each thread seeds with its "
+        "id); inserts `</s>` at line ends (a sentence break, never inside a window)."
+    ),
+    "gensim": "`Word2Vec(sg=0, hs=0, cbow_mean=1, alpha=0.05, min_alpha=0.0001, seed=S)`.",
+    "gensim-file": "same as gensim.",
+    "fasttext": (
+        "`train_unsupervised(model='cbow', loss='ns', dim=100, ws=5, neg=5, t=1e-3, "
+        "minCount=5, lr=0.05, minn=0, maxn=0, wordNgrams=1, bucket=0)`; lr decays "
+        "linearly to 0 (no floor, updated every 100 tokens); seed fixed at 0 (the Python "
+        "API takes none). Semantics that differ from word2vec.c: the discard test is the "
+        "same formula, keep with p = sqrt(t/f) + t/f, but f counts the `</s>` "
+        "end-of-line tokens, which are also kept in the line and act as context words; "
+        "negatives are drawn from count^0.5 (not ^0.75) and redrawn when equal to the "
+        "target; lines are cut every 1024 tokens."
+    ),
+}
+
+
+def report(meta: Record, summary: dict[int, dict[str, Record]], json_name: str) -> str:
+    tools = [t for t in meta["tools"] if t in meta["versions"]]
+    m, c = meta["machine"], meta["corpus"]
+    lines = [
+        "# W1 end-to-end benchmark: pyw2v and peers",
+        "",
+        f"- Command: `{meta['command']}`",
+        f"- Date: {meta['date']}",
+        f"- Machine: {m['cpu']} ({m['simd']}), {m['cores']} cores "
+        f"({m['cores_usable']} usable), {m['ram_gib']} GiB RAM; {m['os']}, "
+        f"kernel {m['kernel']}",
+        f"- Python {m['python']}; {m['gcc']}",
+        "- Tools: " + "; ".join(f"{t}: {meta['versions'][t]}" for t in tools),
+        f"- Corpus: `{c['file']}`: {c['tokens']:,} tokens, {c['lines']:,} lines, "
+        f"{c['bytes']:,} bytes, sha256 {c['sha256'][:16]}...",
+        f"- Workload W1: {W1['model']}, d={W1['vector_size']}, window {W1['window']}, "
+        f"negative {W1['negative']}, sample {W1['sample']:g}, min_count {W1['min_count']}, "
+        f"alpha {W1['alpha']} decaying linearly, context averaged, {meta['epochs']} epochs, "
+        f"seed {meta['seed']}",
+        f"- Runs: {meta['reps']} rep(s), interleaved (for rep: for threads: for tool), "
+        "one process per run; medians over reps",
+        f"- Raw per-run records: `{json_name}`",
+    ]
+    for tool, reason in meta["skipped"].items():
+        lines.append(f"- Skipped {tool}: {reason}")
+    lines += [
+        "",
+        f"train words/s = corpus tokens ({c['tokens']:,}, whitespace tokens counted once "
+        f"by the harness) x epochs / training time. Analogy: gensim "
+        "`evaluate_word_analogies(questions-words.txt, restrict_vocab=30000, "
+        "case_insensitive=True)`, semantic = the 5 non-`gram` sections, syntactic = "
+        "`gram1`..`gram9`; WS353: Spearman of `evaluate_word_pairs(wordsim353.tsv)`. "
+        "All tools' vectors are exported in word2vec binary format and evaluated by the "
+        "same code; a `</s>` token (word2vec.c, fastText) is dropped before evaluation.",
+        "",
+        "## Results",
+        "",
+    ]
+    for threads, by_tool in sorted(summary.items()):
+        lines += thread_table(threads, by_tool, tools)
+    lines += ratio_table(summary, tools)
+    cross = [
+        f"{threads} thread(s): {fmt(by_tool['word2vec.c']['train_from_progress_s'], 2)} s"
+        for threads, by_tool in sorted(summary.items())
+        if by_tool.get("word2vec.c", {}).get("n_ok")
+    ]
+    if cross:
+        lines += [
+            "word2vec.c cross-check, median time from its first progress line to exit "
+            "(vs the subtraction in `train s`): " + "; ".join(cross) + ".",
+            "",
+        ]
+    lines += ["## How each tool is timed and configured", ""]
+    for tool in tools:
+        lines.append(f"- **{tool}**: timing: {TIMING_NOTES[tool]} Settings: "
+                     f"{SETTINGS_NOTES[tool]}")  # fmt: skip
+    lines += [
+        "",
+        "whole-process s = wall time of the run's process as seen by the harness "
+        "(interpreter start, imports, vocabulary, training, writing the vectors; for "
+        "word2vec.c a small Python runner starts the binary). Peak RSS = maximum resident "
+        "set of that process and its children (wait4).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# --- main ----------------------------------------------------------------------------
+
+
+def make_dirs(stamp: str) -> Record:
+    out = HERE / "out"
+    dirs = {
+        "out": out,
+        "vectors": out / "vectors",
+        "runs": out / "runs" / stamp,
+        "logs": out / "logs" / stamp,
+    }
+    for path in dirs.values():
+        path.mkdir(parents=True, exist_ok=True)
+    return dirs
+
+
+def progress_line(rep: int, reps: int, rec: Record) -> str:
+    head = f"[rep {rep}/{reps}] threads={rec['threads']} {rec['tool']:<11}"
+    if not rec["ok"]:
+        return f"{head} FAILED: {rec['error']}"
+    e = rec["eval"]
+    return (
+        f"{head} train {rec['train_s']:7.2f} s  {rec['train_wps']:>12,.0f} words/s  "
+        f"whole {rec['whole_s']:7.2f} s  rss {rec['peak_rss_mib']:6.0f} MiB  "
+        f"analogy {e['analogy_total']:5.1f}%  ws353 {e['ws353_spearman']:.3f}"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    now = dt.datetime.now(dt.timezone.utc)
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    dirs = make_dirs(stamp)
+    versions, skipped = probe_tools(args.tools)
+    tools = [t for t in args.tools if t in versions]
+    if not tools:
+        print("no usable tool", file=sys.stderr)
+        return 1
+    print(f"counting tokens of {shown(args.corpus)} ...", file=sys.stderr)
+    meta: Record = {
+        "command": command_line(),
+        "date": now.isoformat(timespec="seconds"),
+        "machine": machine_facts(),
+        "corpus": corpus_facts(args.corpus),
+        "tools": args.tools,
+        "versions": versions,
+        "skipped": skipped,
+        "threads": args.threads,
+        "reps": args.reps,
+        "epochs": args.epochs,
+        "seed": args.seed,
+        "workload": W1,
+    }
+    work_words = meta["corpus"]["tokens"] * args.epochs
+    json_name = f"results-{stamp}.json"
+    raw_paths = [dirs["out"] / json_name, args.results_dir / json_name]
+    records: list[Record] = []
+    for rep in range(1, args.reps + 1):
+        for threads in args.threads:
+            for tool in tools:
+                tag = f"{tool}-t{threads}-r{rep}"
+                rec = run_once(args, tool, threads, tag, dirs) | {"rep": rep}
+                if rec["ok"]:
+                    rec["train_wps"] = work_words / rec["train_s"]
+                records.append(rec)
+                print(progress_line(rep, args.reps, rec), file=sys.stderr, flush=True)
+                write_json(raw_paths[0], meta, records)
+    summary = summarize(records)
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    write_json(raw_paths[1], meta, records)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report(meta, summary, shown(raw_paths[1])))
+    print(f"wrote {shown(args.out)}, {shown(raw_paths[0])}, {shown(raw_paths[1])}",
+          file=sys.stderr)  # fmt: skip
+    return 0 if all(r["ok"] for r in records) else 2
+
+
+def write_json(path: Path, meta: Record, records: list[Record]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"meta": meta, "runs": records}, indent=1) + "\n")
+    tmp.replace(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,369 @@
+"""Run ONE training of one tool on the reference workload W1 and report timings as JSON.
+
+Started by benchmarks/compare.py as a separate process per run, so that the peak RSS
+the harness reads (os.wait4) belongs to this run alone. Usage:
+
+    python benchmarks/run_one.py TOOL --corpus FILE --threads T --epochs E --seed S \
+        --vectors OUT.bin --result RESULT.json [--setup-only]
+    python benchmarks/run_one.py TOOL --probe     # print {"version": ...} or exit 3
+
+TOOL is one of: pyw2v, word2vec.c, gensim, gensim-file, fasttext. The vectors are
+written in word2vec binary format (the harness evaluates every tool the same way).
+
+--setup-only runs the part of a tool that cannot be timed apart from training inside
+one call, so the harness can subtract it: for word2vec.c the binary without -output
+(it learns the vocabulary, then exits), for fasttext train_unsupervised with epoch=0
+(vocabulary, matrix initialisation, negative table; no training step).
+
+Heavy imports happen inside the tool functions: a word2vec.c run imports no numpy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+TOOLS = ("pyw2v", "word2vec.c", "gensim", "gensim-file", "fasttext")
+
+# Reference workload W1 (../shared/SPEC.md); epochs, threads and seed come from the CLI.
+W1: dict[str, Any] = {
+    "model": "CBOW, negative sampling, no hierarchical softmax",
+    "vector_size": 100,
+    "window": 5,
+    "negative": 5,
+    "sample": 1e-3,
+    "min_count": 5,
+    "alpha": 0.05,
+    "min_alpha": 0.0001,
+    "cbow_mean": 1,
+}
+
+Result = dict[str, Any]
+
+
+def write_word2vec_binary(path: Path, words: Sequence[str], vectors: Any) -> None:
+    """Write vectors (V x d float32 array-like) in word2vec.c's binary format."""
+    import numpy as np
+
+    mat = np.ascontiguousarray(vectors, dtype="<f4")
+    with open(path, "wb") as out:
+        out.write(f"{mat.shape[0]} {mat.shape[1]}\n".encode())
+        for word, row in zip(words, mat):
+            out.write(word.encode("utf-8") + b" " + row.tobytes() + b"\n")
+
+
+# --- pyw2v ---------------------------------------------------------------------------
+
+
+def run_pyw2v(args: argparse.Namespace) -> Result:
+    """pyw2v: time of model.train() after build_vocab()."""
+    from pyw2v import Word2Vec
+
+    corpus = str(args.corpus)
+    model = Word2Vec(
+        vector_size=W1["vector_size"],
+        window=W1["window"],
+        negative=W1["negative"],
+        sample=W1["sample"],
+        min_count=W1["min_count"],
+        epochs=args.epochs,
+        workers=args.threads,
+        alpha=W1["alpha"],
+        min_alpha=W1["min_alpha"],
+        seed=args.seed,
+        progress=False,
+    )
+    t0 = time.perf_counter()
+    model.build_vocab(corpus)
+    t1 = time.perf_counter()
+    model.train(corpus)
+    t2 = time.perf_counter()
+    model.wv.save_word2vec_format(str(args.vectors), binary=True)
+    t3 = time.perf_counter()
+    return {
+        "vocab_s": t1 - t0,
+        "train_s": t2 - t1,
+        "export_s": t3 - t2,
+        "work_s": t3 - t0,
+        "train_method": "perf_counter around model.train() after build_vocab()",
+        "alpha_schedule": "alpha 0.05 -> min_alpha 0.0001, linear",
+    }
+
+
+# --- gensim --------------------------------------------------------------------------
+
+
+def gensim_model(args: argparse.Namespace) -> Any:
+    """A gensim Word2Vec configured for W1 (vocabulary not built yet)."""
+    from gensim.models import Word2Vec
+
+    return Word2Vec(
+        vector_size=W1["vector_size"],
+        window=W1["window"],
+        negative=W1["negative"],
+        hs=0,
+        sg=0,
+        cbow_mean=W1["cbow_mean"],
+        sample=W1["sample"],
+        min_count=W1["min_count"],
+        alpha=W1["alpha"],
+        min_alpha=W1["min_alpha"],
+        epochs=args.epochs,
+        workers=args.threads,
+        seed=args.seed,
+    )
+
+
+def run_gensim(args: argparse.Namespace) -> Result:
+    """gensim with an iterable corpus (LineSentence): time of model.train()."""
+    from gensim.models.word2vec import LineSentence
+
+    model = gensim_model(args)
+    t0 = time.perf_counter()
+    model.build_vocab(LineSentence(str(args.corpus)))
+    t1 = time.perf_counter()
+    model.train(
+        LineSentence(str(args.corpus)),
+        total_examples=model.corpus_count,
+        epochs=model.epochs,
+    )
+    t2 = time.perf_counter()
+    return finish_gensim(args, model, t0, t1, t2, "LineSentence iterable")
+
+
+def run_gensim_file(args: argparse.Namespace) -> Result:
+    """gensim with corpus_file= (one file chunk per worker): time of model.train()."""
+    model = gensim_model(args)
+    t0 = time.perf_counter()
+    model.build_vocab(corpus_file=str(args.corpus))
+    t1 = time.perf_counter()
+    model.train(
+        corpus_file=str(args.corpus),
+        total_words=model.corpus_total_words,
+        epochs=model.epochs,
+    )
+    t2 = time.perf_counter()
+    return finish_gensim(args, model, t0, t1, t2, "corpus_file=")
+
+
+def finish_gensim(
+    args: argparse.Namespace, model: Any, t0: float, t1: float, t2: float, mode: str
+) -> Result:
+    """Export a trained gensim model and build its result record."""
+    model.wv.save_word2vec_format(str(args.vectors), binary=True)
+    t3 = time.perf_counter()
+    return {
+        "vocab_s": t1 - t0,
+        "train_s": t2 - t1,
+        "export_s": t3 - t2,
+        "work_s": t3 - t0,
+        "train_method": f"perf_counter around model.train() after build_vocab(), {mode}",
+        "alpha_schedule": "alpha 0.05 -> min_alpha 0.0001, linear",
+    }
+
+
+# --- word2vec.c ----------------------------------------------------------------------
+
+
+def word2vec_binary() -> str:
+    """Path of the word2vec.c binary installed by the PyPI `word2vec` package."""
+    candidate = Path(sys.prefix) / "bin" / "word2vec"
+    if candidate.is_file() and os.access(candidate, os.X_OK):
+        return str(candidate)
+    found = shutil.which("word2vec")
+    if found is None:
+        raise FileNotFoundError("word2vec binary not found (pip install word2vec)")
+    return found
+
+
+def timed_process(cmd: list[str], marker: bytes | None = None) -> tuple[float, float | None]:
+    """Run cmd; return its wall time and the time from the first output chunk
+    containing `marker` to the end (None if the marker never shows)."""
+    t0 = time.perf_counter()
+    t_marker = None
+    seen = b""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert proc.stdout is not None
+    while chunk := os.read(proc.stdout.fileno(), 65536):
+        if t_marker is None and marker is not None:
+            seen = (seen + chunk)[-4096:]
+            if marker in seen:
+                t_marker = time.perf_counter()
+    code = proc.wait()
+    t1 = time.perf_counter()
+    if code != 0:
+        raise RuntimeError(f"{cmd[0]} exited with status {code}")
+    return t1 - t0, (t1 - t_marker) if t_marker is not None else None
+
+
+def run_word2vec_c(args: argparse.Namespace) -> Result:
+    """word2vec.c: whole binary timed; the harness subtracts a vocabulary-only run."""
+    binary = word2vec_binary()
+    common = ["-train", str(args.corpus), "-min-count", str(W1["min_count"])]
+    if args.setup_only:
+        # Without -output the binary learns the vocabulary and exits (TrainModel()).
+        wall, _ = timed_process([binary, *common, "-debug", "2"])
+        return {"setup_s": wall, "setup_method": "word2vec.c without -output (vocab only)"}
+    cmd = [
+        binary, *common,
+        "-output", str(args.vectors), "-binary", "1",
+        "-cbow", "1", "-hs", "0",
+        "-size", str(W1["vector_size"]),
+        "-window", str(W1["window"]),
+        "-negative", str(W1["negative"]),
+        "-sample", str(W1["sample"]),
+        "-alpha", str(W1["alpha"]),
+        "-iter", str(args.epochs),
+        "-threads", str(args.threads),
+        "-debug", "2",
+    ]  # fmt: skip
+    # The first progress line ("Alpha: ...") is flushed ~10k words into training, after
+    # vocabulary, InitNet and the unigram table: a cross-check of the subtraction.
+    wall, from_progress = timed_process(cmd, marker=b"Alpha:")
+    return {
+        "call_s": wall,
+        "work_s": wall,
+        "train_from_progress_s": from_progress,
+        "train_method": (
+            "whole binary wall time minus a vocabulary-only run of the binary "
+            "(same process start, vocabulary pass; training also keeps InitNet, the "
+            "1e8-entry unigram table and writing the output)"
+        ),
+        "alpha_schedule": "alpha 0.05 -> 0 linear, floor alpha*1e-4 = 5e-6 (fixed)",
+        "seed": "none (word2vec.c seeds each thread with its thread id)",
+    }
+
+
+# --- fastText ------------------------------------------------------------------------
+
+
+def run_fasttext(args: argparse.Namespace) -> Result:
+    """fastText: train_unsupervised() call timed; the harness subtracts an epoch=0 call."""
+    import fasttext
+
+    t0 = time.perf_counter()
+    model = fasttext.train_unsupervised(
+        input=str(args.corpus),
+        model="cbow",
+        loss="ns",
+        dim=W1["vector_size"],
+        ws=W1["window"],
+        neg=W1["negative"],
+        t=W1["sample"],
+        minCount=W1["min_count"],
+        lr=W1["alpha"],
+        epoch=0 if args.setup_only else args.epochs,
+        thread=args.threads,
+        minn=0,
+        maxn=0,
+        wordNgrams=1,
+        bucket=0,  # no subword/n-gram rows (the fastText CLI does the same for maxn=0)
+        lrUpdateRate=100,
+        verbose=0,
+    )
+    t1 = time.perf_counter()
+    if args.setup_only:
+        return {
+            "setup_s": t1 - t0,
+            "setup_method": "train_unsupervised(epoch=0): vocab, init, negative table",
+        }
+    words = model.get_words()
+    write_word2vec_binary(args.vectors, words, [model.get_word_vector(w) for w in words])
+    t2 = time.perf_counter()
+    return {
+        "call_s": t1 - t0,
+        "export_s": t2 - t1,
+        "work_s": t2 - t0,
+        "train_method": (
+            "train_unsupervised() wall time minus a train_unsupervised(epoch=0) run "
+            "(vocabulary, matrix init and negative table)"
+        ),
+        "alpha_schedule": "lr 0.05 -> 0 linear, updated every 100 tokens",
+        "seed": "0 (fixed: the Python API takes no seed)",
+    }
+
+
+RUNNERS: dict[str, Callable[[argparse.Namespace], Result]] = {
+    "pyw2v": run_pyw2v,
+    "word2vec.c": run_word2vec_c,
+    "gensim": run_gensim,
+    "gensim-file": run_gensim_file,
+    "fasttext": run_fasttext,
+}
+
+
+def probe(tool: str) -> Result:
+    """Version facts of a tool; raises if it cannot be used."""
+    if tool == "pyw2v":
+        import pyw2v
+
+        version = getattr(pyw2v, "__version__", None) or importlib.metadata.version("pyw2v")
+        return {"version": f"pyw2v {version}"}
+    if tool == "word2vec.c":
+        word2vec_binary()
+        pkg = importlib.metadata.version("word2vec")
+        return {"version": f"word2vec.c via PyPI word2vec {pkg} (gcc -Ofast -march=native)"}
+    if tool in ("gensim", "gensim-file"):
+        import gensim
+        from gensim.models.word2vec_inner import FAST_VERSION
+
+        return {"version": f"gensim {gensim.__version__} (FAST_VERSION {FAST_VERSION})"}
+    import fasttext  # noqa: F401
+
+    return {"version": f"fasttext {importlib.metadata.version('fasttext')}"}
+
+
+def rusage_mb() -> dict[str, float]:
+    """Peak RSS of this process and of its reaped children, in MB (Linux: KiB units)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"self_maxrss_mb": own / 1024, "children_maxrss_mb": children / 1024}
+
+
+def parse_args(argv: Iterable[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("tool", choices=TOOLS)
+    parser.add_argument("--probe", action="store_true", help="print version JSON and exit")
+    parser.add_argument("--corpus", type=Path)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--vectors", type=Path, help="output vectors (word2vec binary)")
+    parser.add_argument("--result", type=Path, help="where to write the result JSON")
+    parser.add_argument("--setup-only", action="store_true")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    if not args.probe and (args.corpus is None or args.result is None):
+        parser.error("--corpus and --result are required unless --probe")
+    if not args.probe and not args.setup_only and args.vectors is None:
+        parser.error("--vectors is required for a training run")
+    return args
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.probe:
+        try:
+            print(json.dumps(probe(args.tool)))
+        except Exception as exc:  # any import or lookup failure means "not available"
+            print(f"{args.tool}: not available: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 3
+        return 0
+    result: Result = {"tool": args.tool, "threads": args.threads, "epochs": args.epochs}
+    result |= RUNNERS[args.tool](args)
+    result |= rusage_mb()
+    args.result.write_text(json.dumps(result, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

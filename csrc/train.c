@@ -1,0 +1,275 @@
+/*
+ * One epoch of training: N worker threads, each on its own slice of the token array.
+ *
+ * Hogwild (Recht, Re, Wright & Niu, "Hogwild!: A lock-free approach to parallelizing
+ * stochastic gradient descent", NIPS 2011): the workers read and write the shared
+ * weight rows without locks. Each step touches a handful of rows out of V, so
+ * collisions are rare and their effect is a slightly stale gradient, which SGD
+ * tolerates; word2vec.c, gensim and fastText all train this way. This is the one
+ * place where threads share writable memory without synchronisation: the races on
+ * the float rows are deliberate, everything else (word counter, stop flag, published
+ * loss) is atomic.
+ *
+ * A worker's loop over a sentence: drop frequent words (subsample.c), then for each
+ * remaining position draw a reduced window m' in 1..m, gather the context, draw K
+ * noise words (a draw equal to the center word is skipped, as in word2vec.c) and call
+ * the kernel. Every W2V_PROGRESS_WORDS words it adds its count to the shared counter,
+ * recomputes the learning rate from it and checks the stop flag.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "noise.h"
+#include "rng.h"
+#include "w2v.h"
+
+struct w2v_thread_slot {
+    _Atomic double loss_sum;
+    _Atomic int64_t examples;
+    char pad[48]; /* one cache line per thread */
+};
+
+struct w2v_progress {
+    _Atomic int64_t words;
+    _Atomic int stop;
+    _Atomic float alpha;
+    int32_t n_threads;
+    struct w2v_thread_slot *slots;
+};
+
+w2v_progress *w2v_progress_new(int32_t n_threads) {
+    if (n_threads <= 0 || n_threads > W2V_MAX_THREADS) return NULL;
+    w2v_progress *progress = calloc(1, sizeof *progress);
+    if (!progress) return NULL;
+    progress->slots = calloc((size_t)n_threads, sizeof *progress->slots);
+    if (!progress->slots) {
+        free(progress);
+        return NULL;
+    }
+    progress->n_threads = n_threads;
+    w2v_progress_reset(progress);
+    return progress;
+}
+
+void w2v_progress_free(w2v_progress *progress) {
+    if (!progress) return;
+    free(progress->slots);
+    free(progress);
+}
+
+void w2v_progress_reset(w2v_progress *progress) {
+    atomic_store(&progress->words, 0);
+    atomic_store(&progress->stop, 0);
+    atomic_store(&progress->alpha, 0.0f);
+    for (int32_t t = 0; t < progress->n_threads; t++) {
+        atomic_store(&progress->slots[t].loss_sum, 0.0);
+        atomic_store(&progress->slots[t].examples, 0);
+    }
+}
+
+void w2v_progress_request_stop(w2v_progress *progress) { atomic_store(&progress->stop, 1); }
+
+int64_t w2v_progress_words(const w2v_progress *progress) {
+    return atomic_load_explicit(&progress->words, memory_order_relaxed);
+}
+
+float w2v_progress_alpha(const w2v_progress *progress) {
+    return atomic_load_explicit(&progress->alpha, memory_order_relaxed);
+}
+
+void w2v_progress_loss(const w2v_progress *progress, double *loss_sum, int64_t *n_examples) {
+    double loss = 0.0;
+    int64_t examples = 0;
+    for (int32_t t = 0; t < progress->n_threads; t++) {
+        loss += atomic_load_explicit(&progress->slots[t].loss_sum, memory_order_relaxed);
+        examples += atomic_load_explicit(&progress->slots[t].examples, memory_order_relaxed);
+    }
+    *loss_sum = loss;
+    *n_examples = examples;
+}
+
+float w2v_schedule_alpha(const w2v_schedule *schedule, int64_t words_done_in_epoch) {
+    if (schedule->words_total <= 0) return schedule->alpha_start;
+    double done = (double)(schedule->words_before + words_done_in_epoch);
+    double frac = done / (double)schedule->words_total;
+    if (frac > 1.0) frac = 1.0;
+    double alpha = schedule->alpha_start - (schedule->alpha_start - schedule->alpha_end) * frac;
+    return (float)(alpha > schedule->alpha_end ? alpha : schedule->alpha_end);
+}
+
+int w2v_window_reaches(uint64_t seed, int32_t window, int64_t n, int32_t *out) {
+    if (window <= 0 || n < 0) return W2V_ERR_INVALID;
+    uint64_t state = w2v_rng_seed(seed, 0);
+    for (int64_t i = 0; i < n; i++) out[i] = w2v_rng_reach(&state, window);
+    return W2V_OK;
+}
+
+typedef struct {
+    const w2v_params *params;
+    w2v_model *model;
+    const w2v_corpus *corpus;
+    const w2v_schedule *schedule;
+    w2v_progress *progress;
+    w2v_cbow_ns_fn kernel;
+    int32_t thread_id;
+    int64_t begin, end; /* the slice: sentences starting in [begin, end) */
+    uint64_t seed;
+    int status;
+    w2v_epoch_stats stats;
+} w2v_worker;
+
+/* Trains on sentence[0..n) (subsampled token ids). */
+static void train_sentence(w2v_worker *worker, w2v_scratch *scratch, const int32_t *sentence,
+                           int32_t n, int32_t *ctx, int32_t *targets, float alpha) {
+    const w2v_params *params = worker->params;
+    const w2v_noise *noise = &worker->model->noise;
+    for (int32_t pos = 0; pos < n; pos++) {
+        /* reduced window: m' uniform in 1..m */
+        int32_t reach = w2v_rng_reach(&scratch->rng, params->window);
+        int32_t lo = pos - reach > 0 ? pos - reach : 0;
+        int32_t hi = pos + reach < n - 1 ? pos + reach : n - 1;
+        int32_t n_ctx = 0;
+        for (int32_t j = lo; j <= hi; j++)
+            if (j != pos) ctx[n_ctx++] = sentence[j];
+        if (n_ctx == 0) continue;
+
+        int32_t center = sentence[pos];
+        int32_t n_targets = 0;
+        targets[n_targets++] = center;
+        for (int32_t k = 0; k < params->negative; k++) {
+            int32_t draw = w2v_noise_draw_fast(noise, w2v_rng_next(&scratch->rng));
+            if (draw != center) targets[n_targets++] = draw;
+        }
+        worker->stats.loss_sum +=
+            worker->kernel(params, worker->model, scratch, ctx, n_ctx, targets, n_targets, alpha);
+        worker->stats.examples++;
+    }
+}
+
+/* Adds the words since the last report to the shared counter; publishes the loss. */
+static float report(w2v_worker *worker, int64_t *unreported) {
+    w2v_progress *progress = worker->progress;
+    int64_t done = atomic_fetch_add(&progress->words, *unreported) + *unreported;
+    *unreported = 0;
+    struct w2v_thread_slot *slot = &progress->slots[worker->thread_id];
+    atomic_store_explicit(&slot->loss_sum, worker->stats.loss_sum, memory_order_relaxed);
+    atomic_store_explicit(&slot->examples, worker->stats.examples, memory_order_relaxed);
+    float alpha = w2v_schedule_alpha(worker->schedule, done);
+    atomic_store_explicit(&progress->alpha, alpha, memory_order_relaxed);
+    return alpha;
+}
+
+static void *worker_main(void *arg) {
+    w2v_worker *worker = arg;
+    const w2v_params *params = worker->params;
+    const int32_t *ids = worker->corpus->ids;
+    const int64_t n_ids = worker->corpus->n_ids;
+    const float *keep = worker->model->keep;
+
+    w2v_scratch scratch;
+    int32_t *sentence = malloc(W2V_MAX_SENTENCE * sizeof *sentence);
+    int32_t *ctx = malloc(2 * (size_t)params->window * sizeof *ctx);
+    int32_t *targets = malloc(((size_t)params->negative + 1) * sizeof *targets);
+    worker->status = w2v_scratch_init(&scratch, params->dim, worker->seed);
+    if (worker->status == W2V_OK && (!sentence || !ctx || !targets)) worker->status = W2V_ERR_NOMEM;
+    if (worker->status != W2V_OK) goto done;
+
+    /* Start at the first sentence that begins inside the slice. */
+    int64_t pos = worker->begin;
+    if (pos > 0)
+        while (pos < n_ids && ids[pos - 1] != -1) pos++;
+
+    int64_t unreported = 0;
+    float alpha = w2v_schedule_alpha(worker->schedule, 0);
+    while (pos < worker->end && pos < n_ids) {
+        int32_t n_kept = 0;
+        /* Read one sentence (or W2V_MAX_SENTENCE tokens of it), dropping frequent words. */
+        while (pos < n_ids && ids[pos] != -1 && n_kept < W2V_MAX_SENTENCE) {
+            int32_t word = ids[pos++];
+            unreported++;
+            if (keep[word] >= 1.0f || w2v_rng_uniform(w2v_rng_next(&scratch.rng)) < keep[word])
+                sentence[n_kept++] = word;
+        }
+        if (pos < n_ids && ids[pos] == -1) pos++;
+        train_sentence(worker, &scratch, sentence, n_kept, ctx, targets, alpha);
+
+        if (unreported >= W2V_PROGRESS_WORDS) {
+            alpha = report(worker, &unreported);
+            if (atomic_load_explicit(&worker->progress->stop, memory_order_relaxed)) {
+                worker->status = W2V_STOPPED;
+                break;
+            }
+        }
+    }
+    report(worker, &unreported);
+done:
+    w2v_scratch_free(&scratch);
+    free(sentence);
+    free(ctx);
+    free(targets);
+    return NULL;
+}
+
+static int check_corpus(const w2v_model *model, const w2v_corpus *corpus) {
+    for (int64_t i = 0; i < corpus->n_ids; i++) {
+        int32_t id = corpus->ids[i];
+        if (id < -1 || id >= model->vocab_size) return W2V_ERR_INVALID;
+    }
+    return W2V_OK;
+}
+
+int w2v_train_epoch(const w2v_params *params, w2v_model *model, const w2v_corpus *corpus,
+                    const w2v_schedule *schedule, w2v_progress *progress, int64_t epoch,
+                    w2v_simd simd, w2v_epoch_stats *stats) {
+    stats->words = stats->examples = 0;
+    stats->loss_sum = 0.0;
+    if (params->dim <= 0 || params->dim > W2V_MAX_DIM || params->window <= 0 ||
+        params->negative < 0 || params->n_threads <= 0 ||
+        params->n_threads > progress->n_threads || model->vocab_size <= 0 || corpus->n_ids < 0)
+        return W2V_ERR_INVALID;
+    int status = check_corpus(model, corpus);
+    if (status != W2V_OK) return status;
+    w2v_cbow_ns_fn kernel = w2v_cbow_ns_select(simd);
+    if (!kernel) return W2V_ERR_INVALID;
+
+    const int32_t n_threads = params->n_threads;
+    w2v_worker *workers = calloc((size_t)n_threads, sizeof *workers);
+    pthread_t *threads = calloc((size_t)n_threads, sizeof *threads);
+    if (!workers || !threads) {
+        free(workers);
+        free(threads);
+        return W2V_ERR_NOMEM;
+    }
+    w2v_progress_reset(progress);
+    int32_t started = 0;
+    for (int32_t t = 0; t < n_threads; t++) {
+        w2v_worker *worker = &workers[t];
+        worker->params = params;
+        worker->model = model;
+        worker->corpus = corpus;
+        worker->schedule = schedule;
+        worker->progress = progress;
+        worker->kernel = kernel;
+        worker->thread_id = t;
+        worker->begin = corpus->n_ids * t / n_threads;
+        worker->end = corpus->n_ids * (t + 1) / n_threads;
+        worker->seed = w2v_rng_seed(params->seed, (uint64_t)epoch * W2V_MAX_THREADS + (uint64_t)t);
+        if (pthread_create(&threads[t], NULL, worker_main, worker) != 0) {
+            status = W2V_ERR_THREAD;
+            w2v_progress_request_stop(progress);
+            break;
+        }
+        started++;
+    }
+    for (int32_t t = 0; t < started; t++) {
+        pthread_join(threads[t], NULL);
+        stats->examples += workers[t].stats.examples;
+        stats->loss_sum += workers[t].stats.loss_sum;
+        if (status == W2V_OK && workers[t].status != W2V_OK) status = workers[t].status;
+    }
+    stats->words = w2v_progress_words(progress);
+    free(workers);
+    free(threads);
+    return status;
+}

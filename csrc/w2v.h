@@ -1,0 +1,246 @@
+/*
+ * pyw2v C core: CBOW with negative sampling.
+ *
+ * The one public header: types, error codes, prototypes and their contracts.
+ *
+ * Naming: SPEC.md's input vectors a_w are `in_vecs` (word2vec.c: syn0), its output
+ * vectors b_w are `out_vecs` (word2vec.c: syn1neg).
+ *
+ * Memory: the caller (the Python binding) owns the weight matrices, the keep
+ * probabilities and the token-id array; the core never frees them. Objects created
+ * by a `w2v_*_new` / `w2v_*_build` function are freed by the matching `_free`.
+ *
+ * Threads: everything is re-entrant (no globals). During `w2v_train_epoch` the
+ * weights are written by all worker threads without locks (Hogwild, see train.c);
+ * the only other functions that may run concurrently with it are the
+ * `w2v_progress_*` readers and `w2v_progress_request_stop`.
+ */
+#ifndef W2V_H
+#define W2V_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    W2V_OK = 0,
+    W2V_ERR_NOMEM = 1,    /* an allocation failed */
+    W2V_ERR_INVALID = 2,  /* an argument is out of its documented range */
+    W2V_ERR_THREAD = 3,   /* a worker thread could not be started */
+    W2V_ERR_CAPACITY = 4, /* an output buffer is too small */
+    W2V_STOPPED = 5       /* not an error: training stopped on request */
+} w2v_status;
+
+/* Sentences never exceed this many tokens: longer lines are split (gensim's limit). */
+#define W2V_MAX_SENTENCE 10000
+/* Workers publish progress and check the stop flag every this many words. */
+#define W2V_PROGRESS_WORDS 10000
+/* Longer tokens are truncated to this many bytes when text is tokenized. */
+#define W2V_MAX_TOKEN_BYTES 4096
+/* Upper bounds that keep every size computation far from overflow. */
+#define W2V_MAX_DIM 100000
+#define W2V_MAX_THREADS 1024
+
+/* ---- sigmoid table (sigmoid.c) ------------------------------------------------ */
+
+/* sigma(x) = 1 / (1 + e^-x) tabulated on [-W2V_MAX_EXP, W2V_MAX_EXP] like word2vec.c
+ * (1000 entries, MAX_EXP 6); entry i holds the value at the centre of bin i. */
+#define W2V_MAX_EXP 6.0f
+#define W2V_SIGMOID_SIZE 1000
+
+typedef struct {
+    float sigma[W2V_SIGMOID_SIZE];
+    /* softplus(-x) = -log sigma(x), the loss of a positive label, same bins */
+    float neg_log_sigma[W2V_SIGMOID_SIZE];
+} w2v_sigmoid;
+
+void w2v_sigmoid_init(w2v_sigmoid *table);
+/* sigma(x) from the table; exactly 0 below -MAX_EXP and 1 above MAX_EXP (saturation). */
+float w2v_sigmoid_value(const w2v_sigmoid *table, float x);
+/* -log sigma(x) from the table; 0 above MAX_EXP and -x below -MAX_EXP (its asymptotes). */
+float w2v_sigmoid_neg_log(const w2v_sigmoid *table, float x);
+
+/* ---- noise distribution (noise.c) --------------------------------------------- */
+
+/* Walker's alias method (Vose 1991) for P_n(w) proportional to count(w)^power:
+ * bucket b is chosen uniformly, then b itself is returned if the low 32 random bits
+ * are below `threshold`, else `alias`. 8 bytes per word. */
+typedef struct {
+    uint32_t threshold;
+    int32_t alias;
+} w2v_alias_slot;
+
+typedef struct {
+    w2v_alias_slot *slots; /* owned; n_words entries */
+    int32_t n_words;
+} w2v_noise;
+
+/* counts[i] > 0 for all i; power finite and >= 0. */
+int w2v_noise_build(w2v_noise *noise, const int64_t *counts, int32_t n_words, double power);
+void w2v_noise_free(w2v_noise *noise);
+/* One draw from a 64-bit uniform random number. */
+int32_t w2v_noise_draw(const w2v_noise *noise, uint64_t random64);
+/* n draws with a generator seeded like a worker's (for tests and diagnostics). */
+void w2v_noise_draws(const w2v_noise *noise, uint64_t seed, int64_t n, int32_t *out);
+
+/* ---- frequent-word subsampling (subsample.c) ---------------------------------- */
+
+/* keep[i] = min(1, (sqrt(f/t) + 1) * t / f) with f = counts[i] / sum(counts), t = sample;
+ * sample == 0 disables subsampling (all 1). */
+int w2v_subsample_keep_probs(const int64_t *counts, int32_t n_words, double sample, float *keep);
+
+/* ---- the model and the kernel (cbow_ns.c) ------------------------------------- */
+
+/* Read-only hyperparameters. */
+typedef struct {
+    int32_t dim;            /* vector size d */
+    int32_t window;         /* maximal window m; each center word draws m' in 1..m */
+    int32_t negative;       /* noise words K per center word */
+    int32_t cbow_mean;      /* 1: hidden = mean of context rows; 0: their sum */
+    int32_t exact_ctx_grad; /* 1: context rows get dJ/dh / |C| (exact gradient of the
+                               mean); 0: dJ/dh itself (word2vec.c's convention) */
+    int32_t n_threads;
+    uint64_t seed;
+} w2v_params;
+
+/* Shared weights and read-only tables. */
+typedef struct {
+    float *in_vecs;        /* vocab_size x dim, row-major; caller-owned */
+    float *out_vecs;       /* vocab_size x dim, row-major; caller-owned */
+    const float *keep;     /* vocab_size keep probabilities; caller-owned */
+    int32_t vocab_size;
+    w2v_noise noise;       /* owned by the model: w2v_model_init / w2v_model_free */
+    w2v_sigmoid sigmoid;
+} w2v_model;
+
+/* Per-thread scratch: never shared. */
+typedef struct {
+    float *hidden;      /* dim */
+    float *grad_hidden; /* dim */
+    uint64_t rng;       /* splitmix64 state, see rng.h */
+} w2v_scratch;
+
+/* Builds the noise and sigmoid tables; the weight pointers are stored as given. */
+int w2v_model_init(w2v_model *model, float *in_vecs, float *out_vecs, const float *keep,
+                   const int64_t *counts, int32_t vocab_size, double ns_power);
+void w2v_model_free(w2v_model *model);
+
+int w2v_scratch_init(w2v_scratch *scratch, int32_t dim, uint64_t seed);
+void w2v_scratch_free(w2v_scratch *scratch);
+
+/* Kernel variants, picked at run time from what the CPU supports. */
+typedef enum { W2V_SIMD_AUTO = 0, W2V_SIMD_SCALAR = 1, W2V_SIMD_AVX2 = 2, W2V_SIMD_AVX512 = 3 } w2v_simd;
+
+/* One SGD step of CBOW negative sampling with explicit targets: targets[0] is the
+ * center word (label 1), targets[1..n_targets-1] are noise words (label 0).
+ * ctx holds the n_ctx >= 1 context word ids (repeats allowed). Returns the loss J of
+ * the step, computed before the update. Ids must be in [0, vocab_size). */
+typedef double (*w2v_cbow_ns_fn)(const w2v_params *params, w2v_model *model, w2v_scratch *scratch,
+                                 const int32_t *ctx, int32_t n_ctx, const int32_t *targets,
+                                 int32_t n_targets, float alpha);
+
+/* The kernel for `simd` (AUTO: the best the CPU runs); NULL if the CPU cannot run it. */
+w2v_cbow_ns_fn w2v_cbow_ns_select(w2v_simd simd);
+/* The variant AUTO resolves to on this CPU. */
+w2v_simd w2v_simd_best(void);
+
+/* ---- training (train.c) ------------------------------------------------------- */
+
+/* Token ids of the whole corpus; -1 ends a sentence. */
+typedef struct {
+    const int32_t *ids;
+    int64_t n_ids;
+} w2v_corpus;
+
+/* Linear learning-rate decay over one `train` call of several epochs:
+ * alpha = alpha_start - (alpha_start - alpha_end) * done / words_total, done being
+ * words_before + the words of this epoch processed so far (clamped at alpha_end). */
+typedef struct {
+    float alpha_start;
+    float alpha_end;
+    int64_t words_before;
+    int64_t words_total;
+} w2v_schedule;
+
+float w2v_schedule_alpha(const w2v_schedule *schedule, int64_t words_done_in_epoch);
+
+/* n reduced-window reaches m' in 1..window as the workers draw them (for tests). */
+int w2v_window_reaches(uint64_t seed, int32_t window, int64_t n, int32_t *out);
+
+/* Shared between the workers and a reader thread; opaque. */
+typedef struct w2v_progress w2v_progress;
+
+w2v_progress *w2v_progress_new(int32_t n_threads);
+void w2v_progress_free(w2v_progress *progress);
+/* Clears counters and the stop flag (call before each epoch). */
+void w2v_progress_reset(w2v_progress *progress);
+void w2v_progress_request_stop(w2v_progress *progress);
+int64_t w2v_progress_words(const w2v_progress *progress);
+/* Sum of the losses and the number of positive examples published so far. */
+void w2v_progress_loss(const w2v_progress *progress, double *loss_sum, int64_t *n_examples);
+float w2v_progress_alpha(const w2v_progress *progress);
+
+typedef struct {
+    int64_t words;      /* tokens read (before subsampling) */
+    int64_t examples;   /* positive examples trained (center words with a context) */
+    double loss_sum;    /* sum of J over those examples, double precision */
+} w2v_epoch_stats;
+
+/* One epoch over `corpus` with params->n_threads threads, each on its own slice.
+ * `epoch` perturbs the random streams. Returns W2V_OK, W2V_STOPPED (stop was
+ * requested; `stats` holds what was done) or an error. */
+int w2v_train_epoch(const w2v_params *params, w2v_model *model, const w2v_corpus *corpus,
+                    const w2v_schedule *schedule, w2v_progress *progress, int64_t epoch,
+                    w2v_simd simd, w2v_epoch_stats *stats);
+
+/* ---- text: counting and encoding (vocab_count.c, encode.c) -------------------- */
+
+/* Tokens are maximal runs of non-whitespace bytes (ASCII space, \t, \n, \v, \f, \r);
+ * a line is a sentence, and lines of more than W2V_MAX_SENTENCE tokens are split.
+ * Invalid UTF-8 in a token is replaced by U+FFFD, so every token is valid UTF-8. */
+typedef struct {
+    int64_t tokens;          /* tokens seen */
+    int64_t sentences;       /* non-empty sentences seen (after splitting) */
+    int64_t invalid_tokens;  /* tokens that had invalid UTF-8 replaced */
+    int64_t truncated_tokens;/* tokens longer than W2V_MAX_TOKEN_BYTES */
+} w2v_text_stats;
+
+typedef struct w2v_counter w2v_counter;
+
+/* max_size > 0: when more than max_size distinct words are held, words with count
+ * <= threshold are dropped and threshold grows by one (word2vec.c's ReduceVocab);
+ * max_size <= 0: no limit. */
+w2v_counter *w2v_counter_new(int64_t max_size);
+void w2v_counter_free(w2v_counter *counter);
+/* Feeds the next bytes of the text; a token may span calls. final = 1 on the last call. */
+int w2v_counter_feed(w2v_counter *counter, const char *bytes, int64_t n_bytes, int final);
+const w2v_text_stats *w2v_counter_stats(const w2v_counter *counter);
+int64_t w2v_counter_size(const w2v_counter *counter);
+/* Total bytes of all distinct words (to size the buffer of w2v_counter_export). */
+int64_t w2v_counter_bytes(const w2v_counter *counter);
+/* Current pruning threshold (0 if the counter never pruned). */
+int64_t w2v_counter_min_reduce(const w2v_counter *counter);
+/* Writes words in first-seen order: word i is bytes[offsets[i]:offsets[i+1]],
+ * offsets has size()+1 entries, counts size() entries. */
+void w2v_counter_export(const w2v_counter *counter, char *bytes, int64_t *offsets, int64_t *counts);
+
+typedef struct w2v_encoder w2v_encoder;
+
+/* Word i of the vocabulary is bytes[offsets[i]:offsets[i+1]]; ids are 0..n_words-1. */
+w2v_encoder *w2v_encoder_new(const char *bytes, const int64_t *offsets, int32_t n_words);
+void w2v_encoder_free(w2v_encoder *encoder);
+/* Appends the ids of in-vocabulary tokens to out[*n_out..capacity), and -1 after each
+ * sentence that produced an id. Returns W2V_ERR_CAPACITY if out is too small. */
+int w2v_encoder_feed(w2v_encoder *encoder, const char *bytes, int64_t n_bytes, int final,
+                     int32_t *out, int64_t capacity, int64_t *n_out);
+/* Id of a word, or -1. */
+int32_t w2v_encoder_lookup(const w2v_encoder *encoder, const char *token, int32_t n_bytes);
+const w2v_text_stats *w2v_encoder_stats(const w2v_encoder *encoder);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* W2V_H */

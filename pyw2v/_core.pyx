@@ -1,0 +1,381 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""The binding to the C core: check buffers, fill the C structs, call C without the GIL.
+
+No training logic lives here; see csrc/ for the algorithm and pyw2v/model.py for its use.
+"""
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.string cimport memset
+
+from pyw2v._w2v cimport *
+
+import numpy as np
+
+MAX_SENTENCE = W2V_MAX_SENTENCE
+MAX_TOKEN_BYTES = W2V_MAX_TOKEN_BYTES
+MAX_DIM = W2V_MAX_DIM
+MAX_THREADS = W2V_MAX_THREADS
+MAX_EXP = W2V_MAX_EXP
+SIGMOID_SIZE = W2V_SIGMOID_SIZE
+
+_SIMD = {"auto": W2V_SIMD_AUTO, "scalar": W2V_SIMD_SCALAR, "avx2": W2V_SIMD_AVX2,
+         "avx512": W2V_SIMD_AVX512}
+_SIMD_NAMES = {v: k for k, v in _SIMD.items()}
+
+
+cdef int _check(int status, str what) except -1:
+    """Turns a C status into the matching Python exception."""
+    if status == W2V_OK or status == W2V_STOPPED:
+        return 0
+    if status == W2V_ERR_NOMEM:
+        raise MemoryError(f"{what}: out of memory")
+    if status == W2V_ERR_INVALID:
+        raise ValueError(f"{what}: invalid argument")
+    if status == W2V_ERR_THREAD:
+        raise RuntimeError(f"{what}: could not start a worker thread")
+    if status == W2V_ERR_CAPACITY:
+        raise RuntimeError(f"{what}: output buffer too small (did the input change?)")
+    raise RuntimeError(f"{what}: unknown status {status}")
+
+
+cdef w2v_simd _simd(str name) except *:
+    if name not in _SIMD:
+        raise ValueError(f"simd must be one of {sorted(_SIMD)}, got {name!r}")
+    return _SIMD[name]
+
+
+def simd_best() -> str:
+    """The kernel variant that 'auto' picks on this CPU."""
+    return _SIMD_NAMES[w2v_simd_best()]
+
+
+def simd_available(str name) -> bool:
+    """Whether this CPU can run the kernel variant `name`."""
+    return w2v_cbow_ns_select(_simd(name)) != NULL
+
+
+def sigmoid_table():
+    """The tables (sigma, -log sigma) at the bin centres, as float32 arrays."""
+    cdef w2v_sigmoid table
+    w2v_sigmoid_init(&table)
+    return (np.asarray(<float[:W2V_SIGMOID_SIZE]> table.sigma).copy(),
+            np.asarray(<float[:W2V_SIGMOID_SIZE]> table.neg_log_sigma).copy())
+
+
+def sigmoid(x):
+    """sigma(x) and -log sigma(x) as the kernel reads them, for each x (float32)."""
+    cdef float[::1] xs = np.ascontiguousarray(x, dtype=np.float32).ravel()
+    sig = np.empty(xs.shape[0], dtype=np.float32)
+    nls = np.empty(xs.shape[0], dtype=np.float32)
+    cdef float[::1] sig_v = sig, nls_v = nls
+    cdef w2v_sigmoid table
+    cdef Py_ssize_t i
+    w2v_sigmoid_init(&table)
+    for i in range(xs.shape[0]):
+        sig_v[i] = w2v_sigmoid_value(&table, xs[i])
+        nls_v[i] = w2v_sigmoid_neg_log(&table, xs[i])
+    return sig, nls
+
+
+cdef int64_t[::1] _counts(counts) except *:
+    arr = np.ascontiguousarray(counts, dtype=np.int64)
+    if arr.ndim != 1 or arr.shape[0] == 0:
+        raise ValueError("counts must be a non-empty 1-d array")
+    if arr.shape[0] > 2**31 - 2:
+        raise ValueError("too many words")
+    return arr
+
+
+def noise_table(counts, double power=0.75):
+    """The alias table for P(w) ~ counts^power: (thresholds uint32, aliases int32)."""
+    cdef int64_t[::1] c = _counts(counts)
+    cdef w2v_noise noise
+    _check(w2v_noise_build(&noise, &c[0], <int32_t> c.shape[0], power), "noise table")
+    try:
+        thresholds = np.array([noise.slots[i].threshold for i in range(noise.n_words)],
+                              dtype=np.uint32)
+        aliases = np.array([noise.slots[i].alias for i in range(noise.n_words)],
+                           dtype=np.int32)
+    finally:
+        w2v_noise_free(&noise)
+    return thresholds, aliases
+
+
+def noise_draws(counts, double power, int64_t n, uint64_t seed):
+    """n draws from the noise sampler, as the workers draw them."""
+    cdef int64_t[::1] c = _counts(counts)
+    cdef w2v_noise noise
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    out = np.empty(n, dtype=np.int32)
+    cdef int32_t[::1] o = out
+    _check(w2v_noise_build(&noise, &c[0], <int32_t> c.shape[0], power), "noise table")
+    with nogil:
+        if n > 0:
+            w2v_noise_draws(&noise, seed, n, &o[0])
+        w2v_noise_free(&noise)
+    return out
+
+
+def keep_probs(counts, double sample):
+    """Subsampling keep probability of each word (float32)."""
+    cdef int64_t[::1] c = _counts(counts)
+    out = np.empty(c.shape[0], dtype=np.float32)
+    cdef float[::1] o = out
+    _check(w2v_subsample_keep_probs(&c[0], <int32_t> c.shape[0], sample, &o[0]), "keep_probs")
+    return out
+
+
+def window_reaches(int32_t window, int64_t n, uint64_t seed):
+    """n reduced-window reaches in 1..window, as the workers draw them."""
+    if window <= 0 or n < 0:
+        raise ValueError("window must be >= 1 and n >= 0")
+    out = np.empty(n, dtype=np.int32)
+    cdef int32_t[::1] o = out
+    if n > 0:
+        _check(w2v_window_reaches(seed, window, n, &o[0]), "window_reaches")
+    return out
+
+
+def schedule_alpha(float alpha_start, float alpha_end, int64_t words_before,
+                   int64_t words_total, int64_t done_in_epoch) -> float:
+    """The learning rate the workers use after `done_in_epoch` words of an epoch."""
+    cdef w2v_schedule s
+    s.alpha_start = alpha_start
+    s.alpha_end = alpha_end
+    s.words_before = words_before
+    s.words_total = words_total
+    return w2v_schedule_alpha(&s, done_in_epoch)
+
+
+cdef void _fill_params(w2v_params *p, int dim, int window, int negative, bint cbow_mean,
+                       bint exact_ctx_grad, int n_threads, uint64_t seed):
+    p.dim = dim
+    p.window = window
+    p.negative = negative
+    p.cbow_mean = cbow_mean
+    p.exact_ctx_grad = exact_ctx_grad
+    p.n_threads = n_threads
+    p.seed = seed
+
+
+def _check_weights(float[:, ::1] in_vecs, float[:, ::1] out_vecs):
+    if in_vecs.shape[0] != out_vecs.shape[0] or in_vecs.shape[1] != out_vecs.shape[1]:
+        raise ValueError("in_vecs and out_vecs must have the same shape")
+    if in_vecs.shape[0] == 0 or in_vecs.shape[0] > 2**31 - 2:
+        raise ValueError("the vocabulary must hold 1 .. 2**31-2 words")
+    if not 0 < in_vecs.shape[1] <= W2V_MAX_DIM:
+        raise ValueError(f"vector size must be in 1..{W2V_MAX_DIM}")
+
+
+def _check_ids(int32_t[::1] ids, Py_ssize_t vocab_size, str what):
+    if ids.shape[0] == 0:
+        raise ValueError(f"{what} must not be empty")
+    arr = np.asarray(ids)
+    if arr.min() < 0 or arr.max() >= vocab_size:
+        raise ValueError(f"{what} must be word ids in [0, {vocab_size})")
+
+
+def cbow_ns_update(float[:, ::1] in_vecs, float[:, ::1] out_vecs, ctx, targets, float alpha,
+                   bint cbow_mean=True, bint exact_ctx_grad=False, str simd="auto") -> float:
+    """One kernel step in place on the weights: targets[0] is the center word, the rest
+    noise words. Returns the loss J before the step."""
+    _check_weights(in_vecs, out_vecs)
+    cdef int32_t[::1] c = np.ascontiguousarray(ctx, dtype=np.int32)
+    cdef int32_t[::1] t = np.ascontiguousarray(targets, dtype=np.int32)
+    _check_ids(c, in_vecs.shape[0], "ctx")
+    _check_ids(t, in_vecs.shape[0], "targets")
+    cdef w2v_cbow_ns_fn kernel = w2v_cbow_ns_select(_simd(simd))
+    if kernel == NULL:
+        raise ValueError(f"this CPU cannot run the {simd!r} kernel")
+    cdef w2v_params params
+    cdef w2v_model model
+    cdef w2v_scratch scratch
+    cdef double loss
+    cdef int64_t one = 1
+    _fill_params(&params, in_vecs.shape[1], 1, t.shape[0] - 1, cbow_mean, exact_ctx_grad, 1, 0)
+    memset(&model, 0, sizeof(model))
+    model.in_vecs = &in_vecs[0, 0]
+    model.out_vecs = &out_vecs[0, 0]
+    model.vocab_size = <int32_t> in_vecs.shape[0]
+    w2v_sigmoid_init(&model.sigmoid)
+    _check(w2v_scratch_init(&scratch, params.dim, 0), "scratch")
+    with nogil:
+        loss = kernel(&params, &model, &scratch, &c[0], <int32_t> c.shape[0], &t[0],
+                      <int32_t> t.shape[0], alpha)
+        w2v_scratch_free(&scratch)
+    return loss
+
+
+cdef class Trainer:
+    """Shared weights and tables for one `train` call; runs epochs without the GIL.
+
+    The weight arrays are referenced, not copied: training writes into them.
+    """
+    cdef w2v_params params
+    cdef w2v_model model
+    cdef w2v_progress *_progress
+    cdef bint model_ready
+    cdef w2v_simd simd
+    cdef object _refs
+
+    def __cinit__(self, float[:, ::1] in_vecs, float[:, ::1] out_vecs, float[::1] keep,
+                  counts, double ns_exponent, int window, int negative, bint cbow_mean,
+                  bint exact_ctx_grad, int workers, uint64_t seed, str simd="auto"):
+        self._progress = NULL
+        self.model_ready = False
+        _check_weights(in_vecs, out_vecs)
+        cdef int64_t[::1] c = _counts(counts)
+        if keep.shape[0] != in_vecs.shape[0] or c.shape[0] != in_vecs.shape[0]:
+            raise ValueError("keep and counts must have one entry per word")
+        if not 1 <= workers <= W2V_MAX_THREADS:
+            raise ValueError(f"workers must be in 1..{W2V_MAX_THREADS}")
+        if window < 1 or negative < 0:
+            raise ValueError("window must be >= 1 and negative >= 0")
+        self.simd = _simd(simd)
+        if w2v_cbow_ns_select(self.simd) == NULL:
+            raise ValueError(f"this CPU cannot run the {simd!r} kernel")
+        _fill_params(&self.params, in_vecs.shape[1], window, negative, cbow_mean,
+                     exact_ctx_grad, workers, seed)
+        _check(w2v_model_init(&self.model, &in_vecs[0, 0], &out_vecs[0, 0], &keep[0], &c[0],
+                              <int32_t> in_vecs.shape[0], ns_exponent), "noise table")
+        self.model_ready = True
+        self._progress = w2v_progress_new(workers)
+        if self._progress == NULL:
+            raise MemoryError("progress")
+        self._refs = (in_vecs, out_vecs, keep)
+
+    def __dealloc__(self):
+        if self.model_ready:
+            w2v_model_free(&self.model)
+        w2v_progress_free(self._progress)
+
+    def train_epoch(self, const int32_t[::1] ids, int64_t epoch, float alpha_start,
+                    float alpha_end, int64_t words_before, int64_t words_total):
+        """Trains one epoch on `ids` (-1 ends a sentence) with the GIL released.
+
+        Returns (stopped, words, examples, loss_sum).
+        """
+        cdef w2v_corpus corpus
+        cdef w2v_schedule schedule
+        cdef w2v_epoch_stats stats
+        cdef int status
+        corpus.ids = &ids[0] if ids.shape[0] > 0 else NULL
+        corpus.n_ids = ids.shape[0]
+        schedule.alpha_start = alpha_start
+        schedule.alpha_end = alpha_end
+        schedule.words_before = words_before
+        schedule.words_total = words_total
+        with nogil:
+            status = w2v_train_epoch(&self.params, &self.model, &corpus, &schedule,
+                                     self._progress, epoch, self.simd, &stats)
+        if status == W2V_ERR_INVALID:
+            raise ValueError("token ids out of range for the vocabulary")
+        _check(status, "training")
+        return status == W2V_STOPPED, stats.words, stats.examples, stats.loss_sum
+
+    def request_stop(self) -> None:
+        """Asks the workers to stop at their next check (within ~10k words)."""
+        w2v_progress_request_stop(self._progress)
+
+    def progress(self):
+        """(words, loss_sum, examples, alpha) of the running epoch so far."""
+        cdef double loss
+        cdef int64_t examples
+        w2v_progress_loss(self._progress, &loss, &examples)
+        return (w2v_progress_words(self._progress), loss, examples,
+                w2v_progress_alpha(self._progress))
+
+
+cdef dict _stats_dict(const w2v_text_stats *s):
+    return {"tokens": s.tokens, "sentences": s.sentences,
+            "invalid_tokens": s.invalid_tokens, "truncated_tokens": s.truncated_tokens}
+
+
+cdef class Counter:
+    """Counts the words of a text fed in chunks of bytes (see w2v.h for the rules)."""
+    cdef w2v_counter *counter
+
+    def __cinit__(self, int64_t max_size=0):
+        self.counter = w2v_counter_new(max_size)
+        if self.counter == NULL:
+            raise MemoryError("counter")
+
+    def __dealloc__(self):
+        w2v_counter_free(self.counter)
+
+    def feed(self, const unsigned char[::1] data, bint final=False) -> None:
+        """Counts the tokens of the next bytes; final=True ends the text (a file)."""
+        cdef const char *ptr = <const char *> &data[0] if data.shape[0] > 0 else NULL
+        cdef int64_t n = data.shape[0]
+        cdef int status
+        with nogil:
+            status = w2v_counter_feed(self.counter, ptr, n, final)
+        _check(status, "counting words")
+
+    @property
+    def stats(self) -> dict:
+        return _stats_dict(w2v_counter_stats(self.counter))
+
+    @property
+    def min_reduce(self) -> int:
+        return w2v_counter_min_reduce(self.counter)
+
+    def export(self):
+        """(words, counts): words as str in first-seen order, counts as int64."""
+        cdef int64_t n = w2v_counter_size(self.counter)
+        buf = bytearray(max(w2v_counter_bytes(self.counter), 1))
+        offsets = np.empty(n + 1, dtype=np.int64)
+        counts = np.empty(n, dtype=np.int64)
+        cdef unsigned char[::1] b = buf
+        cdef int64_t[::1] o = offsets
+        cdef int64_t[::1] c = counts
+        w2v_counter_export(self.counter, <char *> &b[0], &o[0], &c[0] if n > 0 else NULL)
+        raw = bytes(buf)
+        cdef list words = []
+        cdef Py_ssize_t i
+        for i in range(n):
+            words.append(raw[o[i]:o[i + 1]].decode("utf-8"))
+        return words, counts
+
+
+cdef class Encoder:
+    """Maps the tokens of a text fed in chunks to word ids of a fixed vocabulary."""
+    cdef w2v_encoder *encoder
+
+    def __cinit__(self, list words):
+        encoded = [w.encode("utf-8", "surrogatepass") for w in words]
+        lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=len(encoded))
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        raw = b"".join(encoded) or b"\0"
+        cdef const unsigned char[::1] r = raw
+        cdef int64_t[::1] o = offsets
+        self.encoder = w2v_encoder_new(<const char *> &r[0], &o[0], <int32_t> len(encoded))
+        if self.encoder == NULL:
+            raise MemoryError("encoder (or a word longer than MAX_TOKEN_BYTES)")
+
+    def __dealloc__(self):
+        w2v_encoder_free(self.encoder)
+
+    def feed(self, const unsigned char[::1] data, bint final, int32_t[::1] out,
+             int64_t n_out) -> int:
+        """Appends ids to out[n_out:]; returns the new n_out."""
+        cdef const char *ptr = <const char *> &data[0] if data.shape[0] > 0 else NULL
+        cdef int64_t n = data.shape[0]
+        cdef int32_t *o = &out[0] if out.shape[0] > 0 else NULL
+        cdef int64_t cap = out.shape[0]
+        cdef int status
+        if not 0 <= n_out <= cap:
+            raise ValueError("n_out out of range")
+        with nogil:
+            status = w2v_encoder_feed(self.encoder, ptr, n, final, o, cap, &n_out)
+        _check(status, "encoding the corpus")
+        return n_out
+
+    def lookup(self, str word) -> int:
+        b = word.encode("utf-8", "surrogatepass")
+        return w2v_encoder_lookup(self.encoder, b, <int32_t> len(b))
+
+    @property
+    def stats(self) -> dict:
+        return _stats_dict(w2v_encoder_stats(self.encoder))

@@ -1,0 +1,143 @@
+# The C core's contract (csrc/w2v.h) as Cython sees it.
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+
+
+cdef extern from "w2v.h" nogil:
+    ctypedef enum w2v_status:
+        W2V_OK
+        W2V_ERR_NOMEM
+        W2V_ERR_INVALID
+        W2V_ERR_THREAD
+        W2V_ERR_CAPACITY
+        W2V_STOPPED
+
+    int W2V_MAX_SENTENCE
+    int W2V_MAX_TOKEN_BYTES
+    int W2V_MAX_DIM
+    int W2V_MAX_THREADS
+    int W2V_SIGMOID_SIZE
+    float W2V_MAX_EXP
+
+    ctypedef struct w2v_sigmoid:
+        float sigma[1000]
+        float neg_log_sigma[1000]
+
+    void w2v_sigmoid_init(w2v_sigmoid *table)
+    float w2v_sigmoid_value(const w2v_sigmoid *table, float x)
+    float w2v_sigmoid_neg_log(const w2v_sigmoid *table, float x)
+
+    ctypedef struct w2v_alias_slot:
+        uint32_t threshold
+        int32_t alias
+
+    ctypedef struct w2v_noise:
+        w2v_alias_slot *slots
+        int32_t n_words
+
+    int w2v_noise_build(w2v_noise *noise, const int64_t *counts, int32_t n_words, double power)
+    void w2v_noise_free(w2v_noise *noise)
+    void w2v_noise_draws(const w2v_noise *noise, uint64_t seed, int64_t n, int32_t *out)
+
+    int w2v_subsample_keep_probs(const int64_t *counts, int32_t n_words, double sample,
+                                 float *keep)
+
+    ctypedef struct w2v_params:
+        int32_t dim
+        int32_t window
+        int32_t negative
+        int32_t cbow_mean
+        int32_t exact_ctx_grad
+        int32_t n_threads
+        uint64_t seed
+
+    ctypedef struct w2v_model:
+        float *in_vecs
+        float *out_vecs
+        const float *keep
+        int32_t vocab_size
+        w2v_noise noise
+        w2v_sigmoid sigmoid
+
+    ctypedef struct w2v_scratch:
+        float *hidden
+        float *grad_hidden
+        uint64_t rng
+
+    int w2v_model_init(w2v_model *model, float *in_vecs, float *out_vecs, const float *keep,
+                       const int64_t *counts, int32_t vocab_size, double ns_power)
+    void w2v_model_free(w2v_model *model)
+    int w2v_scratch_init(w2v_scratch *scratch, int32_t dim, uint64_t seed)
+    void w2v_scratch_free(w2v_scratch *scratch)
+
+    ctypedef enum w2v_simd:
+        W2V_SIMD_AUTO
+        W2V_SIMD_SCALAR
+        W2V_SIMD_AVX2
+        W2V_SIMD_AVX512
+
+    ctypedef double (*w2v_cbow_ns_fn)(const w2v_params *params, w2v_model *model,
+                                      w2v_scratch *scratch, const int32_t *ctx, int32_t n_ctx,
+                                      const int32_t *targets, int32_t n_targets, float alpha)
+    w2v_cbow_ns_fn w2v_cbow_ns_select(w2v_simd simd)
+    w2v_simd w2v_simd_best()
+
+    ctypedef struct w2v_corpus:
+        const int32_t *ids
+        int64_t n_ids
+
+    ctypedef struct w2v_schedule:
+        float alpha_start
+        float alpha_end
+        int64_t words_before
+        int64_t words_total
+
+    float w2v_schedule_alpha(const w2v_schedule *schedule, int64_t words_done_in_epoch)
+    int w2v_window_reaches(uint64_t seed, int32_t window, int64_t n, int32_t *out)
+
+    ctypedef struct w2v_progress:
+        pass
+
+    w2v_progress *w2v_progress_new(int32_t n_threads)
+    void w2v_progress_free(w2v_progress *progress)
+    void w2v_progress_request_stop(w2v_progress *progress)
+    int64_t w2v_progress_words(const w2v_progress *progress)
+    void w2v_progress_loss(const w2v_progress *progress, double *loss_sum, int64_t *n_examples)
+    float w2v_progress_alpha(const w2v_progress *progress)
+
+    ctypedef struct w2v_epoch_stats:
+        int64_t words
+        int64_t examples
+        double loss_sum
+
+    int w2v_train_epoch(const w2v_params *params, w2v_model *model, const w2v_corpus *corpus,
+                        const w2v_schedule *schedule, w2v_progress *progress, int64_t epoch,
+                        w2v_simd simd, w2v_epoch_stats *stats)
+
+    ctypedef struct w2v_text_stats:
+        int64_t tokens
+        int64_t sentences
+        int64_t invalid_tokens
+        int64_t truncated_tokens
+
+    ctypedef struct w2v_counter:
+        pass
+
+    w2v_counter *w2v_counter_new(int64_t max_size)
+    void w2v_counter_free(w2v_counter *counter)
+    int w2v_counter_feed(w2v_counter *counter, const char *bytes, int64_t n_bytes, int final)
+    const w2v_text_stats *w2v_counter_stats(const w2v_counter *counter)
+    int64_t w2v_counter_size(const w2v_counter *counter)
+    int64_t w2v_counter_bytes(const w2v_counter *counter)
+    int64_t w2v_counter_min_reduce(const w2v_counter *counter)
+    void w2v_counter_export(const w2v_counter *counter, char *bytes, int64_t *offsets,
+                            int64_t *counts)
+
+    ctypedef struct w2v_encoder:
+        pass
+
+    w2v_encoder *w2v_encoder_new(const char *bytes, const int64_t *offsets, int32_t n_words)
+    void w2v_encoder_free(w2v_encoder *encoder)
+    int w2v_encoder_feed(w2v_encoder *encoder, const char *bytes, int64_t n_bytes, int final,
+                         int32_t *out, int64_t capacity, int64_t *n_out)
+    int32_t w2v_encoder_lookup(const w2v_encoder *encoder, const char *token, int32_t n_bytes)
+    const w2v_text_stats *w2v_encoder_stats(const w2v_encoder *encoder)

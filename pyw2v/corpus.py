@@ -1,0 +1,225 @@
+"""Corpus readers: text files (plain, .gz, .bz2, .xz) and iterables of token lists,
+counted and encoded to int32 token ids (-1 ends a sentence).
+
+Files go through the C tokenizer chunk by chunk (no Python per token): a token is a
+run of non-whitespace bytes, a line is a sentence, lines longer than MAX_SENTENCE
+tokens are split, invalid UTF-8 is replaced by U+FFFD (counted in the stats).
+"""
+
+from __future__ import annotations
+
+import bz2
+import collections
+import gzip
+import lzma
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO, Any, Union
+
+import numpy as np
+
+from pyw2v import _core
+from pyw2v.vocab import Vocab
+
+PathLike = Union[str, "os.PathLike[str]"]
+CHUNK_BYTES = 1 << 22
+MAX_SENTENCE: int = _core.MAX_SENTENCE
+# Encoded corpora larger than this go to a temporary memory-mapped file.
+DEFAULT_MEMORY_BUDGET = 1 << 30
+
+_MAGIC = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.open))
+
+
+def open_text_file(path: PathLike) -> IO[bytes]:
+    """Opens a corpus file for binary reading, decompressing by its magic bytes."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"corpus path {path!r} is a directory, not a text file")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"corpus file {path!r} not found")
+    with open(path, "rb") as probe:
+        head = probe.read(6)
+    for magic, opener in _MAGIC:
+        if head.startswith(magic):
+            return opener(path, "rb")  # type: ignore[no-any-return]
+    return open(path, "rb")
+
+
+def read_chunks(path: PathLike, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """Yields the (decompressed) bytes of a file in chunks of bounded size."""
+    with open_text_file(path) as f:
+        try:
+            while chunk := f.read(chunk_bytes):
+                yield chunk
+        except (OSError, EOFError, lzma.LZMAError) as exc:
+            raise ValueError(f"corpus file {os.fspath(path)!r} is corrupt: {exc}") from exc
+
+
+@dataclass
+class Counts:
+    """What counting a corpus found: distinct words in first-seen order and statistics."""
+
+    words: list[str]
+    counts: np.ndarray
+    tokens: int
+    sentences: int
+    invalid_tokens: int = 0
+    truncated_tokens: int = 0
+
+
+@dataclass
+class EncodedCorpus:
+    """Token ids of a whole corpus, -1 after each sentence; n_words excludes the -1s."""
+
+    ids: np.ndarray
+    n_words: int
+    n_sentences: int
+
+
+class FileCorpus:
+    """One or more text files, read in order; each file ends a sentence."""
+
+    def __init__(self, paths: Sequence[PathLike]) -> None:
+        self.paths = [os.fspath(p) for p in paths]
+        for p in self.paths:
+            open_text_file(p).close()  # fail early on a missing file or a directory
+        self.counted: Counts | None = None
+
+    def key(self) -> tuple[Any, ...]:
+        return ("files", tuple(self.paths))
+
+    def count(self, max_vocab_size: int | None = None) -> Counts:
+        counter = _core.Counter(max_vocab_size or 0)
+        for path in self.paths:
+            for chunk in read_chunks(path):
+                counter.feed(chunk)
+            counter.feed(b"", True)
+        words, counts = counter.export()
+        stats = counter.stats
+        self.counted = Counts(words, counts, stats["tokens"], stats["sentences"],
+                              stats["invalid_tokens"], stats["truncated_tokens"])
+        return self.counted
+
+    def encode(self, vocab: Vocab, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> EncodedCorpus:
+        encoder = _core.Encoder(vocab.index_to_key)
+        if self.counted is not None:
+            bound = self.counted.tokens + self.counted.sentences
+            if bound * 4 <= memory_budget:
+                ids = np.empty(bound, dtype=np.int32)
+                n = 0
+                for path in self.paths:
+                    for chunk in read_chunks(path):
+                        n = encoder.feed(chunk, False, ids, n)
+                    n = encoder.feed(b"", True, ids, n)
+                return _finish(ids[:n])
+        return _finish(_encode_streaming(self.paths, encoder, memory_budget))
+
+
+def _encode_streaming(paths: list[str], encoder: Any, memory_budget: int) -> np.ndarray:
+    """Encodes without knowing the size: ids go to a temporary file, then to memory
+    (if they fit the budget) or stay memory-mapped (the file is unlinked at once)."""
+    buf = np.empty(CHUNK_BYTES + 2, dtype=np.int32)
+    with tempfile.NamedTemporaryFile(prefix="pyw2v-ids-", suffix=".i32", delete=False) as tmp:
+        try:
+            for path in paths:
+                for chunk, final in _with_final(read_chunks(path)):
+                    n = encoder.feed(chunk, final, buf, 0)
+                    tmp.write(buf[:n].tobytes())
+            tmp.flush()
+            size = tmp.tell() // 4
+            if size * 4 <= memory_budget or size == 0:
+                tmp.seek(0)
+                return np.fromfile(tmp, dtype=np.int32, count=size)
+            return np.memmap(tmp.name, dtype=np.int32, mode="r", shape=(size,))
+        finally:
+            os.unlink(tmp.name)
+
+
+def _with_final(chunks: Iterator[bytes]) -> Iterator[tuple[bytes, bool]]:
+    """Pairs each chunk with whether it is the last one (an empty final chunk at the end)."""
+    for chunk in chunks:
+        yield chunk, False
+    yield b"", True
+
+
+def _finish(ids: np.ndarray) -> EncodedCorpus:
+    n_sentences = int(np.count_nonzero(ids == -1))
+    return EncodedCorpus(ids, len(ids) - n_sentences, n_sentences)
+
+
+class IterableCorpus:
+    """An iterable of sentences, each a list (or tuple) of str tokens."""
+
+    def __init__(self, sentences: Iterable[Sequence[str]]) -> None:
+        self.sentences = sentences
+        self.counted: Counts | None = None
+
+    def key(self) -> tuple[Any, ...]:
+        return ("iterable", id(self.sentences))
+
+    def _iter(self) -> Iterator[Sequence[str]]:
+        for sentence in self.sentences:
+            if isinstance(sentence, (str, bytes)):
+                raise TypeError(
+                    "each sentence must be a list of str tokens, got a "
+                    f"{type(sentence).__name__} (to train on a file, pass its path)"
+                )
+            yield sentence
+
+    def count(self, max_vocab_size: int | None = None) -> Counts:
+        counts: collections.Counter[str] = collections.Counter()
+        tokens = sentences = 0
+        min_reduce = 0
+        for sentence in self._iter():
+            counts.update(sentence)
+            tokens += len(sentence)
+            sentences += (len(sentence) + MAX_SENTENCE - 1) // MAX_SENTENCE
+            if max_vocab_size and len(counts) > max_vocab_size:
+                # word2vec.c's ReduceVocab, as in the C counter
+                while len(counts) > max_vocab_size:
+                    min_reduce += 1
+                    counts = collections.Counter(
+                        {w: c for w, c in counts.items() if c > min_reduce}
+                    )
+        for word in counts:
+            if not isinstance(word, str):
+                raise TypeError(f"tokens must be str, got {type(word).__name__}: {word!r}")
+        words = list(counts)
+        self.counted = Counts(words, np.array([counts[w] for w in words], dtype=np.int64),
+                              tokens, sentences)
+        return self.counted
+
+    def encode(self, vocab: Vocab, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> EncodedCorpus:
+        index = vocab.key_to_index
+        parts: list[np.ndarray] = []
+        for sentence in self._iter():
+            for start in range(0, len(sentence), MAX_SENTENCE):
+                ids = [index[w] for w in sentence[start:start + MAX_SENTENCE] if w in index]
+                if ids:
+                    ids.append(-1)
+                    parts.append(np.array(ids, dtype=np.int32))
+        ids_all = np.concatenate(parts) if parts else np.empty(0, dtype=np.int32)
+        return _finish(ids_all)
+
+
+Corpus = Union[FileCorpus, IterableCorpus]
+
+
+def as_corpus(corpus: Any) -> Corpus:
+    """Normalises what users pass: a path, a list of paths or an iterable of token lists."""
+    if isinstance(corpus, (FileCorpus, IterableCorpus)):
+        return corpus
+    if isinstance(corpus, (str, os.PathLike)):
+        return FileCorpus([corpus])
+    if isinstance(corpus, (list, tuple)) and corpus and all(
+        isinstance(p, (str, os.PathLike)) for p in corpus
+    ):
+        return FileCorpus(list(corpus))
+    if isinstance(corpus, Iterable):
+        return IterableCorpus(corpus)
+    raise TypeError(
+        "corpus must be a path, a list of paths or an iterable of token lists, "
+        f"got {type(corpus).__name__}"
+    )

@@ -1,0 +1,348 @@
+"""Word2Vec: CBOW with negative sampling, gensim-4 shaped."""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any, Optional, Union
+
+import numpy as np
+
+from pyw2v import _core, io
+from pyw2v.corpus import DEFAULT_MEMORY_BUDGET, Corpus, EncodedCorpus, as_corpus
+from pyw2v.keyedvectors import KeyedVectors
+from pyw2v.params import Params
+from pyw2v.progress import ProgressReporter
+from pyw2v.vocab import Vocab
+
+CorpusArg = Union[str, "os.PathLike[str]", Sequence[Any], Iterable[Sequence[str]], None]
+
+
+class Word2Vec:
+    """CBOW with negative sampling, trained by the C core on native threads.
+
+    Parameters mirror gensim 4's ``Word2Vec`` where they exist:
+
+    Parameters
+    ----------
+    sentences : path, list of paths or iterable of token lists, optional
+        If given, the vocabulary is built and the model trained at once. A path may
+        be plain text, .gz, .bz2 or .xz; a line is a sentence, tokens are separated
+        by whitespace.
+    corpus_file : path, optional
+        gensim's name for a corpus given as a file.
+    vector_size : int
+        Dimension d of the word vectors.
+    alpha, min_alpha : float
+        The learning rate decays linearly from ``alpha`` to ``min_alpha`` over all
+        epochs of a ``train`` call. The default 0.05 is word2vec.c's for CBOW
+        (gensim's is 0.025).
+    window : int
+        Maximal distance m between the center and a context word; each center word
+        uses a window drawn uniformly from 1..m.
+    min_count : int
+        Words rarer than this are dropped.
+    max_vocab_size : int, optional
+        Bound on distinct words held while counting (rare words are pruned on the way).
+    max_final_vocab : int, optional
+        Raise min_count until at most this many words remain.
+    sample : float
+        Frequent-word subsampling threshold t (0 disables it).
+    seed : int
+        Seeds the initial vectors and the per-thread random streams. With
+        ``workers=1`` training is bit-for-bit reproducible.
+    workers : int
+        Worker threads; 0 means all usable cores.
+    negative : int
+        Noise words per center word (>= 1).
+    ns_exponent : float
+        The noise distribution is count^ns_exponent.
+    cbow_mean : bool
+        Average the context vectors (True) or sum them.
+    cbow_exact_grad : bool
+        With the average, give each context vector the exact gradient dJ/dh / |C|
+        instead of word2vec.c's dJ/dh (default False, word2vec.c's convention).
+    epochs : int
+        Passes over the corpus.
+    progress : bool
+        Report progress on stderr during training.
+    memory_budget : int
+        Encoded corpora larger than this many bytes live in a temporary memory-mapped file.
+    sg, hs : int
+        Accepted for gensim compatibility; only ``sg=0, hs=0`` (CBOW with negative
+        sampling) is implemented.
+    """
+
+    def __init__(
+        self,
+        sentences: CorpusArg = None,
+        corpus_file: Optional[Union[str, os.PathLike[str]]] = None,
+        vector_size: int = 100,
+        alpha: float = 0.05,
+        window: int = 5,
+        min_count: int = 5,
+        max_vocab_size: Optional[int] = None,
+        sample: float = 1e-3,
+        seed: int = 1,
+        workers: int = 0,
+        min_alpha: float = 0.0001,
+        sg: int = 0,
+        hs: int = 0,
+        negative: int = 5,
+        ns_exponent: float = 0.75,
+        cbow_mean: Union[int, bool] = 1,
+        epochs: int = 5,
+        max_final_vocab: Optional[int] = None,
+        cbow_exact_grad: bool = False,
+        progress: bool = True,
+        memory_budget: int = DEFAULT_MEMORY_BUDGET,
+        simd: str = "auto",
+    ) -> None:
+        if sg != 0 or hs != 0:
+            raise ValueError(
+                "pyw2v implements CBOW with negative sampling only: sg and hs must be 0"
+            )
+        self.params = Params(
+            vector_size=vector_size, alpha=alpha, min_alpha=min_alpha, window=window,
+            min_count=min_count, max_vocab_size=max_vocab_size,
+            max_final_vocab=max_final_vocab, sample=sample, seed=seed, workers=workers,
+            negative=negative, ns_exponent=ns_exponent, cbow_mean=bool(cbow_mean),
+            cbow_exact_grad=bool(cbow_exact_grad), epochs=epochs, simd=simd,
+        )
+        self.progress = progress
+        self.memory_budget = memory_budget
+        self.vocab: Optional[Vocab] = None
+        self.wv = KeyedVectors(np.zeros((0, vector_size), dtype=np.float32), [])
+        self.syn1neg = np.zeros((0, vector_size), dtype=np.float32)
+        self.epochs_trained = 0
+        self.epoch_losses: list[float] = []
+        self.corpus_stats: dict[str, int] = {}
+        self._encoded: Optional[tuple[tuple[Any, ...], EncodedCorpus]] = None
+        self._corpus: Optional[Corpus] = None
+        corpus = _pick_corpus(sentences, corpus_file)
+        if corpus is not None:
+            self.build_vocab(corpus)
+            self.train(corpus)
+
+    # gensim exposes these as attributes of the model
+    def __getattr__(self, name: str) -> Any:
+        if name != "params" and "params" in self.__dict__ and name in Params.__dataclass_fields__:
+            return getattr(self.params, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property
+    def corpus_total_words(self) -> int:
+        return self.vocab.total_words if self.vocab is not None else 0
+
+    def build_vocab(
+        self, corpus_iterable: CorpusArg = None, corpus_file: Any = None, **_: Any
+    ) -> Word2Vec:
+        """Counts the corpus, keeps words with count >= min_count (sorted by
+        descending count) and initialises the vectors: input vectors uniform in
+        [-0.5/d, 0.5/d], output vectors zero (word2vec.c)."""
+        source = as_corpus(_require_corpus(corpus_iterable, corpus_file))
+        p = self.params
+        counted = source.count(p.max_vocab_size)
+        self.corpus_stats = {
+            "tokens": counted.tokens, "sentences": counted.sentences,
+            "invalid_tokens": counted.invalid_tokens,
+            "truncated_tokens": counted.truncated_tokens,
+            "distinct_words": len(counted.words),
+        }
+        if counted.tokens == 0:
+            raise ValueError("the corpus is empty: it holds no tokens")
+        vocab = Vocab.from_counts(counted.words, counted.counts, p.min_count, p.max_final_vocab)
+        if len(vocab) == 0:
+            raise ValueError(
+                f"the vocabulary is empty: no word occurs min_count={p.min_count} times "
+                f"(the most frequent occurs {int(counted.counts.max())} times); "
+                "lower min_count or use a larger corpus"
+            )
+        self.vocab = vocab
+        rng = np.random.default_rng(p.seed)
+        d = p.vector_size
+        vectors = rng.uniform(-0.5 / d, 0.5 / d, size=(len(vocab), d)).astype(np.float32)
+        self.wv = KeyedVectors(vectors, vocab.index_to_key)
+        self.syn1neg = np.zeros((len(vocab), d), dtype=np.float32)
+        self.epochs_trained = 0
+        self.epoch_losses = []
+        self._corpus = source
+        self._encoded = None
+        return self
+
+    def _encode(self, corpus: Corpus) -> EncodedCorpus:
+        assert self.vocab is not None
+        key = corpus.key()
+        if self._encoded is not None and self._encoded[0] == key:
+            return self._encoded[1]
+        encoded = corpus.encode(self.vocab, self.memory_budget)
+        self._encoded = (key, encoded)
+        return encoded
+
+    def train(
+        self,
+        corpus_iterable: CorpusArg = None,
+        corpus_file: Any = None,
+        total_examples: Optional[int] = None,
+        total_words: Optional[int] = None,
+        epochs: Optional[int] = None,
+        start_alpha: Optional[float] = None,
+        end_alpha: Optional[float] = None,
+        progress: Optional[bool] = None,
+        **_: Any,
+    ) -> tuple[int, int]:
+        """Trains `epochs` more epochs (default: the model's) on the corpus (default:
+        the one given to build_vocab). The learning rate decays linearly from
+        start_alpha (default alpha) to end_alpha (default min_alpha) over these epochs.
+        Calling it again continues training.
+
+        Returns (words read, positive examples trained), summed over the epochs.
+        """
+        if self.vocab is None:
+            raise RuntimeError("call build_vocab() before train()")
+        given = _pick_corpus(corpus_iterable, corpus_file)
+        source = as_corpus(given) if given is not None else self._corpus
+        assert source is not None
+        p = self.params
+        n_epochs = p.epochs if epochs is None else epochs
+        Params(epochs=n_epochs)  # validates
+        alpha_start = p.alpha if start_alpha is None else start_alpha
+        alpha_end = p.min_alpha if end_alpha is None else end_alpha
+        Params(alpha=alpha_start, min_alpha=alpha_end)  # validates the pair
+
+        encoded = self._encode(source)
+        if encoded.n_words == 0:
+            raise ValueError(
+                "the corpus holds no word of the vocabulary (an iterator can only be read "
+                "once: pass a list or a restartable iterable)"
+            )
+        trainer = _core.Trainer(
+            self.wv.vectors, self.syn1neg, self.vocab.keep_probs(p.sample), self.vocab.counts,
+            p.ns_exponent, p.window, p.negative, p.cbow_mean, p.cbow_exact_grad,
+            p.n_threads, p.seed, p.simd,
+        )
+        words_total = n_epochs * encoded.n_words
+        show = self.progress if progress is None else progress
+        reporter = ProgressReporter(words_total, enabled=show)
+        words_done = examples_done = 0
+        try:
+            for epoch in range(n_epochs):
+                stopped, words, examples, loss_sum = _run_epoch(
+                    trainer, encoded.ids, self.epochs_trained, alpha_start, alpha_end,
+                    words_done, words_total, reporter, epoch, n_epochs,
+                )
+                words_done += words
+                examples_done += examples
+                self.epochs_trained += 1
+                mean_loss = loss_sum / examples if examples else 0.0
+                self.epoch_losses.append(mean_loss)
+                if not math.isfinite(mean_loss):
+                    raise FloatingPointError(
+                        f"training diverged in epoch {self.epochs_trained}: the loss is "
+                        f"{mean_loss}; lower alpha (now {alpha_start})"
+                    )
+                if stopped:
+                    break
+        finally:
+            reporter.close()
+        self.wv.fill_norms(force=True)
+        return words_done, examples_done
+
+    def get_latest_training_loss(self) -> float:
+        """Mean loss J per positive example (center word) over the latest epoch,
+        accumulated in double precision per thread and summed after the join."""
+        return self.epoch_losses[-1] if self.epoch_losses else 0.0
+
+    def save(self, path: Union[str, os.PathLike[str]]) -> None:
+        """Writes the model (vectors, output weights, vocabulary, parameters) atomically."""
+        if self.vocab is None:
+            raise RuntimeError("nothing to save: the model has no vocabulary yet")
+        header = {
+            "kind": "word2vec",
+            "params": self.params.to_dict(),
+            "index_to_key": self.vocab.index_to_key,
+            "epochs_trained": self.epochs_trained,
+            "epoch_losses": self.epoch_losses,
+        }
+        io.save_native(
+            path, header,
+            {"vectors": self.wv.vectors, "syn1neg": self.syn1neg, "counts": self.vocab.counts},
+        )
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike[str]]) -> Word2Vec:
+        """Reads a model written by save()."""
+        header, arrays = io.load_native(path, "word2vec")
+        try:
+            words = header["index_to_key"]
+            params = Params(**header["params"])
+            counts = arrays["counts"]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{os.fspath(path)!r}: incomplete or invalid model file: {exc}") \
+                from exc
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise ValueError(f"{os.fspath(path)!r}: invalid vocabulary")
+        if counts.dtype != np.int64 or counts.shape != (len(words),):
+            raise ValueError(f"{os.fspath(path)!r}: counts do not match the vocabulary")
+        vectors = io.check_matrix(path, "vectors", arrays.get("vectors", np.empty(0)), len(words))
+        syn1neg = io.check_matrix(path, "syn1neg", arrays.get("syn1neg", np.empty(0)), len(words))
+        if vectors.shape[1] != params.vector_size or syn1neg.shape != vectors.shape:
+            raise ValueError(f"{os.fspath(path)!r}: matrices do not match vector_size")
+        model = cls(**{k: v for k, v in params.to_dict().items()}, progress=False)
+        model.vocab = Vocab(words, counts)
+        model.wv = KeyedVectors(vectors, words)
+        model.syn1neg = syn1neg
+        model.epochs_trained = int(header.get("epochs_trained", 0))
+        model.epoch_losses = [float(x) for x in header.get("epoch_losses", [])]
+        return model
+
+
+def _pick_corpus(corpus: Any, corpus_file: Any) -> Any:
+    if corpus is not None and corpus_file is not None:
+        raise ValueError("give either a corpus or corpus_file, not both")
+    return corpus if corpus is not None else corpus_file
+
+
+def _require_corpus(corpus: Any, corpus_file: Any) -> Any:
+    picked = _pick_corpus(corpus, corpus_file)
+    if picked is None:
+        raise ValueError("build_vocab needs a corpus (a path, paths or an iterable of token lists)")
+    return picked
+
+
+def _run_epoch(
+    trainer: Any, ids: np.ndarray, epoch_seed: int, alpha_start: float, alpha_end: float,
+    words_before: int, words_total: int, reporter: ProgressReporter, epoch: int, epochs: int,
+) -> tuple[bool, int, int, float]:
+    """Runs one epoch in a helper thread (the C call releases the GIL) while this thread
+    reports progress and stays responsive to Ctrl-C, which stops the workers."""
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["result"] = trainer.train_epoch(
+                ids, epoch_seed, alpha_start, alpha_end, words_before, words_total
+            )
+        except BaseException as exc:  # re-raised in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=work, name="pyw2v-epoch", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(timeout=0.2)
+            words, loss_sum, examples, alpha = trainer.progress()
+            loss = loss_sum / examples if examples else None
+            reporter.update(words_before + words, epoch, epochs, alpha, loss)
+    except BaseException:
+        trainer.request_stop()
+        thread.join()
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    stopped, words, examples, loss_sum = outcome["result"]
+    loss = loss_sum / examples if examples else None
+    reporter.update(words_before + words, epoch, epochs, trainer.progress()[3], loss, force=True)
+    return stopped, words, examples, loss_sum

@@ -1,0 +1,104 @@
+"""Training hyperparameters: gensim-4 names, defaults and their valid ranges."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from pyw2v import _core
+
+
+def cpu_count() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Params:
+    """Read-only hyperparameters of a model (see Word2Vec for their meaning)."""
+
+    vector_size: int = 100
+    alpha: float = 0.05
+    min_alpha: float = 0.0001
+    window: int = 5
+    min_count: int = 5
+    max_vocab_size: Optional[int] = None
+    max_final_vocab: Optional[int] = None
+    sample: float = 1e-3
+    seed: int = 1
+    workers: int = 0
+    negative: int = 5
+    ns_exponent: float = 0.75
+    cbow_mean: bool = True
+    cbow_exact_grad: bool = False
+    epochs: int = 5
+    simd: str = "auto"
+
+    def __post_init__(self) -> None:
+        _positive_int("vector_size", self.vector_size, upper=_core.MAX_DIM)
+        _positive_int("window", self.window)
+        _positive_int("epochs", self.epochs)
+        _int_at_least("min_count", self.min_count, 0)
+        _int_at_least("negative", self.negative, 0)
+        _int_at_least("workers", self.workers, 0, upper=_core.MAX_THREADS)
+        _int_at_least("seed", self.seed, 0, upper=2**64 - 1)
+        for name in ("max_vocab_size", "max_final_vocab"):
+            value = getattr(self, name)
+            if value is not None:
+                _positive_int(name, value)
+        _finite("alpha", self.alpha, low=0.0, low_open=True)
+        _finite("min_alpha", self.min_alpha, low=0.0)
+        if self.min_alpha > self.alpha:
+            raise ValueError(
+                f"min_alpha must not exceed alpha, got min_alpha={self.min_alpha} > "
+                f"alpha={self.alpha}"
+            )
+        _finite("sample", self.sample, low=0.0)
+        _finite("ns_exponent", self.ns_exponent, low=0.0)
+        if self.negative == 0:
+            raise ValueError("negative must be >= 1: pyw2v trains with negative sampling only")
+        if self.simd not in ("auto", "scalar", "avx2", "avx512"):
+            raise ValueError(f"simd must be auto, scalar, avx2 or avx512, got {self.simd!r}")
+
+    @property
+    def n_threads(self) -> int:
+        """Worker threads: `workers`, or all usable cores when it is 0."""
+        return self.workers if self.workers > 0 else cpu_count()
+
+    def replace(self, **changes: Any) -> Params:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) or (
+        hasattr(value, "__index__") and not isinstance(value, (bool, float))
+    )
+
+
+def _int_at_least(name: str, value: Any, low: int, upper: Optional[int] = None) -> None:
+    if not _is_int(value):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < low or (upper is not None and value > upper):
+        bound = f"in {low}..{upper}" if upper is not None else f">= {low}"
+        raise ValueError(f"{name} must be {bound}, got {value}")
+
+
+def _positive_int(name: str, value: Any, upper: Optional[int] = None) -> None:
+    _int_at_least(name, value, 1, upper)
+
+
+def _finite(name: str, value: Any, low: float, low_open: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if not math.isfinite(value) or value < low or (low_open and value == low):
+        relation = ">" if low_open else ">="
+        raise ValueError(f"{name} must be finite and {relation} {low}, got {value}")

@@ -1,0 +1,64 @@
+"""Progress reports for long training runs: words/s, percent, ETA, alpha, loss."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import IO, Optional
+
+
+class ProgressReporter:
+    """Writes a status line to `stream`: redrawn in place on a terminal, a log line
+    every `log_every` seconds otherwise. Silent when `enabled` is False."""
+
+    def __init__(
+        self,
+        total_words: int,
+        enabled: bool = True,
+        stream: Optional[IO[str]] = None,
+        log_every: float = 5.0,
+    ) -> None:
+        self.total_words = max(total_words, 1)
+        self.enabled = enabled
+        self.stream = stream if stream is not None else sys.stderr
+        self.interactive = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.log_every = log_every if not self.interactive else 0.5
+        self.start = time.perf_counter()
+        self.last = self.start
+        self.drawn = False
+
+    def update(self, words_done: int, epoch: int, epochs: int, alpha: float,
+               loss: Optional[float], force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if not force and now - self.last < self.log_every:
+            return
+        self.last = now
+        elapsed = max(now - self.start, 1e-9)
+        rate = words_done / elapsed
+        frac = min(words_done / self.total_words, 1.0)
+        eta = (self.total_words - words_done) / rate if rate > 0 else float("inf")
+        loss_text = f"{loss:.4f}" if loss is not None else "-"
+        line = (
+            f"epoch {epoch + 1}/{epochs}  {100 * frac:5.1f}%  {rate / 1e6:6.2f}M words/s  "
+            f"ETA {_seconds(eta)}  alpha {alpha:.5f}  loss {loss_text}"
+        )
+        if self.interactive:
+            self.stream.write("\r" + line)
+            self.drawn = True
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled and self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _seconds(value: float) -> str:
+    if value == float("inf"):
+        return "?"
+    minutes, seconds = divmod(int(value + 0.5), 60)
+    return f"{minutes}:{seconds:02d}"
