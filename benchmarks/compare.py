@@ -93,15 +93,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def shown(path: Path) -> str:
-    """A path as shown in reports: relative to the repository root, never absolute."""
-    return os.path.relpath(Path(path).resolve(), ROOT)
+def shown(path: Path, start: Path = ROOT) -> str:
+    """A path as shown in reports: relative (to the repository root), never absolute."""
+    return os.path.relpath(os.path.abspath(path), os.path.abspath(start))
 
 
 def command_line() -> str:
     """The command that produced the report, with repository-relative paths."""
-    exe = Path(sys.executable)
-    python = shown(exe) if ROOT in exe.absolute().parents else "python"
+    exe = Path(os.path.abspath(sys.executable))
+    python = shown(exe) if ROOT in exe.parents else "python"
     return shlex.join([python, shown(Path(sys.argv[0])), *sys.argv[1:]])
 
 
@@ -180,6 +180,7 @@ def probe_tools(tools: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
             versions[tool] = json.loads(proc.stdout)["version"]
         else:
             reason = (proc.stderr.strip().splitlines() or ["probe failed"])[-1]
+            reason = reason.removeprefix(f"{tool}: ")
             skipped[tool] = reason
             print(f"SKIPPING {tool}: {reason}", file=sys.stderr)
     return versions, skipped
@@ -387,8 +388,8 @@ TIMING_NOTES = {
     "word2vec.c": (
         "The binary does everything in one call, so its wall time minus the wall time of a "
         "vocabulary-only run (the same binary without `-output`, run right after) is the "
-        "training time; it still includes InitNet, the 1e8-entry unigram table and writing "
-        "the vectors (a few tenths of a second). Cross-check: time from the first progress "
+        "training time; it still includes InitNet, the 1e8-entry (400 MB) unigram table and "
+        "writing the vectors (about 1 s on a 2-core VM). Cross-check: time from the first progress "
         "line (flushed about 10k words into training) to exit, shown below the tables."
     ),
     "gensim": (
@@ -448,7 +449,7 @@ def report(meta: Record, summary: dict[int, dict[str, Record]], json_name: str) 
         f"seed {meta['seed']}",
         f"- Runs: {meta['reps']} rep(s), interleaved (for rep: for threads: for tool), "
         "one process per run; medians over reps",
-        f"- Raw per-run records: `{json_name}`",
+        f"- Raw per-run records: [`{json_name}`]({json_name}) (relative to this file)",
     ]
     for tool, reason in meta["skipped"].items():
         lines.append(f"- Skipped {tool}: {reason}")
@@ -566,7 +567,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.results_dir.mkdir(parents=True, exist_ok=True)
     write_json(raw_paths[1], meta, records)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report(meta, summary, shown(raw_paths[1])))
+    args.out.write_text(report(meta, summary, shown(raw_paths[1], args.out.parent)))
     print(f"wrote {shown(args.out)}, {shown(raw_paths[0])}, {shown(raw_paths[1])}",
           file=sys.stderr)  # fmt: skip
     return 0 if all(r["ok"] for r in records) else 2

@@ -195,12 +195,14 @@ def timed_process(cmd: list[str], marker: bytes | None = None) -> tuple[float, f
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.stdout is not None
     while chunk := os.read(proc.stdout.fileno(), 65536):
+        sys.stdout.buffer.write(chunk)  # into the run's log
         if t_marker is None and marker is not None:
             seen = (seen + chunk)[-4096:]
             if marker in seen:
                 t_marker = time.perf_counter()
     code = proc.wait()
     t1 = time.perf_counter()
+    sys.stdout.buffer.flush()
     if code != 0:
         raise RuntimeError(f"{cmd[0]} exited with status {code}")
     return t1 - t0, (t1 - t_marker) if t_marker is not None else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -17,8 +17,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="train on the embedded public-domain corpus and print nearest neighbours",
     )
     demo.add_argument("--words", default="", help="comma-separated extra words, e.g. king,water")
-    demo.add_argument("--n-random", type=int, default=8,
-                      help="words drawn from the 100 most frequent (default 8)")
+    demo.add_argument(
+        "--n-random", type=int, default=8, help="words drawn from the 100 most frequent (default 8)"
+    )
     demo.add_argument("--topn", type=int, default=8, help="neighbours per word (default 8)")
     demo.add_argument("--epochs", type=int, default=5)
     demo.add_argument("--workers", type=int, default=0, help="threads; 0 = all cores")
@@ -27,7 +28,7 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     try:
         if args.command == "demo":
@@ -35,8 +36,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
             run_demo(
                 words=[w.strip() for w in args.words.split(",")],
-                n_random=args.n_random, topn=args.topn, epochs=args.epochs,
-                workers=args.workers, seed=args.seed, progress=not args.quiet,
+                n_random=args.n_random,
+                topn=args.topn,
+                epochs=args.epochs,
+                workers=args.workers,
+                seed=args.seed,
+                progress=not args.quiet,
             )
     except (ValueError, TypeError, OSError, KeyError) as exc:
         print(f"pyw2v: error: {exc}", file=sys.stderr)

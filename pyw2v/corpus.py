@@ -98,8 +98,14 @@ class FileCorpus:
             counter.feed(b"", True)
         words, counts = counter.export()
         stats = counter.stats
-        self.counted = Counts(words, counts, stats["tokens"], stats["sentences"],
-                              stats["invalid_tokens"], stats["truncated_tokens"])
+        self.counted = Counts(
+            words,
+            counts,
+            stats["tokens"],
+            stats["sentences"],
+            stats["invalid_tokens"],
+            stats["truncated_tokens"],
+        )
         return self.counted
 
     def encode(self, vocab: Vocab, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> EncodedCorpus:
@@ -187,8 +193,9 @@ class IterableCorpus:
             if not isinstance(word, str):
                 raise TypeError(f"tokens must be str, got {type(word).__name__}: {word!r}")
         words = list(counts)
-        self.counted = Counts(words, np.array([counts[w] for w in words], dtype=np.int64),
-                              tokens, sentences)
+        self.counted = Counts(
+            words, np.array([counts[w] for w in words], dtype=np.int64), tokens, sentences
+        )
         return self.counted
 
     def encode(self, vocab: Vocab, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> EncodedCorpus:
@@ -196,7 +203,7 @@ class IterableCorpus:
         parts: list[np.ndarray] = []
         for sentence in self._iter():
             for start in range(0, len(sentence), MAX_SENTENCE):
-                ids = [index[w] for w in sentence[start:start + MAX_SENTENCE] if w in index]
+                ids = [index[w] for w in sentence[start : start + MAX_SENTENCE] if w in index]
                 if ids:
                     ids.append(-1)
                     parts.append(np.array(ids, dtype=np.int32))
@@ -204,7 +211,7 @@ class IterableCorpus:
         return _finish(ids_all)
 
 
-Corpus = Union[FileCorpus, IterableCorpus]
+Corpus = FileCorpus | IterableCorpus
 
 
 def as_corpus(corpus: Any) -> Corpus:
@@ -213,8 +220,10 @@ def as_corpus(corpus: Any) -> Corpus:
         return corpus
     if isinstance(corpus, (str, os.PathLike)):
         return FileCorpus([corpus])
-    if isinstance(corpus, (list, tuple)) and corpus and all(
-        isinstance(p, (str, os.PathLike)) for p in corpus
+    if (
+        isinstance(corpus, (list, tuple))
+        and corpus
+        and all(isinstance(p, (str, os.PathLike)) for p in corpus)
     ):
         return FileCorpus(list(corpus))
     if isinstance(corpus, Iterable):

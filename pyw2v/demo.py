@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from importlib import resources
-from typing import IO, Optional, Sequence
+from typing import IO
 
 import numpy as np
 
@@ -36,14 +37,22 @@ def run_demo(
     workers: int = 0,
     seed: int = 1,
     progress: bool = True,
-    out: Optional[IO[str]] = None,
+    out: IO[str] | None = None,
 ) -> Word2Vec:
     """Trains CBOW-NS on the embedded corpus and prints neighbours with cosine similarities."""
     out = out if out is not None else sys.stdout
     start = time.perf_counter()
     model = Word2Vec(
-        demo_corpus_path(), vector_size=100, window=5, negative=5, sample=1e-3, min_count=5,
-        epochs=epochs, workers=workers, seed=seed, progress=progress,
+        demo_corpus_path(),
+        vector_size=100,
+        window=5,
+        negative=5,
+        sample=1e-3,
+        min_count=5,
+        epochs=epochs,
+        workers=workers,
+        seed=seed,
+        progress=progress,
     )
     elapsed = time.perf_counter() - start
     stats = model.corpus_stats

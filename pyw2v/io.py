@@ -12,7 +12,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from typing import IO, TYPE_CHECKING, Any, Optional, Union
+from typing import IO, TYPE_CHECKING, Any, Union
 
 import numpy as np
 
@@ -100,7 +100,7 @@ def save_word2vec_format(kv: KeyedVectors, path: PathLike, binary: bool = False)
     vectors = kv.vectors.astype("<f4", copy=False)
     with atomic_write(path) as f:
         f.write(f"{len(kv)} {kv.vector_size}\n".encode())
-        for word, row in zip(kv.index_to_key, vectors):
+        for word, row in zip(kv.index_to_key, vectors, strict=False):
             key = word.encode("utf-8", "surrogatepass")
             if binary:
                 f.write(key + b" " + row.tobytes() + b"\n")
@@ -109,7 +109,7 @@ def save_word2vec_format(kv: KeyedVectors, path: PathLike, binary: bool = False)
 
 
 def load_word2vec_format(
-    path: PathLike, binary: bool = False, limit: Optional[int] = None
+    path: PathLike, binary: bool = False, limit: int | None = None
 ) -> KeyedVectors:
     """Reads word2vec.c's text or binary format (optionally only the first `limit` words)."""
     from pyw2v.keyedvectors import KeyedVectors
@@ -135,7 +135,7 @@ def load_word2vec_format(
                     raise ValueError(f"{path!r}: line {i + 2} has fewer than {dim} values")
                 word = parts[0].decode("utf-8", "replace")
                 try:
-                    vectors[i] = np.array(parts[1:dim + 1], dtype=np.float32)
+                    vectors[i] = np.array(parts[1 : dim + 1], dtype=np.float32)
                 except ValueError as exc:
                     raise ValueError(f"{path!r}: line {i + 2}: {exc}") from exc
             words.append(word)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from typing import Optional, Union
 
 import numpy as np
 
 Key = str
-Query = Union[Key, np.ndarray]
+Query = Key | np.ndarray
 
 
 class KeyedVectors:
@@ -29,15 +28,13 @@ class KeyedVectors:
         if vectors.ndim != 2:
             raise ValueError(f"vectors must be 2-d, got shape {vectors.shape}")
         if vectors.shape[0] != len(index_to_key):
-            raise ValueError(
-                f"{vectors.shape[0]} vectors for {len(index_to_key)} words"
-            )
+            raise ValueError(f"{vectors.shape[0]} vectors for {len(index_to_key)} words")
         self.vectors = vectors
         self.index_to_key = list(index_to_key)
         self.key_to_index = {w: i for i, w in enumerate(self.index_to_key)}
         if len(self.key_to_index) != len(self.index_to_key):
             raise ValueError("index_to_key holds a word twice")
-        self._norms: Optional[np.ndarray] = None
+        self._norms: np.ndarray | None = None
 
     @property
     def vector_size(self) -> int:
@@ -49,7 +46,7 @@ class KeyedVectors:
     def __contains__(self, key: object) -> bool:
         return key in self.key_to_index
 
-    def __getitem__(self, key: Union[Key, Iterable[Key]]) -> np.ndarray:
+    def __getitem__(self, key: Key | Iterable[Key]) -> np.ndarray:
         if isinstance(key, str):
             return self.get_vector(key)
         return np.stack([self.get_vector(k) for k in key])
@@ -86,7 +83,7 @@ class KeyedVectors:
         b = self.get_vector(w2, norm=True)
         return float(np.dot(a, b))
 
-    def _query_vector(self, item: Query, normed: np.ndarray) -> tuple[np.ndarray, Optional[int]]:
+    def _query_vector(self, item: Query, normed: np.ndarray) -> tuple[np.ndarray, int | None]:
         if isinstance(item, str):
             index = self.get_index(item)
             return normed[index], index
@@ -100,10 +97,10 @@ class KeyedVectors:
 
     def most_similar(
         self,
-        positive: Union[Query, Sequence[Query], None] = None,
-        negative: Union[Query, Sequence[Query], None] = None,
+        positive: Query | Sequence[Query] | None = None,
+        negative: Query | Sequence[Query] | None = None,
         topn: int = 10,
-        restrict_vocab: Optional[int] = None,
+        restrict_vocab: int | None = None,
     ) -> list[tuple[str, float]]:
         """The `topn` words closest by cosine to the mean of the unit-length `positive`
         vectors minus the `negative` ones (3CosAdd), excluding the query words.
@@ -140,7 +137,7 @@ class KeyedVectors:
     def similar_by_word(self, word: Key, topn: int = 10) -> list[tuple[str, float]]:
         return self.most_similar(positive=[word], topn=topn)
 
-    def save_word2vec_format(self, path: Union[str, os.PathLike[str]], binary: bool = False) -> None:
+    def save_word2vec_format(self, path: str | os.PathLike[str], binary: bool = False) -> None:
         """Writes the word2vec.c text or binary format (atomically)."""
         from pyw2v import io
 
@@ -148,7 +145,7 @@ class KeyedVectors:
 
     @classmethod
     def load_word2vec_format(
-        cls, path: Union[str, os.PathLike[str]], binary: bool = False, limit: Optional[int] = None
+        cls, path: str | os.PathLike[str], binary: bool = False, limit: int | None = None
     ) -> KeyedVectors:
         """Reads the word2vec.c text or binary format."""
         from pyw2v import io
@@ -156,7 +153,7 @@ class KeyedVectors:
         return io.load_word2vec_format(path, binary=binary, limit=limit)
 
 
-def _as_list(items: Union[Query, Sequence[Query], None]) -> list[Query]:
+def _as_list(items: Query | Sequence[Query] | None) -> list[Query]:
     if items is None:
         return []
     if isinstance(items, str) or (isinstance(items, np.ndarray) and items.ndim == 1):

@@ -6,7 +6,7 @@ import math
 import os
 import threading
 from collections.abc import Iterable, Sequence
-from typing import Any, Optional, Union
+from typing import Any, Union
 
 import numpy as np
 
@@ -78,12 +78,12 @@ class Word2Vec:
     def __init__(
         self,
         sentences: CorpusArg = None,
-        corpus_file: Optional[Union[str, os.PathLike[str]]] = None,
+        corpus_file: str | os.PathLike[str] | None = None,
         vector_size: int = 100,
         alpha: float = 0.05,
         window: int = 5,
         min_count: int = 5,
-        max_vocab_size: Optional[int] = None,
+        max_vocab_size: int | None = None,
         sample: float = 1e-3,
         seed: int = 1,
         workers: int = 0,
@@ -92,9 +92,9 @@ class Word2Vec:
         hs: int = 0,
         negative: int = 5,
         ns_exponent: float = 0.75,
-        cbow_mean: Union[int, bool] = 1,
+        cbow_mean: int | bool = 1,
         epochs: int = 5,
-        max_final_vocab: Optional[int] = None,
+        max_final_vocab: int | None = None,
         cbow_exact_grad: bool = False,
         progress: bool = True,
         memory_budget: int = DEFAULT_MEMORY_BUDGET,
@@ -105,22 +105,33 @@ class Word2Vec:
                 "pyw2v implements CBOW with negative sampling only: sg and hs must be 0"
             )
         self.params = Params(
-            vector_size=vector_size, alpha=alpha, min_alpha=min_alpha, window=window,
-            min_count=min_count, max_vocab_size=max_vocab_size,
-            max_final_vocab=max_final_vocab, sample=sample, seed=seed, workers=workers,
-            negative=negative, ns_exponent=ns_exponent, cbow_mean=bool(cbow_mean),
-            cbow_exact_grad=bool(cbow_exact_grad), epochs=epochs, simd=simd,
+            vector_size=vector_size,
+            alpha=alpha,
+            min_alpha=min_alpha,
+            window=window,
+            min_count=min_count,
+            max_vocab_size=max_vocab_size,
+            max_final_vocab=max_final_vocab,
+            sample=sample,
+            seed=seed,
+            workers=workers,
+            negative=negative,
+            ns_exponent=ns_exponent,
+            cbow_mean=bool(cbow_mean),
+            cbow_exact_grad=bool(cbow_exact_grad),
+            epochs=epochs,
+            simd=simd,
         )
         self.progress = progress
         self.memory_budget = memory_budget
-        self.vocab: Optional[Vocab] = None
+        self.vocab: Vocab | None = None
         self.wv = KeyedVectors(np.zeros((0, vector_size), dtype=np.float32), [])
         self.syn1neg = np.zeros((0, vector_size), dtype=np.float32)
         self.epochs_trained = 0
         self.epoch_losses: list[float] = []
         self.corpus_stats: dict[str, int] = {}
-        self._encoded: Optional[tuple[tuple[Any, ...], EncodedCorpus]] = None
-        self._corpus: Optional[Corpus] = None
+        self._encoded: tuple[tuple[Any, ...], EncodedCorpus] | None = None
+        self._corpus: Corpus | None = None
         corpus = _pick_corpus(sentences, corpus_file)
         if corpus is not None:
             self.build_vocab(corpus)
@@ -146,7 +157,8 @@ class Word2Vec:
         p = self.params
         counted = source.count(p.max_vocab_size)
         self.corpus_stats = {
-            "tokens": counted.tokens, "sentences": counted.sentences,
+            "tokens": counted.tokens,
+            "sentences": counted.sentences,
             "invalid_tokens": counted.invalid_tokens,
             "truncated_tokens": counted.truncated_tokens,
             "distinct_words": len(counted.words),
@@ -185,12 +197,12 @@ class Word2Vec:
         self,
         corpus_iterable: CorpusArg = None,
         corpus_file: Any = None,
-        total_examples: Optional[int] = None,
-        total_words: Optional[int] = None,
-        epochs: Optional[int] = None,
-        start_alpha: Optional[float] = None,
-        end_alpha: Optional[float] = None,
-        progress: Optional[bool] = None,
+        total_examples: int | None = None,
+        total_words: int | None = None,
+        epochs: int | None = None,
+        start_alpha: float | None = None,
+        end_alpha: float | None = None,
+        progress: bool | None = None,
         **_: Any,
     ) -> tuple[int, int]:
         """Trains `epochs` more epochs (default: the model's) on the corpus (default:
@@ -219,9 +231,18 @@ class Word2Vec:
                 "once: pass a list or a restartable iterable)"
             )
         trainer = _core.Trainer(
-            self.wv.vectors, self.syn1neg, self.vocab.keep_probs(p.sample), self.vocab.counts,
-            p.ns_exponent, p.window, p.negative, p.cbow_mean, p.cbow_exact_grad,
-            p.n_threads, p.seed, p.simd,
+            self.wv.vectors,
+            self.syn1neg,
+            self.vocab.keep_probs(p.sample),
+            self.vocab.counts,
+            p.ns_exponent,
+            p.window,
+            p.negative,
+            p.cbow_mean,
+            p.cbow_exact_grad,
+            p.n_threads,
+            p.seed,
+            p.simd,
         )
         words_total = n_epochs * encoded.n_words
         show = self.progress if progress is None else progress
@@ -230,8 +251,16 @@ class Word2Vec:
         try:
             for epoch in range(n_epochs):
                 stopped, words, examples, loss_sum = _run_epoch(
-                    trainer, encoded.ids, self.epochs_trained, alpha_start, alpha_end,
-                    words_done, words_total, reporter, epoch, n_epochs,
+                    trainer,
+                    encoded.ids,
+                    self.epochs_trained,
+                    alpha_start,
+                    alpha_end,
+                    words_done,
+                    words_total,
+                    reporter,
+                    epoch,
+                    n_epochs,
                 )
                 words_done += words
                 examples_done += examples
@@ -255,7 +284,7 @@ class Word2Vec:
         accumulated in double precision per thread and summed after the join."""
         return self.epoch_losses[-1] if self.epoch_losses else 0.0
 
-    def save(self, path: Union[str, os.PathLike[str]]) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Writes the model (vectors, output weights, vocabulary, parameters) atomically."""
         if self.vocab is None:
             raise RuntimeError("nothing to save: the model has no vocabulary yet")
@@ -267,12 +296,13 @@ class Word2Vec:
             "epoch_losses": self.epoch_losses,
         }
         io.save_native(
-            path, header,
+            path,
+            header,
             {"vectors": self.wv.vectors, "syn1neg": self.syn1neg, "counts": self.vocab.counts},
         )
 
     @classmethod
-    def load(cls, path: Union[str, os.PathLike[str]]) -> Word2Vec:
+    def load(cls, path: str | os.PathLike[str]) -> Word2Vec:
         """Reads a model written by save()."""
         header, arrays = io.load_native(path, "word2vec")
         try:
@@ -280,8 +310,9 @@ class Word2Vec:
             params = Params(**header["params"])
             counts = arrays["counts"]
         except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{os.fspath(path)!r}: incomplete or invalid model file: {exc}") \
-                from exc
+            raise ValueError(
+                f"{os.fspath(path)!r}: incomplete or invalid model file: {exc}"
+            ) from exc
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
             raise ValueError(f"{os.fspath(path)!r}: invalid vocabulary")
         if counts.dtype != np.int64 or counts.shape != (len(words),):
@@ -313,8 +344,16 @@ def _require_corpus(corpus: Any, corpus_file: Any) -> Any:
 
 
 def _run_epoch(
-    trainer: Any, ids: np.ndarray, epoch_seed: int, alpha_start: float, alpha_end: float,
-    words_before: int, words_total: int, reporter: ProgressReporter, epoch: int, epochs: int,
+    trainer: Any,
+    ids: np.ndarray,
+    epoch_seed: int,
+    alpha_start: float,
+    alpha_end: float,
+    words_before: int,
+    words_total: int,
+    reporter: ProgressReporter,
+    epoch: int,
+    epochs: int,
 ) -> tuple[bool, int, int, float]:
     """Runs one epoch in a helper thread (the C call releases the GIL) while this thread
     reports progress and stays responsive to Ctrl-C, which stops the workers."""

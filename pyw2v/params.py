@@ -6,7 +6,7 @@ import dataclasses
 import math
 import os
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from pyw2v import _core
 
@@ -28,8 +28,8 @@ class Params:
     min_alpha: float = 0.0001
     window: int = 5
     min_count: int = 5
-    max_vocab_size: Optional[int] = None
-    max_final_vocab: Optional[int] = None
+    max_vocab_size: int | None = None
+    max_final_vocab: int | None = None
     sample: float = 1e-3
     seed: int = 1
     workers: int = 0
@@ -79,12 +79,14 @@ class Params:
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) or (
-        hasattr(value, "__index__") and not isinstance(value, (bool, float))
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        or (hasattr(value, "__index__") and not isinstance(value, (bool, float)))
     )
 
 
-def _int_at_least(name: str, value: Any, low: int, upper: Optional[int] = None) -> None:
+def _int_at_least(name: str, value: Any, low: int, upper: int | None = None) -> None:
     if not _is_int(value):
         raise TypeError(f"{name} must be an integer, got {value!r}")
     if value < low or (upper is not None and value > upper):
@@ -92,7 +94,7 @@ def _int_at_least(name: str, value: Any, low: int, upper: Optional[int] = None) 
         raise ValueError(f"{name} must be {bound}, got {value}")
 
 
-def _positive_int(name: str, value: Any, upper: Optional[int] = None) -> None:
+def _positive_int(name: str, value: Any, upper: int | None = None) -> None:
     _int_at_least(name, value, 1, upper)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import IO, Optional
+from typing import IO
 
 
 class ProgressReporter:
@@ -15,7 +15,7 @@ class ProgressReporter:
         self,
         total_words: int,
         enabled: bool = True,
-        stream: Optional[IO[str]] = None,
+        stream: IO[str] | None = None,
         log_every: float = 5.0,
     ) -> None:
         self.total_words = max(total_words, 1)
@@ -27,8 +27,15 @@ class ProgressReporter:
         self.last = self.start
         self.drawn = False
 
-    def update(self, words_done: int, epoch: int, epochs: int, alpha: float,
-               loss: Optional[float], force: bool = False) -> None:
+    def update(
+        self,
+        words_done: int,
+        epoch: int,
+        epochs: int,
+        alpha: float,
+        loss: float | None,
+        force: bool = False,
+    ) -> None:
         if not self.enabled:
             return
         now = time.perf_counter()

@@ -1,0 +1,85 @@
+"""Type stub of the C extension pyw2v._core (see pyw2v/_core.pyx)."""
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+_Buffer = bytes | bytearray | memoryview
+
+MAX_SENTENCE: int
+MAX_TOKEN_BYTES: int
+MAX_DIM: int
+MAX_THREADS: int
+MAX_EXP: float
+SIGMOID_SIZE: int
+
+def simd_best() -> str: ...
+def simd_available(name: str) -> bool: ...
+def sigmoid_table() -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
+def sigmoid(x: npt.ArrayLike) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
+def noise_table(
+    counts: npt.ArrayLike, power: float = ...
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int32]]: ...
+def noise_draws(
+    counts: npt.ArrayLike, power: float, n: int, seed: int
+) -> npt.NDArray[np.int32]: ...
+def keep_probs(counts: npt.ArrayLike, sample: float) -> npt.NDArray[np.float32]: ...
+def window_reaches(window: int, n: int, seed: int) -> npt.NDArray[np.int32]: ...
+def schedule_alpha(
+    alpha_start: float, alpha_end: float, words_before: int, words_total: int, done_in_epoch: int
+) -> float: ...
+def cbow_ns_update(
+    in_vecs: npt.NDArray[np.float32],
+    out_vecs: npt.NDArray[np.float32],
+    ctx: npt.ArrayLike,
+    targets: npt.ArrayLike,
+    alpha: float,
+    cbow_mean: bool = ...,
+    exact_ctx_grad: bool = ...,
+    simd: str = ...,
+) -> float: ...
+
+class Trainer:
+    def __init__(
+        self,
+        in_vecs: npt.NDArray[np.float32],
+        out_vecs: npt.NDArray[np.float32],
+        keep: npt.NDArray[np.float32],
+        counts: npt.ArrayLike,
+        ns_exponent: float,
+        window: int,
+        negative: int,
+        cbow_mean: bool,
+        exact_ctx_grad: bool,
+        workers: int,
+        seed: int,
+        simd: str = ...,
+    ) -> None: ...
+    def train_epoch(
+        self,
+        ids: npt.NDArray[np.int32],
+        epoch: int,
+        alpha_start: float,
+        alpha_end: float,
+        words_before: int,
+        words_total: int,
+    ) -> tuple[bool, int, int, float]: ...
+    def request_stop(self) -> None: ...
+    def progress(self) -> tuple[int, float, int, float]: ...
+
+class Counter:
+    def __init__(self, max_size: int = ...) -> None: ...
+    def feed(self, data: _Buffer, final: bool = ...) -> None: ...
+    @property
+    def stats(self) -> dict[str, int]: ...
+    @property
+    def min_reduce(self) -> int: ...
+    def export(self) -> tuple[list[str], npt.NDArray[np.int64]]: ...
+
+class Encoder:
+    def __init__(self, words: list[str]) -> None: ...
+    def feed(self, data: _Buffer, final: bool, out: npt.NDArray[np.int32], n_out: int) -> int: ...
+    def lookup(self, word: str) -> int: ...
+    @property
+    def stats(self) -> dict[str, Any]: ...

@@ -1,0 +1,84 @@
+"""A float64 numpy reference of one CBOW negative-sampling step (SPEC.md), used by the
+kernel tests. Kept out of the package on purpose: it is the independent check."""
+
+from __future__ import annotations
+
+import numpy as np
+
+MAX_EXP = 6.0
+TABLE_SIZE = 1000
+
+
+def sigma(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def table_sigma(x: float, exact: bool) -> float:
+    """sigma as the C table reads it (bin centre, saturation outside +-6), or exact."""
+    if exact:
+        return float(sigma(np.float64(x)))
+    if x >= MAX_EXP:
+        return 1.0
+    if x <= -MAX_EXP:
+        return 0.0
+    scale = TABLE_SIZE / (2 * MAX_EXP)
+    b = min(int((x + MAX_EXP) * scale), TABLE_SIZE - 1)
+    return float(sigma(-MAX_EXP + (b + 0.5) / scale))
+
+
+def loss(in_vecs, out_vecs, ctx, targets, cbow_mean=True) -> float:
+    """J = -log sigma(b_c.h) - sum_k log sigma(-b_k.h), exactly, in float64."""
+    h = in_vecs[ctx].sum(axis=0)
+    if cbow_mean:
+        h = h / len(ctx)
+    scores = out_vecs[targets] @ h
+    signs = np.where(np.arange(len(targets)) == 0, 1.0, -1.0)
+    return float(np.sum(np.logaddexp(0.0, -signs * scores)))
+
+
+def gradients(in_vecs, out_vecs, ctx, targets, cbow_mean=True):
+    """SPEC.md's gradients at the current point: (dJ/d in_vecs, dJ/d out_vecs)."""
+    h = in_vecs[ctx].sum(axis=0)
+    if cbow_mean:
+        h = h / len(ctx)
+    g_in = np.zeros_like(in_vecs)
+    g_out = np.zeros_like(out_vecs)
+    grad_h = np.zeros_like(h)
+    for t, w in enumerate(targets):
+        g = sigma(out_vecs[w] @ h) - (1.0 if t == 0 else 0.0)
+        g_out[w] += g * h
+        grad_h += g * out_vecs[w]
+    per_ctx = grad_h / len(ctx) if cbow_mean else grad_h
+    for w in ctx:
+        g_in[w] += per_ctx
+    return g_in, g_out
+
+
+def step(
+    in_vecs,
+    out_vecs,
+    ctx,
+    targets,
+    alpha,
+    cbow_mean=True,
+    exact_ctx_grad=False,
+    exact_sigmoid=False,
+):
+    """One SGD step in word2vec.c's order (rows visited in turn, grad_hidden uses each
+    row before its update); returns the new (in_vecs, out_vecs) in float64."""
+    a = in_vecs.astype(np.float64).copy()
+    b = out_vecs.astype(np.float64).copy()
+    h = a[ctx].sum(axis=0)
+    if cbow_mean:
+        h = h / len(ctx)
+    grad_hidden = np.zeros_like(h)  # accumulates -alpha dJ/dh
+    for t, w in enumerate(targets):
+        label = 1.0 if t == 0 else 0.0
+        s = alpha * (label - table_sigma(float(b[w] @ h), exact_sigmoid))
+        grad_hidden += s * b[w]
+        b[w] += s * h
+    if cbow_mean and exact_ctx_grad:
+        grad_hidden /= len(ctx)
+    for w in ctx:
+        a[w] += grad_hidden
+    return a, b

@@ -1,0 +1,136 @@
+"""One kernel step against the float64 reference, and the reference's gradient against
+finite differences of the objective J."""
+
+import numpy as np
+import pytest
+import reference as ref
+
+from pyw2v import _core
+
+SIMD_VARIANTS = [name for name in ("scalar", "avx2", "avx512") if _core.simd_available(name)]
+
+
+def make_problem(seed, vocab=20, dim=37, scale=0.5):
+    rng = np.random.default_rng(seed)
+    in_vecs = rng.normal(0, scale, size=(vocab, dim)).astype(np.float32)
+    out_vecs = rng.normal(0, scale, size=(vocab, dim)).astype(np.float32)
+    ctx = np.array([1, 4, 4, 7, 9], dtype=np.int32)  # a repeated context word on purpose
+    targets = np.array([3, 11, 5, 17, 2, 8], dtype=np.int32)
+    return in_vecs, out_vecs, ctx, targets
+
+
+@pytest.mark.parametrize("simd", SIMD_VARIANTS)
+@pytest.mark.parametrize("cbow_mean", [True, False])
+@pytest.mark.parametrize("exact", [False, True])
+def test_step_matches_reference(simd, cbow_mean, exact):
+    in_vecs, out_vecs, ctx, targets = make_problem(0)
+    alpha = 0.05
+    want_in, want_out = ref.step(in_vecs, out_vecs, ctx, targets, alpha, cbow_mean, exact)
+    a, b = in_vecs.copy(), out_vecs.copy()
+    got_loss = _core.cbow_ns_update(a, b, ctx, targets, alpha, cbow_mean, exact, simd)
+    # float32 arithmetic on O(1) values over 37-term dot products: relative error ~1e-6;
+    # the table is reproduced exactly by the reference, so 1e-5 absolute is ample.
+    np.testing.assert_allclose(a, want_in, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(b, want_out, atol=1e-5, rtol=0)
+    # Loss from the table vs exact: softplus' slope is at most 1, a half bin is 0.006,
+    # and there are 6 terms -> at most 0.036.
+    assert got_loss == pytest.approx(
+        ref.loss(in_vecs, out_vecs, ctx, targets, cbow_mean), abs=0.036
+    )
+
+
+def test_step_is_the_spec_gradient():
+    """With a tiny alpha the step must equal -alpha * SPEC's gradient (exact convention),
+    up to the sigmoid table error (|table - sigma| <= 0.0015 per target)."""
+    in_vecs, out_vecs, ctx, targets = make_problem(1, scale=0.3)
+    alpha = 1e-3
+    g_in, g_out = ref.gradients(
+        in_vecs.astype(np.float64), out_vecs.astype(np.float64), ctx, targets
+    )
+    a, b = in_vecs.copy(), out_vecs.copy()
+    _core.cbow_ns_update(a, b, ctx, targets, alpha, True, True, "scalar")
+    # dJ/db_t = g_t h: table error 0.0015 * |h| (|h_i| <~ 0.3) -> per-entry error
+    # alpha * 0.0015 * 1 ~ 1.5e-6; plus float32 rounding of the weights (~3e-8 * 1).
+    np.testing.assert_allclose((b - out_vecs) / -alpha, g_out, atol=5e-3)
+    np.testing.assert_allclose((a - in_vecs) / -alpha, g_in, atol=5e-3)
+    # and the step really moved the weights (the check above cannot pass vacuously)
+    assert np.abs(g_out).max() > 0.05
+
+
+def test_reference_gradient_by_finite_differences():
+    rng = np.random.default_rng(2)
+    in_vecs = rng.normal(0, 0.5, size=(12, 6))
+    out_vecs = rng.normal(0, 0.5, size=(12, 6))
+    ctx = [0, 2, 2, 5]
+    targets = [1, 3, 4, 6]
+    for cbow_mean in (True, False):
+        g_in, g_out = ref.gradients(in_vecs, out_vecs, ctx, targets, cbow_mean)
+        h = 1e-6
+        for matrix, grad in ((in_vecs, g_in), (out_vecs, g_out)):
+            numeric = np.zeros_like(matrix)
+            for idx in np.ndindex(matrix.shape):
+                old = matrix[idx]
+                matrix[idx] = old + h
+                up = ref.loss(in_vecs, out_vecs, ctx, targets, cbow_mean)
+                matrix[idx] = old - h
+                down = ref.loss(in_vecs, out_vecs, ctx, targets, cbow_mean)
+                matrix[idx] = old
+                numeric[idx] = (up - down) / (2 * h)
+            # central differences: O(h^2) truncation + eps/h rounding ~ 1e-10
+            np.testing.assert_allclose(grad, numeric, atol=1e-7)
+
+
+def test_wordvec_c_convention_is_c_times_exact():
+    """word2vec.c's input step is |C| times the exact one; output steps are identical."""
+    in_vecs, out_vecs, ctx, targets = make_problem(3)
+    a1, b1 = in_vecs.copy(), out_vecs.copy()
+    a2, b2 = in_vecs.copy(), out_vecs.copy()
+    _core.cbow_ns_update(a1, b1, ctx, targets, 0.05, True, False, "scalar")
+    _core.cbow_ns_update(a2, b2, ctx, targets, 0.05, True, True, "scalar")
+    np.testing.assert_array_equal(b1, b2)
+    changed = np.unique(ctx)
+    np.testing.assert_allclose(
+        a1[changed] - in_vecs[changed],
+        len(ctx) * (a2[changed] - in_vecs[changed]),
+        rtol=1e-4,
+        atol=1e-7,
+    )
+
+
+@pytest.mark.parametrize("simd", SIMD_VARIANTS)
+def test_simd_variants_agree_with_scalar(simd):
+    for dim in (1, 15, 16, 17, 100, 300):
+        in_vecs, out_vecs, ctx, targets = make_problem(4, vocab=20, dim=dim)
+        a0, b0 = in_vecs.copy(), out_vecs.copy()
+        a1, b1 = in_vecs.copy(), out_vecs.copy()
+        l0 = _core.cbow_ns_update(a0, b0, ctx, targets, 0.05, True, False, "scalar")
+        l1 = _core.cbow_ns_update(a1, b1, ctx, targets, 0.05, True, False, simd)
+        # only summation order and FMA contraction differ: float32 rounding (~1e-6
+        # relative on O(1) sums); a score crossing a table bin edge would change sigma by
+        # <= 0.012 * 0.25, times alpha 0.05 -> 1.5e-4, so 2e-4 covers even that
+        np.testing.assert_allclose(a1, a0, atol=2e-4)
+        np.testing.assert_allclose(b1, b0, atol=2e-4)
+        assert l1 == pytest.approx(l0, abs=1e-3)
+
+
+def test_saturated_scores_give_finite_updates():
+    """Scores far beyond +-6 saturate: no NaN or Inf, and the gradient is the clipped one."""
+    in_vecs = np.full((3, 4), 10.0, dtype=np.float32)
+    out_vecs = np.full((3, 4), 10.0, dtype=np.float32)
+    a, b = in_vecs.copy(), out_vecs.copy()
+    loss = _core.cbow_ns_update(a, b, [0], [1, 2], 0.1)
+    # center: score 400 -> sigma 1, g = 0, no change; noise: sigma 1, g = 1, full step
+    np.testing.assert_array_equal(b[1], out_vecs[1])
+    np.testing.assert_allclose(b[2], out_vecs[2] - 0.1 * in_vecs[0])
+    assert np.isfinite(a).all() and np.isfinite(b).all()
+    assert loss == pytest.approx(400.0)  # -log sigma(-400) -> 400 (its asymptote)
+
+
+def test_kernel_rejects_bad_ids():
+    in_vecs, out_vecs, ctx, targets = make_problem(5)
+    with pytest.raises(ValueError, match="ctx"):
+        _core.cbow_ns_update(in_vecs, out_vecs, [99], targets, 0.05)
+    with pytest.raises(ValueError, match="targets"):
+        _core.cbow_ns_update(in_vecs, out_vecs, ctx, [-1], 0.05)
+    with pytest.raises(ValueError, match="same shape"):
+        _core.cbow_ns_update(in_vecs, out_vecs[:, :3].copy(), ctx, targets, 0.05)

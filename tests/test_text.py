@@ -1,0 +1,527 @@
+"""Corpus reading and vocabulary: tokenizing, counting, encoding, file formats, limits.
+
+Everything here runs on small hand-made texts whose counts are known, plus one
+text8-like single 3 MB line; the expected values are computed independently in
+Python (str.split, collections.Counter).
+"""
+
+from __future__ import annotations
+
+import bz2
+import collections
+import gzip
+import lzma
+import os
+import tempfile
+
+import numpy as np
+import pytest
+
+from pyw2v import _core, corpus
+from pyw2v.corpus import FileCorpus, IterableCorpus, as_corpus, read_chunks
+from pyw2v.vocab import Vocab
+
+MAX_SENTENCE = corpus.MAX_SENTENCE
+
+SMALL = "the cat sat on the mat\nthe dog\n"
+# multi-byte words, CRLF, tabs, repeated blank lines, no final newline
+MIXED = "the café\tsat\r\n\n\n日本 the   dog\r\ncafé naïve the\n" * 7 + "end of text"
+
+
+def write(path, data):
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    with open(path, "wb") as f:
+        f.write(data)
+    return str(path)
+
+
+def py_counts(text):
+    """First-seen order and counts, computed independently of pyw2v."""
+    counter = collections.Counter()
+    for line in text.splitlines():
+        counter.update(line.split())
+    return list(counter), [counter[w] for w in counter]
+
+
+def py_ids(text, vocab):
+    """Expected encoding: known words of each line, -1 after each line that kept one."""
+    out = []
+    for line in text.splitlines():
+        ids = [vocab.key_to_index[w] for w in line.split() if w in vocab.key_to_index]
+        for start in range(0, len(ids), MAX_SENTENCE):
+            out.extend(ids[start : start + MAX_SENTENCE])
+            out.append(-1)
+    return np.array(out, dtype=np.int32)
+
+
+def counter_feed(data: bytes, chunk: int, max_size: int = 0):
+    counter = _core.Counter(max_size)
+    for start in range(0, len(data), chunk):
+        counter.feed(data[start : start + chunk])
+    counter.feed(b"", True)
+    return counter
+
+
+def encoder_feed(words, data: bytes, chunk: int):
+    encoder = _core.Encoder(list(words))
+    out = np.empty(len(data) + 2, dtype=np.int32)
+    n = 0
+    for start in range(0, len(data), chunk):
+        n = encoder.feed(data[start : start + chunk], False, out, n)
+    n = encoder.feed(b"", True, out, n)
+    return out[:n]
+
+
+# --------------------------------------------------------------------------- counting
+
+
+def test_counts_and_first_seen_order(tmp_path):
+    counted = FileCorpus([write(tmp_path / "a.txt", SMALL)]).count()
+    assert counted.words == ["the", "cat", "sat", "on", "mat", "dog"]
+    assert counted.counts.dtype == np.int64
+    assert counted.counts.tolist() == [3, 1, 1, 1, 1, 1]
+    assert counted.tokens == 8
+    assert counted.sentences == 2
+    assert counted.invalid_tokens == 0
+    assert counted.truncated_tokens == 0
+
+
+def test_counts_match_python_on_mixed_text(tmp_path):
+    counted = FileCorpus([write(tmp_path / "m.txt", MIXED)]).count()
+    words, counts = py_counts(MIXED)
+    assert counted.words == words
+    assert counted.counts.tolist() == counts
+    assert counted.tokens == sum(counts)
+    assert counted.sentences == sum(1 for line in MIXED.splitlines() if line.split())
+
+
+def test_crlf_line_ends(tmp_path):
+    path = write(tmp_path / "crlf.txt", "a b\r\nc a\r\n\r\nb\r\n")
+    fc = FileCorpus([path])
+    counted = fc.count()
+    assert counted.words == ["a", "b", "c"]
+    assert counted.counts.tolist() == [2, 2, 1]
+    assert counted.sentences == 3
+    assert not any("\r" in w for w in counted.words)
+    vocab = Vocab.from_counts(counted.words, counted.counts, min_count=1)
+    assert fc.encode(vocab).ids.tolist() == [0, 1, -1, 2, 0, -1, 1, -1]
+
+
+@pytest.mark.parametrize(
+    "compress", [gzip.compress, bz2.compress, lzma.compress], ids=["gz", "bz2", "xz"]
+)
+def test_compressed_files_equal_plain(tmp_path, compress):
+    plain = write(tmp_path / "c.txt", MIXED)
+    packed = write(tmp_path / ("c.txt." + compress.__module__), compress(MIXED.encode("utf-8")))
+    a, b = FileCorpus([plain]), FileCorpus([packed])
+    ca, cb = a.count(), b.count()
+    assert ca.words == cb.words
+    np.testing.assert_array_equal(ca.counts, cb.counts)
+    assert (ca.tokens, ca.sentences) == (cb.tokens, cb.sentences)
+    vocab = Vocab.from_counts(ca.words, ca.counts, min_count=1)
+    ids_a, ids_b = a.encode(vocab).ids, b.encode(vocab).ids
+    np.testing.assert_array_equal(ids_a, ids_b)
+    np.testing.assert_array_equal(ids_a, py_ids(MIXED, vocab))
+    # read_chunks decompresses by magic bytes, whatever the suffix, in bounded chunks
+    chunks = list(read_chunks(packed, chunk_bytes=7))
+    assert max(len(c) for c in chunks) <= 7
+    assert b"".join(chunks) == MIXED.encode("utf-8")
+
+
+def test_list_of_files_equals_concatenation_with_sentence_ends(tmp_path):
+    # neither file ends in a newline: the file end must still end the sentence
+    # (and must not glue "b" of the first file to "c" of the second)
+    first = write(tmp_path / "1.txt", "a b\nb a b")
+    second = write(tmp_path / "2.txt", "c a\nd")
+    joined = write(tmp_path / "j.txt", "a b\nb a b\nc a\nd\n")
+    two, one = FileCorpus([first, second]), FileCorpus([joined])
+    c2, c1 = two.count(), one.count()
+    assert c2.words == c1.words == ["a", "b", "c", "d"]
+    assert c2.counts.tolist() == c1.counts.tolist() == [3, 3, 1, 1]
+    assert c2.sentences == c1.sentences == 4
+    vocab = Vocab.from_counts(c1.words, c1.counts, min_count=1)
+    e2, e1 = two.encode(vocab), one.encode(vocab)
+    assert e2.ids.tolist() == e1.ids.tolist() == [0, 1, -1, 1, 0, 1, -1, 2, 0, -1, 3, -1]
+    assert (e2.n_words, e2.n_sentences) == (8, 4)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 7, 64, 10**6])
+def test_chunk_boundaries_do_not_change_counts_or_ids(chunk):
+    data = MIXED.encode("utf-8") + b"\n" + ("x" * 300 + " ").encode() * 3
+    whole = counter_feed(data, len(data))
+    split = counter_feed(data, chunk)
+    w_words, w_counts = whole.export()
+    s_words, s_counts = split.export()
+    assert s_words == w_words
+    np.testing.assert_array_equal(s_counts, w_counts)
+    assert split.stats == whole.stats
+    assert w_words == py_counts(data.decode("utf-8"))[0]
+    np.testing.assert_array_equal(
+        encoder_feed(w_words, data, chunk), encoder_feed(w_words, data, len(data))
+    )
+
+
+def test_read_chunks_bounds_chunk_size(tmp_path):
+    data = MIXED.encode("utf-8")
+    path = write(tmp_path / "r.txt", data)
+    chunks = list(read_chunks(path, chunk_bytes=10))
+    assert all(0 < len(c) <= 10 for c in chunks)
+    assert b"".join(chunks) == data
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: read_chunks binds CHUNK_BYTES at import time "
+    "while _encode_streaming sizes its buffer from CHUNK_BYTES at call time",
+)
+def test_monkeypatched_chunk_bytes_is_honoured(tmp_path, monkeypatch):
+    path = write(tmp_path / "a.txt", SMALL * 20)
+    fc = FileCorpus([path])
+    counted = fc.count()
+    vocab = Vocab.from_counts(counted.words, counted.counts, min_count=1)
+    expected = fc.encode(vocab).ids
+    monkeypatch.setattr(corpus, "CHUNK_BYTES", 16)
+    ids = FileCorpus([path]).encode(vocab).ids  # not counted: the streaming path
+    np.testing.assert_array_equal(ids, expected)
+
+
+# ------------------------------------------------------------------- long lines
+
+
+def test_long_line_split_every_max_sentence_tokens(tmp_path):
+    n = 2 * MAX_SENTENCE + 1234
+    assert MAX_SENTENCE == 10_000
+    words = [f"w{i % 7}" for i in range(n)]
+    text = " ".join(words) + "\nw1 w2\n"
+    fc = FileCorpus([write(tmp_path / "long.txt", text)])
+    counted = fc.count()
+    assert counted.tokens == n + 2
+    assert counted.sentences == 3 + 1
+    vocab = Vocab.from_counts(counted.words, counted.counts, min_count=1)
+    ids = fc.encode(vocab).ids
+    ends = np.flatnonzero(ids == -1)
+    # a -1 after every 10,000 tokens of the long line, then its end, then the short line
+    assert ends.tolist() == [MAX_SENTENCE, 2 * MAX_SENTENCE + 1, n + 2, n + 5]
+    assert np.diff(np.concatenate([[-1], ends])).max() - 1 <= MAX_SENTENCE
+    expected = [vocab.key_to_index[w] for w in words]
+    np.testing.assert_array_equal(ids[ids >= 0][:n], expected)
+    # the iterable path splits the same way
+    it = IterableCorpus([text.split("\n")[0].split(), ["w1", "w2"]])
+    assert it.count().sentences == counted.sentences
+    np.testing.assert_array_equal(it.encode(vocab).ids, ids)
+
+
+def test_one_huge_line_text8_like(tmp_path):
+    rng = np.random.default_rng(8)
+    lexicon = np.array([f"t{i}" for i in range(1000)])
+    # Zipf-ish frequencies, ~3 MB, one line with no newline at all
+    ranks = np.minimum(rng.zipf(1.3, size=900_000), 1000) - 1
+    tokens = lexicon[ranks]
+    text = " " + " ".join(tokens.tolist())
+    assert len(text) > 3_000_000
+    data = text.encode("ascii")
+    path = write(tmp_path / "text8", data)
+    counted = FileCorpus([path]).count()
+    expected = collections.Counter(tokens.tolist())
+    assert counted.tokens == len(tokens)
+    assert counted.sentences == -(-len(tokens) // MAX_SENTENCE)
+    assert counted.words == list(dict.fromkeys(tokens.tolist()))
+    assert counted.counts.tolist() == [expected[w] for w in counted.words]
+    # tokens cut by 64 KiB chunk ends are glued back together
+    chunked = counter_feed(data, 1 << 16)
+    assert chunked.export()[0] == counted.words
+    np.testing.assert_array_equal(chunked.export()[1], counted.counts)
+
+
+def test_overlong_token_is_truncated_and_counted(tmp_path):
+    max_bytes = _core.MAX_TOKEN_BYTES
+    long_word = "x" * (max_bytes + 100)
+    counted = FileCorpus([write(tmp_path / "t.txt", f"a {long_word} b\n")]).count()
+    assert counted.words == ["a", "x" * max_bytes, "b"]
+    assert counted.truncated_tokens == 1
+
+
+# ------------------------------------------------------------------------ UTF-8
+
+
+def test_invalid_utf8_replaced_and_counted(tmp_path):
+    data = b"caf\xe9 na\xefve caf\xc3\xa9 \xff ok \xe6\x97\xa5\xe6\x9c\xac\ncaf\xe9 \xff\n"
+    fc = FileCorpus([write(tmp_path / "u.txt", data)])
+    counted = fc.count()
+    # invalid bytes become U+FFFD, the tokens are kept; valid non-ASCII words survive
+    assert counted.words == ["caf\ufffd", "na\ufffdve", "café", "\ufffd", "ok", "日本"]
+    assert counted.counts.tolist() == [2, 1, 1, 2, 1, 1]
+    assert counted.tokens == 8
+    assert counted.invalid_tokens == 5
+    # each single invalid byte here maps as Python's decoder maps it
+    assert counted.words[:2] == [
+        b"caf\xe9".decode("utf-8", "replace"),
+        b"na\xefve".decode("utf-8", "replace"),
+    ]
+    vocab = Vocab.from_counts(counted.words, counted.counts, min_count=1)
+    ids = fc.encode(vocab).ids
+    k = vocab.key_to_index
+    assert ids.tolist() == [
+        k["caf\ufffd"],
+        k["na\ufffdve"],
+        k["café"],
+        k["\ufffd"],
+        k["ok"],
+        k["日本"],
+        -1,
+        k["caf\ufffd"],
+        k["\ufffd"],
+        -1,
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: U+FFFD repair (and truncation inside a UTF-8 "
+    "character) makes a word longer than MAX_TOKEN_BYTES; Encoder then fails "
+    "with MemoryError",
+)
+@pytest.mark.parametrize(
+    "token",
+    [b"\xff" * 2000, ("a" + "é" * 3000).encode("utf-8")],
+    ids=["invalid-bytes", "cut-inside-char"],
+)
+def test_repaired_or_truncated_words_fit_the_encoder(tmp_path, token):
+    fc = FileCorpus([write(tmp_path / "x.txt", token + b" ok\n" + token + b"\n")])
+    counted = fc.count()
+    assert all(len(w.encode("utf-8")) <= _core.MAX_TOKEN_BYTES for w in counted.words)
+    vocab = Vocab.from_counts(counted.words, counted.counts, min_count=1)
+    ids = fc.encode(vocab).ids
+    assert ids.tolist() == [0, 1, -1, 0, -1]
+
+
+# ------------------------------------------------------------------- vocabulary
+
+
+def test_vocab_min_count_and_order():
+    words = ["a", "b", "c", "d", "e", "f"]
+    counts = np.array([2, 5, 1, 5, 3, 2])
+    v = Vocab.from_counts(words, counts, min_count=2)
+    # descending count, ties in first-seen order (b before d, a before f)
+    assert v.index_to_key == ["b", "d", "e", "a", "f"]
+    assert v.counts.tolist() == [5, 5, 3, 2, 2]
+    assert v.counts.dtype == np.int64
+    assert v.key_to_index == {"b": 0, "d": 1, "e": 2, "a": 3, "f": 4}
+    assert v.total_words == 17
+    assert len(Vocab.from_counts(words, counts, min_count=1)) == 6
+    assert len(Vocab.from_counts(words, counts, min_count=0)) == 6
+    assert Vocab.from_counts(words, counts, min_count=5).index_to_key == ["b", "d"]
+    assert len(Vocab.from_counts(words, counts, min_count=6)) == 0
+
+
+@pytest.mark.parametrize(
+    ("max_final", "expected"),
+    [
+        (None, ["b", "d", "e", "a", "f", "c"]),
+        (10, ["b", "d", "e", "a", "f", "c"]),
+        (6, ["b", "d", "e", "a", "f", "c"]),
+        (5, ["b", "d", "e", "a", "f"]),  # c (count 1) dropped
+        (4, ["b", "d", "e"]),  # a and f tie at the cut: dropped together
+        (3, ["b", "d", "e"]),
+        (2, ["b", "d"]),
+        (1, []),  # b and d tie: neither fits alone
+    ],
+)
+def test_vocab_max_final_vocab(max_final, expected):
+    words = ["a", "b", "c", "d", "e", "f"]
+    counts = np.array([2, 5, 1, 5, 3, 2])
+    v = Vocab.from_counts(words, counts, min_count=1, max_final_vocab=max_final)
+    assert v.index_to_key == expected
+    assert max_final is None or len(v) <= max_final
+
+
+def test_vocab_max_final_vocab_never_lowers_min_count():
+    v = Vocab.from_counts(["a", "b", "c"], np.array([1, 4, 2]), min_count=3, max_final_vocab=3)
+    assert v.index_to_key == ["b"]
+
+
+def test_vocab_rejects_bad_tables():
+    with pytest.raises(ValueError, match="length"):
+        Vocab(["a", "b"], np.array([1]))
+    with pytest.raises(ValueError, match="twice"):
+        Vocab(["a", "a"], np.array([1, 1]))
+
+
+def _pruning_text(n_rare=500):
+    # "the" occurs on every line; every other word occurs once
+    return "".join(f"the r{i}\n" for i in range(n_rare))
+
+
+def test_max_vocab_size_bounds_c_counter():
+    data = _pruning_text().encode()
+    free = counter_feed(data, len(data))
+    assert len(free.export()[0]) == 501 and free.min_reduce == 0
+    for chunk in (len(data), 13):
+        bounded = counter_feed(data, chunk, max_size=50)
+        words, counts = bounded.export()
+        assert len(words) <= 50
+        assert bounded.min_reduce >= 1
+        assert words[0] == "the" and counts[0] == 500
+        assert bounded.stats["tokens"] == 1000  # statistics still see every token
+
+
+@pytest.mark.parametrize("kind", ["file", "iterable"])
+def test_max_vocab_size_bounds_corpus_count(tmp_path, kind):
+    text = _pruning_text()
+    if kind == "file":
+        source = FileCorpus([write(tmp_path / "p.txt", text)])
+    else:
+        source = IterableCorpus([line.split() for line in text.splitlines()])
+    counted = source.count(max_vocab_size=50)
+    assert 1 <= len(counted.words) <= 50
+    assert counted.words[0] == "the" and counted.counts[0] == 500
+    assert counted.tokens == 1000
+    assert len(source.count().words) == 501  # no bound without max_vocab_size
+
+
+# ------------------------------------------------------------------- iterables
+
+
+def test_iterable_corpus_equals_file_corpus(tmp_path):
+    fc = FileCorpus([write(tmp_path / "m.txt", MIXED)])
+    sentences = [line.split() for line in MIXED.splitlines()]
+    ic = IterableCorpus(sentences)
+    cf, ci = fc.count(), ic.count()
+    assert ci.words == cf.words
+    np.testing.assert_array_equal(ci.counts, cf.counts)
+    assert (ci.tokens, ci.sentences) == (cf.tokens, cf.sentences)
+    vocab = Vocab.from_counts(cf.words, cf.counts, min_count=7)
+    assert 0 < len(vocab) < len(cf.words)  # some words are out of the vocabulary
+    ef, ei = fc.encode(vocab), ic.encode(vocab)
+    np.testing.assert_array_equal(ei.ids, ef.ids)
+    assert (ei.n_words, ei.n_sentences) == (ef.n_words, ef.n_sentences)
+    np.testing.assert_array_equal(ef.ids, py_ids(MIXED, vocab))
+
+
+def test_iterable_tuples_and_generators_accepted():
+    ic = IterableCorpus(tuple(s) for s in [("a", "b"), ("b",)])
+    counted = ic.count()
+    assert counted.words == ["a", "b"] and counted.counts.tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("bad", ["a b c", b"a b c"], ids=["str", "bytes"])
+def test_string_as_sentence_raises_type_error(bad):
+    with pytest.raises(TypeError, match="list of str tokens"):
+        IterableCorpus([["ok"], bad]).count()
+    vocab = Vocab(["a"], np.array([1]))
+    with pytest.raises(TypeError, match="list of str tokens"):
+        IterableCorpus([bad]).encode(vocab)
+
+
+@pytest.mark.parametrize("token", [1, 2.5, None, b"a"])
+def test_non_str_tokens_raise_type_error(token):
+    with pytest.raises(TypeError, match="tokens must be str"):
+        IterableCorpus([["a", token]]).count()
+
+
+def test_as_corpus_variants(tmp_path):
+    a = write(tmp_path / "a.txt", SMALL)
+    b = write(tmp_path / "b.txt", SMALL)
+    single = as_corpus(a)
+    assert isinstance(single, FileCorpus) and single.paths == [a]
+    path_obj = as_corpus(tmp_path / "a.txt")
+    assert isinstance(path_obj, FileCorpus) and path_obj.paths == [a]
+    many = as_corpus([a, tmp_path / "b.txt"])
+    assert isinstance(many, FileCorpus) and many.paths == [a, b]
+    assert many.count().counts[0] == 6
+    sentences = [["a", "b"], ["c"]]
+    it = as_corpus(sentences)
+    assert isinstance(it, IterableCorpus) and it.count().words == ["a", "b", "c"]
+    assert as_corpus(it) is it and as_corpus(single) is single
+    with pytest.raises(TypeError, match="corpus must be"):
+        as_corpus(42)
+
+
+def test_missing_path_raises_file_not_found(tmp_path):
+    missing = str(tmp_path / "nope.txt")
+    with pytest.raises(FileNotFoundError, match="nope.txt"):
+        as_corpus(missing)
+    good = write(tmp_path / "ok.txt", SMALL)
+    with pytest.raises(FileNotFoundError, match="nope.txt"):
+        as_corpus([good, missing])
+
+
+def test_directory_raises_is_a_directory(tmp_path):
+    with pytest.raises(IsADirectoryError, match=str(tmp_path.name)):
+        FileCorpus([tmp_path])
+
+
+def test_truncated_gz_raises_value_error_naming_file(tmp_path):
+    raw = gzip.compress(SMALL.encode() * 500)
+    path = write(tmp_path / "trunc.gz", raw[: len(raw) // 2])
+    with pytest.raises(ValueError, match="trunc.gz"):
+        FileCorpus([path]).count()
+
+
+@pytest.mark.parametrize("compress", [bz2.compress, lzma.compress], ids=["bz2", "xz"])
+def test_corrupt_bz2_xz_raise_value_error_naming_file(tmp_path, compress):
+    raw = bytearray(compress(SMALL.encode() * 500))
+    for i in range(12, min(len(raw), 60)):
+        raw[i] ^= 0x55
+    path = write(tmp_path / "bad.z", bytes(raw))
+    with pytest.raises(ValueError, match="bad.z"):
+        FileCorpus([path]).count()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: zlib.error from corrupt deflate data is not turned into ValueError by read_chunks",
+)
+def test_corrupt_gz_raises_value_error_naming_file(tmp_path):
+    raw = bytearray(gzip.compress(SMALL.encode() * 500))
+    for i in range(20, 60):  # inside the deflate stream, header intact
+        raw[i] ^= 0x55
+    path = write(tmp_path / "corrupt.gz", bytes(raw))
+    with pytest.raises(ValueError, match="corrupt.gz"):
+        FileCorpus([path]).count()
+
+
+# ---------------------------------------------------------- memory-mapped encoding
+
+
+def test_encode_to_memory_mapped_file_matches_in_memory(tmp_path, monkeypatch):
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
+    created = []
+    real = tempfile.NamedTemporaryFile
+
+    def spy(*args, **kwargs):
+        f = real(*args, **kwargs)
+        created.append(f.name)
+        return f
+
+    monkeypatch.setattr(corpus.tempfile, "NamedTemporaryFile", spy)
+    path = write(tmp_path / "m.txt", MIXED * 20)
+    fc = FileCorpus([path])
+    counted = fc.count()
+    vocab = Vocab.from_counts(counted.words, counted.counts, min_count=1)
+    in_memory = fc.encode(vocab)
+    assert not created  # counted and within the default budget: no temporary file
+    assert not isinstance(in_memory.ids, np.memmap)
+
+    mapped = fc.encode(vocab, memory_budget=64)
+    assert isinstance(mapped.ids, np.memmap)
+    np.testing.assert_array_equal(mapped.ids, in_memory.ids)
+    assert (mapped.n_words, mapped.n_sentences) == (in_memory.n_words, in_memory.n_sentences)
+    np.testing.assert_array_equal(in_memory.ids, py_ids(MIXED * 20, vocab))
+    assert len(created) == 1
+    assert os.path.dirname(created[0]) == str(tmpdir)
+    assert os.path.basename(created[0]).startswith("pyw2v-ids-")
+    # the file is unlinked at once, even while the map is alive
+    assert not os.path.exists(created[0])
+    assert [n for n in os.listdir(tmpdir) if n.startswith("pyw2v-ids-")] == []
+    del mapped
+
+    # not counted first: streamed through a temporary file, then read into memory
+    streamed = FileCorpus([path]).encode(vocab)
+    assert not isinstance(streamed.ids, np.memmap)
+    np.testing.assert_array_equal(streamed.ids, in_memory.ids)
+    assert len(created) == 2
+    assert os.listdir(tmpdir) == []

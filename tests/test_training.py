@@ -1,0 +1,143 @@
+"""End-to-end training: reproducibility, threads, the GIL, learning a planted structure."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from pyw2v import Word2Vec
+
+
+def topic_corpus(n_topics=4, words_per_topic=10, n_sentences=2000, length=10, seed=0):
+    """Sentences that each use the words of one topic only: a word's nearest neighbours
+    must be the other words of its topic."""
+    rng = np.random.default_rng(seed)
+    topics = [[f"t{t}w{i}" for i in range(words_per_topic)] for t in range(n_topics)]
+    sentences = []
+    for _ in range(n_sentences):
+        topic = topics[rng.integers(n_topics)]
+        sentences.append([topic[i] for i in rng.integers(words_per_topic, size=length)])
+    return topics, sentences
+
+
+def zipf_corpus(n_sentences, vocab=500, length=20, seed=0):
+    rng = np.random.default_rng(seed)
+    p = 1.0 / np.arange(1, vocab + 1)
+    p /= p.sum()
+    ids = rng.choice(vocab, size=(n_sentences, length), p=p)
+    return [[f"w{i}" for i in row] for row in ids]
+
+
+def train(corpus, **kw):
+    params = dict(vector_size=16, min_count=1, epochs=2, workers=1, seed=3, progress=False)
+    params.update(kw)
+    return Word2Vec(corpus, **params)
+
+
+def test_one_worker_is_bit_reproducible():
+    corpus = zipf_corpus(300)
+    a = train(corpus)
+    b = train(corpus)
+    np.testing.assert_array_equal(a.wv.vectors, b.wv.vectors)
+    np.testing.assert_array_equal(a.syn1neg, b.syn1neg)
+    c = train(corpus, seed=4)
+    assert not np.array_equal(a.wv.vectors, c.wv.vectors)
+
+
+def test_file_and_iterable_corpora_train_identically(tmp_path):
+    corpus = zipf_corpus(300)
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(" ".join(s) for s in corpus) + "\n")
+    a = train(corpus)
+    b = train(str(path))
+    assert a.wv.index_to_key == b.wv.index_to_key
+    np.testing.assert_array_equal(a.wv.vectors, b.wv.vectors)
+
+
+def test_two_workers_finite_and_loss_decreases():
+    model = train(zipf_corpus(3000), workers=2, epochs=4, vector_size=32)
+    assert np.isfinite(model.wv.vectors).all() and np.isfinite(model.syn1neg).all()
+    losses = model.epoch_losses
+    assert len(losses) == 4
+    assert all(b < a for a, b in zip(losses, losses[1:], strict=False)), losses
+
+
+def test_planted_topics_are_recovered():
+    topics, sentences = topic_corpus()
+    model = train(sentences, vector_size=20, epochs=5, sample=0, window=3)
+    normed = model.wv.get_normed_vectors()
+    topic_of = {w: t for t, words in enumerate(topics) for w in words}
+    same, other = [], []
+    for w, t in topic_of.items():
+        sims = normed @ normed[model.wv.get_index(w)]
+        for v, u in topic_of.items():
+            if v != w:
+                (same if u == t else other).append(sims[model.wv.get_index(v)])
+    # every same-topic pair is closer than every cross-topic pair, by a wide margin
+    assert min(same) > max(other) + 0.3, (min(same), max(other))
+    for w in topic_of:
+        neighbours = [v for v, _ in model.wv.most_similar(w, topn=9)]
+        assert {topic_of[v] for v in neighbours} == {topic_of[w]}
+
+
+def test_positive_examples_match_cbow_count():
+    """Without subsampling every center word of a sentence of n >= 2 tokens is one
+    positive example (docs/theory.md); a one-word sentence gives none."""
+    sentences = [["a", "b"], ["a"], ["b", "c", "a", "b", "c"], ["c"] * 7]
+    model = train(sentences, sample=0, epochs=1)
+    words, examples = model.train(sentences, epochs=3)
+    assert words == 3 * sum(len(s) for s in sentences)
+    assert examples == 3 * sum(len(s) for s in sentences if len(s) >= 2)
+
+
+def test_training_continues():
+    corpus = zipf_corpus(300)
+    model = train(corpus, epochs=1)
+    before = model.wv.vectors.copy()
+    model.train(corpus, epochs=2)
+    assert model.epochs_trained == 3
+    assert len(model.epoch_losses) == 3
+    assert not np.array_equal(before, model.wv.vectors)
+
+
+def test_train_on_another_corpus_uses_the_vocabulary():
+    model = train(zipf_corpus(200, seed=1), epochs=1)
+    words, _ = model.train([["w0", "w1", "unknown", "w2"]], epochs=1)
+    assert words == 3  # the out-of-vocabulary word is dropped
+
+
+def test_gil_is_released_during_training():
+    corpus = zipf_corpus(20_000, length=30)
+    model = Word2Vec(
+        vector_size=100, min_count=1, workers=2, seed=1, progress=False, epochs=1, sample=0
+    )
+    model.build_vocab(corpus)
+    model.train(corpus, epochs=1)  # encodes the corpus once, outside the timed run
+    ticks = []
+    done = threading.Event()
+
+    def ticker():
+        while not done.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.001)
+
+    thread = threading.Thread(target=ticker)
+    thread.start()
+    start = time.perf_counter()
+    model.train(corpus, epochs=4)
+    end = time.perf_counter()
+    done.set()
+    thread.join()
+    during = [t for t in ticks if start <= t <= end]
+    gaps = np.diff([start, *during, end])
+    assert end - start > 0.2, "the run is too short to tell"
+    # a GIL held by the C call would freeze the ticker for the whole epoch
+    assert gaps.max() < 0.1 * (end - start) + 0.05, gaps.max()
+
+
+@pytest.mark.parametrize("cbow_mean", [True, False])
+def test_options_train_finite_vectors(cbow_mean):
+    model = train(zipf_corpus(300), cbow_mean=cbow_mean, cbow_exact_grad=True, negative=3)
+    assert np.isfinite(model.wv.vectors).all()
+    assert model.get_latest_training_loss() > 0
