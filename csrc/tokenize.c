@@ -38,23 +38,37 @@ static int utf8_sequence(const unsigned char *s, int32_t n) {
     return len;
 }
 
-/* Copies token into fixed[] with invalid bytes replaced; returns the new length. */
-static int32_t utf8_repair(const char *token, int32_t len, char *fixed) {
+/* Copies token into fixed[] with invalid bytes replaced, keeping at most
+ * W2V_MAX_TOKEN_BYTES bytes of whole characters; returns the new length and sets
+ * *truncated if characters were left out. */
+static int32_t utf8_repair(const char *token, int32_t len, char *fixed, int *truncated) {
     const unsigned char *s = (const unsigned char *)token;
     int32_t out = 0;
     for (int32_t i = 0; i < len;) {
         int seq = utf8_sequence(s + i, len - i);
-        if (seq > 0) {
-            memcpy(fixed + out, s + i, seq);
-            out += seq;
-            i += seq;
-        } else {
-            memcpy(fixed + out, "\xEF\xBF\xBD", 3);
-            out += 3;
-            i++;
+        const char *piece = seq > 0 ? token + i : "\xEF\xBF\xBD";
+        int piece_len = seq > 0 ? seq : 3;
+        if (out + piece_len > W2V_MAX_TOKEN_BYTES) {
+            *truncated = 1;
+            break;
         }
+        memcpy(fixed + out, piece, piece_len);
+        out += piece_len;
+        i += seq > 0 ? seq : 1;
     }
     return out;
+}
+
+/* len without a UTF-8 sequence cut short at the end of s[0..len) (len >= 4). */
+static int64_t utf8_drop_cut(const unsigned char *s, int64_t len) {
+    for (int64_t k = len - 1; k >= len - 3; k--) {
+        if (s[k] < 0x80) return len;            /* ASCII: no sequence is cut */
+        if (s[k] >= 0xC0) {                     /* the lead byte of the last sequence */
+            int64_t need = s[k] >= 0xF0 ? 4 : s[k] >= 0xE0 ? 3 : 2;
+            return len - k < need ? k : len;
+        }
+    }
+    return len;
 }
 
 static int utf8_valid(const char *token, int32_t len) {
@@ -80,12 +94,14 @@ static int emit(w2v_tokenizer *tk, const char *token, int64_t len, int truncated
         len = W2V_MAX_TOKEN_BYTES;
         truncated = 1;
     }
-    tk->stats.truncated_tokens += truncated;
+    /* truncation must not turn a valid character into invalid bytes */
+    if (truncated && non_ascii) len = utf8_drop_cut((const unsigned char *)token, len);
     if (non_ascii && !utf8_valid(token, (int32_t)len)) {
-        len = utf8_repair(token, (int32_t)len, tk->fixed);
+        len = utf8_repair(token, (int32_t)len, tk->fixed, &truncated);
         token = tk->fixed;
         tk->stats.invalid_tokens++;
     }
+    tk->stats.truncated_tokens += truncated;
     tk->stats.tokens++;
     tk->sentence_tokens++;
     int status = on_token(ctx, token, (int32_t)len);

@@ -13,7 +13,7 @@ typedef struct {
     int32_t carry_len;
     int in_token;        /* the previous chunk ended inside a token */
     int carry_truncated; /* that token was longer than the carry */
-    char fixed[3 * W2V_MAX_TOKEN_BYTES]; /* a token with invalid UTF-8 replaced */
+    char fixed[W2V_MAX_TOKEN_BYTES]; /* a token with invalid UTF-8 replaced (capped) */
     int64_t sentence_tokens;
     w2v_text_stats stats;
 } w2v_tokenizer;

@@ -52,6 +52,15 @@ static void test_streams(void) {
     CHECK(w2v_rng_seed(2024, 0) == w2v_rng_seed(2024, 0));
     CHECK(w2v_rng_seed(2024, 0) != w2v_rng_seed(2024, 1));
     CHECK(w2v_rng_seed(2024, 0) != w2v_rng_seed(2025, 0));
+    /* all (seed, stream) pairs of a 32 x 32 grid give distinct states: the stream is
+     * mixed before it meets the seed, so e.g. (1, 0) and (0, 1) do not collide */
+    static uint64_t states[32 * 32];
+    for (uint64_t seed = 0; seed < 32; seed++)
+        for (uint64_t s = 0; s < 32; s++) states[seed * 32 + s] = w2v_rng_seed(seed, s);
+    long collisions = 0;
+    for (int i = 0; i < 32 * 32; i++)
+        for (int j = i + 1; j < 32 * 32; j++) collisions += states[i] == states[j];
+    CHECK(collisions == 0);
     /* 8192 values of 64 bits: any repeat (probability ~2^-38 if random) means overlap */
     long repeats = 0;
     for (int i = 0; i < n; i++)
