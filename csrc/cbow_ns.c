@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cbow_ns_variants.h"
 #include "rng.h"
 #include "sigmoid.h"
 #include "vecops.h"
@@ -61,15 +62,11 @@ W2V_INLINE double cbow_ns_step(const w2v_params *params, w2v_model *model, w2v_s
     return loss;
 }
 
-#define W2V_KERNEL_ARGS                                                                            \
-    const w2v_params *params, w2v_model *model, w2v_scratch *scratch, const int32_t *ctx,         \
-        int32_t n_ctx, const int32_t *targets, int32_t n_targets, float alpha
 #define W2V_KERNEL_CALL params, model, scratch, ctx, n_ctx, targets, n_targets, alpha
 
 static double cbow_ns_scalar(W2V_KERNEL_ARGS) { return cbow_ns_step(W2V_KERNEL_CALL); }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define W2V_HAVE_X86_VARIANTS 1
+#if W2V_HAVE_X86_VARIANTS
 __attribute__((target("avx2,fma"))) static double cbow_ns_avx2(W2V_KERNEL_ARGS) {
     return cbow_ns_step(W2V_KERNEL_CALL);
 }
@@ -80,7 +77,7 @@ cbow_ns_avx512(W2V_KERNEL_ARGS) {
 #endif
 
 w2v_simd w2v_simd_best(void) {
-#ifdef W2V_HAVE_X86_VARIANTS
+#if W2V_HAVE_X86_VARIANTS
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
         return W2V_SIMD_AVX512;
@@ -89,14 +86,16 @@ w2v_simd w2v_simd_best(void) {
     return W2V_SIMD_SCALAR;
 }
 
-w2v_cbow_ns_fn w2v_cbow_ns_select(w2v_simd simd) {
+w2v_cbow_ns_fn w2v_cbow_ns_select(w2v_simd simd, int32_t dim) {
     w2v_simd best = w2v_simd_best();
     if (simd == W2V_SIMD_AUTO) simd = best;
     switch (simd) {
     case W2V_SIMD_SCALAR: return cbow_ns_scalar;
-#ifdef W2V_HAVE_X86_VARIANTS
+#if W2V_HAVE_X86_VARIANTS
     case W2V_SIMD_AVX2: return best >= W2V_SIMD_AVX2 ? cbow_ns_avx2 : NULL;
-    case W2V_SIMD_AVX512: return best >= W2V_SIMD_AVX512 ? cbow_ns_avx512 : NULL;
+    case W2V_SIMD_AVX512:
+        if (best < W2V_SIMD_AVX512) return NULL;
+        return dim <= W2V_FUSED_MAX_DIM ? w2v_cbow_ns_avx512_fused : cbow_ns_avx512;
 #endif
     default: return NULL;
     }

@@ -119,30 +119,74 @@ typedef struct {
     w2v_epoch_stats stats;
 } w2v_worker;
 
-/* Trains on sentence[0..n) (subsampled token ids). */
-static void train_sentence(w2v_worker *worker, w2v_scratch *scratch, const int32_t *sentence,
-                           int32_t n, int32_t *ctx, int32_t *targets, float alpha) {
-    const w2v_params *params = worker->params;
-    const w2v_noise *noise = &worker->model->noise;
-    for (int32_t pos = 0; pos < n; pos++) {
-        /* reduced window: m' uniform in 1..m */
-        int32_t reach = w2v_rng_reach(&scratch->rng, params->window);
-        int32_t lo = pos - reach > 0 ? pos - reach : 0;
-        int32_t hi = pos + reach < n - 1 ? pos + reach : n - 1;
-        int32_t n_ctx = 0;
-        for (int32_t j = lo; j <= hi; j++)
-            if (j != pos) ctx[n_ctx++] = sentence[j];
-        if (n_ctx == 0) continue;
+/* What one center word trains on: its context and its targets (center, then noise). */
+typedef struct {
+    int32_t *ctx;     /* 2 * window */
+    int32_t *targets; /* negative + 1 */
+    int32_t n_ctx, n_targets;
+} w2v_step_plan;
 
-        int32_t center = sentence[pos];
-        int32_t n_targets = 0;
-        targets[n_targets++] = center;
-        for (int32_t k = 0; k < params->negative; k++) {
-            int32_t draw = w2v_noise_draw_fast(noise, w2v_rng_next(&scratch->rng));
-            if (draw != center) targets[n_targets++] = draw;
+/* Draws the reduced window m' in 1..m and the noise words of position pos; n_ctx == 0
+ * means there is nothing to train (then no noise is drawn). */
+static void plan_step(w2v_step_plan *plan, const int32_t *sentence, int32_t n, int32_t pos,
+                      const w2v_params *params, const w2v_noise *noise, uint64_t *rng) {
+    int32_t reach = w2v_rng_reach(rng, params->window);
+    int32_t lo = pos - reach > 0 ? pos - reach : 0;
+    int32_t hi = pos + reach < n - 1 ? pos + reach : n - 1;
+    plan->n_ctx = 0;
+    for (int32_t j = lo; j <= hi; j++)
+        if (j != pos) plan->ctx[plan->n_ctx++] = sentence[j];
+    plan->n_targets = 0;
+    if (plan->n_ctx == 0) return;
+    int32_t center = sentence[pos];
+    plan->targets[plan->n_targets++] = center;
+    for (int32_t k = 0; k < params->negative; k++) {
+        int32_t draw = w2v_noise_draw_fast(noise, w2v_rng_next(rng));
+        if (draw != center) plan->targets[plan->n_targets++] = draw;
+    }
+}
+
+static void prefetch_row(const float *row, int32_t dim, int for_write) {
+    const char *first = (const char *)row;
+    const char *last = first + (size_t)dim * sizeof(float) - 1;
+    for (const char *p = first; p <= last; p += 64) {
+        if (for_write)
+            __builtin_prefetch(p, 1, 3);
+        else
+            __builtin_prefetch(p, 0, 3);
+    }
+    __builtin_prefetch(last, for_write, 3);
+}
+
+/* Asks for the rows the planned step will touch while the current step computes:
+ * random rows of two large matrices are cache misses, the main cost of a step. */
+static void prefetch_plan(const w2v_step_plan *plan, const w2v_model *model, int32_t dim) {
+#ifdef W2V_NO_PREFETCH /* for measuring what prefetching buys (benchmarks/RESULTS.md) */
+    return;
+#endif
+    for (int32_t t = 0; t < plan->n_targets; t++)
+        prefetch_row(model->out_vecs + (size_t)plan->targets[t] * dim, dim, 1);
+    for (int32_t i = 0; i < plan->n_ctx; i++)
+        prefetch_row(model->in_vecs + (size_t)plan->ctx[i] * dim, dim, 1);
+}
+
+/* Trains on sentence[0..n) (subsampled token ids), planning one step ahead. */
+static void train_sentence(w2v_worker *worker, w2v_scratch *scratch, const int32_t *sentence,
+                           int32_t n, w2v_step_plan plans[2], float alpha) {
+    const w2v_params *params = worker->params;
+    w2v_model *model = worker->model;
+    if (n == 0) return;
+    plan_step(&plans[0], sentence, n, 0, params, &model->noise, &scratch->rng);
+    for (int32_t pos = 0; pos < n; pos++) {
+        const w2v_step_plan *current = &plans[pos & 1];
+        if (pos + 1 < n) {
+            w2v_step_plan *next = &plans[(pos + 1) & 1];
+            plan_step(next, sentence, n, pos + 1, params, &model->noise, &scratch->rng);
+            prefetch_plan(next, model, params->dim);
         }
-        worker->stats.loss_sum +=
-            worker->kernel(params, worker->model, scratch, ctx, n_ctx, targets, n_targets, alpha);
+        if (current->n_ctx == 0) continue;
+        worker->stats.loss_sum += worker->kernel(params, model, scratch, current->ctx, current->n_ctx,
+                                                 current->targets, current->n_targets, alpha);
         worker->stats.examples++;
     }
 }
@@ -169,10 +213,16 @@ static void *worker_main(void *arg) {
 
     w2v_scratch scratch;
     int32_t *sentence = malloc(W2V_MAX_SENTENCE * sizeof *sentence);
-    int32_t *ctx = malloc(2 * (size_t)params->window * sizeof *ctx);
-    int32_t *targets = malloc(((size_t)params->negative + 1) * sizeof *targets);
+    /* two plans (the current step and the next) share one buffer of ids */
+    size_t plan_ids = 2 * (size_t)params->window + (size_t)params->negative + 1;
+    int32_t *plan_buf = malloc(2 * plan_ids * sizeof *plan_buf);
+    w2v_step_plan plans[2];
+    for (int i = 0; i < 2 && plan_buf; i++) {
+        plans[i].ctx = plan_buf + i * plan_ids;
+        plans[i].targets = plans[i].ctx + 2 * (size_t)params->window;
+    }
     worker->status = w2v_scratch_init(&scratch, params->dim, worker->seed);
-    if (worker->status == W2V_OK && (!sentence || !ctx || !targets)) worker->status = W2V_ERR_NOMEM;
+    if (worker->status == W2V_OK && (!sentence || !plan_buf)) worker->status = W2V_ERR_NOMEM;
     if (worker->status != W2V_OK) goto done;
 
     /* Start at the first sentence that begins inside the slice. */
@@ -192,7 +242,7 @@ static void *worker_main(void *arg) {
                 sentence[n_kept++] = word;
         }
         if (pos < n_ids && ids[pos] == -1) pos++;
-        train_sentence(worker, &scratch, sentence, n_kept, ctx, targets, alpha);
+        train_sentence(worker, &scratch, sentence, n_kept, plans, alpha);
 
         if (unreported >= W2V_PROGRESS_WORDS) {
             alpha = report(worker, &unreported);
@@ -206,8 +256,7 @@ static void *worker_main(void *arg) {
 done:
     w2v_scratch_free(&scratch);
     free(sentence);
-    free(ctx);
-    free(targets);
+    free(plan_buf);
     return NULL;
 }
 
@@ -230,7 +279,7 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, const w2v_corpus
         return W2V_ERR_INVALID;
     int status = check_corpus(model, corpus);
     if (status != W2V_OK) return status;
-    w2v_cbow_ns_fn kernel = w2v_cbow_ns_select(simd);
+    w2v_cbow_ns_fn kernel = w2v_cbow_ns_select(simd, params->dim);
     if (!kernel) return W2V_ERR_INVALID;
 
     const int32_t n_threads = params->n_threads;

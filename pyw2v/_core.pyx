@@ -50,7 +50,7 @@ def simd_best() -> str:
 
 def simd_available(str name) -> bool:
     """Whether this CPU can run the kernel variant `name`."""
-    return w2v_cbow_ns_select(_simd(name)) != NULL
+    return w2v_cbow_ns_select(_simd(name), 100) != NULL
 
 
 def sigmoid_table():
@@ -184,7 +184,7 @@ def cbow_ns_update(float[:, ::1] in_vecs, float[:, ::1] out_vecs, ctx, targets, 
     cdef int32_t[::1] t = np.ascontiguousarray(targets, dtype=np.int32)
     _check_ids(c, in_vecs.shape[0], "ctx")
     _check_ids(t, in_vecs.shape[0], "targets")
-    cdef w2v_cbow_ns_fn kernel = w2v_cbow_ns_select(_simd(simd))
+    cdef w2v_cbow_ns_fn kernel = w2v_cbow_ns_select(_simd(simd), <int32_t> in_vecs.shape[1])
     if kernel == NULL:
         raise ValueError(f"this CPU cannot run the {simd!r} kernel")
     cdef w2v_params params
@@ -232,7 +232,7 @@ cdef class Trainer:
         if window < 1 or negative < 0:
             raise ValueError("window must be >= 1 and negative >= 0")
         self.simd = _simd(simd)
-        if w2v_cbow_ns_select(self.simd) == NULL:
+        if w2v_cbow_ns_select(self.simd, <int32_t> in_vecs.shape[1]) == NULL:
             raise ValueError(f"this CPU cannot run the {simd!r} kernel")
         _fill_params(&self.params, in_vecs.shape[1], window, negative, cbow_mean,
                      exact_ctx_grad, workers, seed)

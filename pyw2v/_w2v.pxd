@@ -78,7 +78,7 @@ cdef extern from "w2v.h" nogil:
     ctypedef double (*w2v_cbow_ns_fn)(const w2v_params *params, w2v_model *model,
                                       w2v_scratch *scratch, const int32_t *ctx, int32_t n_ctx,
                                       const int32_t *targets, int32_t n_targets, float alpha)
-    w2v_cbow_ns_fn w2v_cbow_ns_select(w2v_simd simd)
+    w2v_cbow_ns_fn w2v_cbow_ns_select(w2v_simd simd, int32_t dim)
     w2v_simd w2v_simd_best()
 
     ctypedef struct w2v_corpus:

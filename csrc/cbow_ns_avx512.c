@@ -1,0 +1,95 @@
+/*
+ * The CBOW negative-sampling step of cbow_ns.c, hand-fused for AVX-512 when the vector
+ * size fits 8 registers (d <= 128): the hidden vector h, the accumulated gradient and
+ * the current output row stay in zmm registers across all targets, so each output row
+ * is read once and written once, and each context row read once and written once.
+ * The math and its order are those of cbow_ns.c (see there); only the summation order
+ * inside dot products differs (16 lanes, then a tree).
+ */
+#include "cbow_ns_variants.h"
+
+#if W2V_HAVE_X86_VARIANTS
+#include <immintrin.h>
+
+#include "sigmoid.h"
+
+#define W2V_AVX512 __attribute__((target("avx512f"), always_inline)) static inline
+
+/* Lanes of the last register that hold vector elements. */
+W2V_AVX512 __mmask16 lane_mask(int v, int nv, __mmask16 tail) {
+    return v == nv - 1 ? tail : (__mmask16)0xFFFF;
+}
+
+W2V_AVX512 double fused_step(const int nv, const w2v_params *params, w2v_model *model,
+                             const int32_t *ctx, int32_t n_ctx, const int32_t *targets,
+                             int32_t n_targets, float alpha) {
+    const int dim = params->dim;
+    const int rem = dim - 16 * (nv - 1);
+    const __mmask16 tail = (__mmask16)(rem == 16 ? 0xFFFF : (1u << rem) - 1u);
+    const w2v_sigmoid *table = &model->sigmoid;
+    __m512 hidden[8], grad[8], row[8];
+
+    /* h = sum of context rows (then the mean) */
+    for (int v = 0; v < nv; v++) hidden[v] = _mm512_setzero_ps();
+    for (int32_t i = 0; i < n_ctx; i++) {
+        const float *in = model->in_vecs + (size_t)ctx[i] * dim;
+        for (int v = 0; v < nv; v++)
+            hidden[v] = _mm512_add_ps(hidden[v],
+                                      _mm512_maskz_loadu_ps(lane_mask(v, nv, tail), in + 16 * v));
+    }
+    if (params->cbow_mean && n_ctx > 1) {
+        __m512 scale = _mm512_set1_ps(1.0f / (float)n_ctx);
+        for (int v = 0; v < nv; v++) hidden[v] = _mm512_mul_ps(hidden[v], scale);
+    }
+    for (int v = 0; v < nv; v++) grad[v] = _mm512_setzero_ps();
+
+    double loss = 0.0;
+    for (int32_t t = 0; t < n_targets; t++) {
+        float *out = model->out_vecs + (size_t)targets[t] * dim;
+        __m512 acc = _mm512_setzero_ps();
+        for (int v = 0; v < nv; v++) {
+            row[v] = _mm512_maskz_loadu_ps(lane_mask(v, nv, tail), out + 16 * v);
+            acc = _mm512_fmadd_ps(hidden[v], row[v], acc);
+        }
+        float score = _mm512_reduce_add_ps(acc);
+        float label = t == 0 ? 1.0f : 0.0f;
+        loss += w2v_neg_log_sigmoid_fast(table, t == 0 ? score : -score);
+        /* step = -alpha g_t;  grad += step b_t;  b_t += step h */
+        __m512 step = _mm512_set1_ps(alpha * (label - w2v_sigmoid_fast(table, score)));
+        for (int v = 0; v < nv; v++) {
+            grad[v] = _mm512_fmadd_ps(step, row[v], grad[v]);
+            _mm512_mask_storeu_ps(out + 16 * v, lane_mask(v, nv, tail),
+                                  _mm512_fmadd_ps(step, hidden[v], row[v]));
+        }
+    }
+
+    if (params->exact_ctx_grad && params->cbow_mean && n_ctx > 1) {
+        __m512 scale = _mm512_set1_ps(1.0f / (float)n_ctx);
+        for (int v = 0; v < nv; v++) grad[v] = _mm512_mul_ps(grad[v], scale);
+    }
+    for (int32_t i = 0; i < n_ctx; i++) {
+        float *in = model->in_vecs + (size_t)ctx[i] * dim;
+        for (int v = 0; v < nv; v++) {
+            __mmask16 m = lane_mask(v, nv, tail);
+            _mm512_mask_storeu_ps(in + 16 * v, m,
+                                  _mm512_add_ps(_mm512_maskz_loadu_ps(m, in + 16 * v), grad[v]));
+        }
+    }
+    return loss;
+}
+
+/* One instance per register count, so that every loop above is unrolled. */
+__attribute__((target("avx512f"))) double w2v_cbow_ns_avx512_fused(W2V_KERNEL_ARGS) {
+    (void)scratch;
+    switch ((params->dim + 15) / 16) {
+    case 1: return fused_step(1, params, model, ctx, n_ctx, targets, n_targets, alpha);
+    case 2: return fused_step(2, params, model, ctx, n_ctx, targets, n_targets, alpha);
+    case 3: return fused_step(3, params, model, ctx, n_ctx, targets, n_targets, alpha);
+    case 4: return fused_step(4, params, model, ctx, n_ctx, targets, n_targets, alpha);
+    case 5: return fused_step(5, params, model, ctx, n_ctx, targets, n_targets, alpha);
+    case 6: return fused_step(6, params, model, ctx, n_ctx, targets, n_targets, alpha);
+    case 7: return fused_step(7, params, model, ctx, n_ctx, targets, n_targets, alpha);
+    default: return fused_step(8, params, model, ctx, n_ctx, targets, n_targets, alpha);
+    }
+}
+#endif
