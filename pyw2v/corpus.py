@@ -14,6 +14,7 @@ import gzip
 import lzma
 import os
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, Union
@@ -47,13 +48,15 @@ def open_text_file(path: PathLike) -> IO[bytes]:
     return open(path, "rb")
 
 
-def read_chunks(path: PathLike, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """Yields the (decompressed) bytes of a file in chunks of bounded size."""
+def read_chunks(path: PathLike, chunk_bytes: int | None = None) -> Iterator[bytes]:
+    """Yields the (decompressed) bytes of a file in chunks of at most chunk_bytes
+    (default: CHUNK_BYTES, read when called)."""
+    size = CHUNK_BYTES if chunk_bytes is None else chunk_bytes
     with open_text_file(path) as f:
         try:
-            while chunk := f.read(chunk_bytes):
+            while chunk := f.read(size):
                 yield chunk
-        except (OSError, EOFError, lzma.LZMAError) as exc:
+        except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
             raise ValueError(f"corpus file {os.fspath(path)!r} is corrupt: {exc}") from exc
 
 
@@ -126,11 +129,12 @@ class FileCorpus:
 def _encode_streaming(paths: list[str], encoder: Any, memory_budget: int) -> np.ndarray:
     """Encodes without knowing the size: ids go to a temporary file, then to memory
     (if they fit the budget) or stay memory-mapped (the file is unlinked at once)."""
-    buf = np.empty(CHUNK_BYTES + 2, dtype=np.int32)
+    chunk_bytes = CHUNK_BYTES  # one value for both the reads and the buffer they fill
+    buf = np.empty(chunk_bytes + 2, dtype=np.int32)
     with tempfile.NamedTemporaryFile(prefix="pyw2v-ids-", suffix=".i32", delete=False) as tmp:
         try:
             for path in paths:
-                for chunk, final in _with_final(read_chunks(path)):
+                for chunk, final in _with_final(read_chunks(path, chunk_bytes)):
                     n = encoder.feed(chunk, final, buf, 0)
                     tmp.write(buf[:n].tobytes())
             tmp.flush()

@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any, Union
 
@@ -29,7 +30,16 @@ def atomic_write(path: PathLike) -> Iterator[IO[bytes]]:
     """A binary file object that replaces `path` only once it is completely written."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-" + os.path.basename(path) + "-", dir=directory)
+    # os.open with mode 0o666 lets the umask decide the permissions, as open() does
+    # (tempfile.mkstemp would leave every saved file at 0600)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = os.path.join(directory, f".tmp-{os.path.basename(path)}-{secrets.token_hex(6)}")
+        try:
+            fd = os.open(tmp, flags, 0o666)
+            break
+        except FileExistsError:
+            continue
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
@@ -54,7 +64,9 @@ def load_native(path: PathLike, kind: str) -> tuple[dict[str, Any], dict[str, np
     """Reads a file written by save_native and checks its format, version and kind."""
     path = os.fspath(path)
     try:
-        with np.load(path, allow_pickle=False) as data:
+        # the file is opened here, not by np.load, which leaks its handle when the
+        # zip is unreadable
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
     except (OSError, ValueError, EOFError) as exc:
         raise ValueError(f"{path!r} is not a readable pyw2v model file: {exc}") from exc
@@ -119,6 +131,13 @@ def load_word2vec_format(
         n_words, dim = _read_header(path, f.readline())
         if limit is not None:
             n_words = min(n_words, int(limit))
+        info = os.fstat(f.fileno())
+        min_row = 4 * dim + 2 if binary else 2 * dim + 1  # "w " + floats, "w 0 0 ..."
+        if stat.S_ISREG(info.st_mode) and n_words * min_row > info.st_size - f.tell():
+            raise ValueError(
+                f"{path!r}: the header announces {n_words} words of dimension {dim}, "
+                f"more than the file's {info.st_size} bytes can hold (truncated?)"
+            )
         words: list[str] = []
         vectors = np.empty((n_words, dim), dtype=np.float32)
         for i in range(n_words):

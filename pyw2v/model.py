@@ -216,7 +216,11 @@ class Word2Vec:
             raise RuntimeError("call build_vocab() before train()")
         given = _pick_corpus(corpus_iterable, corpus_file)
         source = as_corpus(given) if given is not None else self._corpus
-        assert source is not None
+        if source is None:
+            raise ValueError(
+                "train() needs a corpus: this model was loaded from a file, so pass the "
+                "corpus (a path, paths or an iterable of token lists) again"
+            )
         p = self.params
         n_epochs = p.epochs if epochs is None else epochs
         Params(epochs=n_epochs)  # validates
@@ -325,8 +329,18 @@ class Word2Vec:
         model.vocab = Vocab(words, counts)
         model.wv = KeyedVectors(vectors, words)
         model.syn1neg = syn1neg
-        model.epochs_trained = int(header.get("epochs_trained", 0))
-        model.epoch_losses = [float(x) for x in header.get("epoch_losses", [])]
+        trained = header.get("epochs_trained", 0)
+        losses = header.get("epoch_losses", [])
+        if (
+            not isinstance(trained, int)
+            or isinstance(trained, bool)
+            or trained < 0
+            or not isinstance(losses, list)
+            or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in losses)
+        ):
+            raise ValueError(f"{os.fspath(path)!r}: invalid training history in the header")
+        model.epochs_trained = trained
+        model.epoch_losses = [float(x) for x in losses]
         return model
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +46,12 @@ class Params:
         _positive_int("window", self.window)
         _positive_int("epochs", self.epochs)
         _int_at_least("min_count", self.min_count, 0)
-        _int_at_least("negative", self.negative, 0)
+        if _is_int(self.negative) and self.negative < 1:
+            raise ValueError(
+                f"negative must be >= 1 (pyw2v trains with negative sampling only), "
+                f"got {self.negative}"
+            )
+        _int_at_least("negative", self.negative, 1)
         _int_at_least("workers", self.workers, 0, upper=_core.MAX_THREADS)
         _int_at_least("seed", self.seed, 0, upper=2**64 - 1)
         for name in ("max_vocab_size", "max_final_vocab"):
@@ -61,10 +67,14 @@ class Params:
             )
         _finite("sample", self.sample, low=0.0)
         _finite("ns_exponent", self.ns_exponent, low=0.0)
-        if self.negative == 0:
-            raise ValueError("negative must be >= 1: pyw2v trains with negative sampling only")
         if self.simd not in ("auto", "scalar", "avx2", "avx512"):
             raise ValueError(f"simd must be auto, scalar, avx2 or avx512, got {self.simd!r}")
+        # numpy scalars become Python numbers (so that save() can write them as JSON)
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value is None or isinstance(value, (bool, str)):
+                continue
+            object.__setattr__(self, f.name, int(value) if _is_int(value) else float(value))
 
     @property
     def n_threads(self) -> int:
@@ -99,7 +109,7 @@ def _positive_int(name: str, value: Any, upper: int | None = None) -> None:
 
 
 def _finite(name: str, value: Any, low: float, low_open: bool = False) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {value!r}")
     if not math.isfinite(value) or value < low or (low_open and value == low):
         relation = ">" if low_open else ">="

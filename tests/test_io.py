@@ -26,8 +26,16 @@ SENTENCES = synthetic_sentences()
 
 
 def tiny_model(**kwargs):
-    args = dict(vector_size=16, window=3, negative=3, min_count=1, epochs=1, workers=1,
-                progress=False, seed=7)
+    args = dict(
+        vector_size=16,
+        window=3,
+        negative=3,
+        min_count=1,
+        epochs=1,
+        workers=1,
+        progress=False,
+        seed=7,
+    )
     args.update(kwargs)
     return Word2Vec(SENTENCES, **args)
 
@@ -58,17 +66,16 @@ def assert_same_model(a, b):
 
 
 def load_expecting_value_error(path):
-    """Loads a bad file; returns the ValueError. Any leaked file handle is collected
-    here (see test_failed_load_leaks_no_file_handle) so it cannot leak into other tests."""
+    """Loads a bad file and returns the ValueError's message. The exception is dropped
+    inside the warning filter, so a file handle it keeps alive (see
+    test_failed_load_leaks_no_file_handle) is closed here and cannot fail other tests."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         try:
-            with pytest.raises(ValueError) as excinfo:
-                Word2Vec.load(path)
-            return excinfo.value
-        finally:
-            excinfo = None
-            gc.collect()
+            Word2Vec.load(path)
+        except ValueError as exc:
+            return str(exc)
+    raise AssertionError(f"loading {path} did not raise ValueError")
 
 
 # ------------------------------------------------------------------ native format
@@ -106,8 +113,6 @@ def test_loaded_model_continues_training_like_the_original(tmp_path):
     assert not np.array_equal(before, loaded.wv.vectors)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: train() without a corpus on a loaded model "
-                   "fails with a bare AssertionError")
 def test_loaded_model_train_without_corpus_gives_clear_error(model, tmp_path):
     path = tmp_path / "m.pyw2v"
     model.save(path)
@@ -149,7 +154,7 @@ def test_word2vec_format_round_trip(tmp_path, binary):
     if binary:
         # word2vec.c layout: "word " then d little-endian float32, then "\n"
         first = b"the " + kv.vectors[0].astype("<f4").tobytes() + b"\n"
-        assert raw[4:4 + len(first)] == first
+        assert raw[4 : 4 + len(first)] == first
     else:
         assert raw.decode("utf-8").splitlines()[2].split()[0] == "café"
     assert os.listdir(tmp_path) == ["v.bin"]
@@ -184,8 +189,9 @@ def test_reads_files_written_like_word2vec_c(tmp_path):
     np.testing.assert_array_equal(kv.vectors, np.array([[0.5, -1, 2e-3], [4, 5, 6]], np.float32))
     binary = tmp_path / "b.bin"
     rows = [(b"a", [1.0, 2.0]), ("日".encode(), [-3.0, 0.25])]
-    binary.write_bytes(b"2 2\n" + b"".join(w + b" " + struct.pack("<2f", *v) + b"\n"
-                                            for w, v in rows))
+    binary.write_bytes(
+        b"2 2\n" + b"".join(w + b" " + struct.pack("<2f", *v) + b"\n" for w, v in rows)
+    )
     kv = KeyedVectors.load_word2vec_format(binary, binary=True)
     assert kv.index_to_key == ["a", "日"]
     np.testing.assert_array_equal(kv.vectors, [[1, 2], [-3, 0.25]])
@@ -210,9 +216,7 @@ def test_word2vec_format_bad_header(tmp_path, header, binary):
         KeyedVectors.load_word2vec_format(path, binary=binary)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a header claiming an enormous size makes the "
-                   "loader preallocate it: MemoryError instead of ValueError")
-@pytest.mark.parametrize("header", [b"1000000000000 100\n", b"2 1000000000000\n"])
+@pytest.mark.parametrize("header", [b"1000000000000 100\n", b"2 100000000000000\n"])
 def test_word2vec_format_absurd_header(tmp_path, header):
     path = tmp_path / "bad"
     path.write_bytes(header + b"a 1 2 3\n")
@@ -228,7 +232,8 @@ def test_word2vec_format_truncated(tmp_path, binary):
     raw = good.read_bytes()
     header_len = raw.index(b"\n") + 1
     bad = tmp_path / "trunc"
-    for cut in range(header_len, len(raw) - 1):
+    cuts = set(range(header_len, len(raw) - 1, 3)) | set(range(len(raw) - 30, len(raw) - 1))
+    for cut in sorted(cuts):
         bad.write_bytes(raw[:cut])
         try:
             loaded = KeyedVectors.load_word2vec_format(bad, binary=binary)
@@ -312,8 +317,6 @@ def test_save_to_missing_directory_raises(model, tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: atomic_write uses mkstemp, so saved files get "
-                   "mode 0600 instead of 0666 & ~umask")
 def test_saved_file_permissions_follow_umask(model, tmp_path):
     old = os.umask(0o022)
     try:
@@ -331,18 +334,17 @@ def test_saved_file_permissions_follow_umask(model, tmp_path):
 def test_truncated_native_file_value_error(model_bytes, tmp_path):
     path = tmp_path / "cut.pyw2v"
     n = len(model_bytes)
-    offsets = sorted(set(range(0, 200)) | set(range(200, n, 37)) | set(range(n - 200, n)))
+    offsets = sorted(set(range(0, 120, 3)) | set(range(120, n, 41)) | set(range(n - 100, n)))
     for cut in offsets:
         path.write_bytes(model_bytes[:cut])
-        exc = load_expecting_value_error(path)
-        assert "cut.pyw2v" in str(exc), cut
+        assert "cut.pyw2v" in load_expecting_value_error(path), cut
 
 
 def test_corrupted_native_file_value_error_or_valid_model(model_bytes, model, tmp_path):
     rng = np.random.default_rng(5)
     path = tmp_path / "flip.pyw2v"
     loaded_ok = 0
-    for _ in range(300):
+    for _ in range(150):
         raw = bytearray(model_bytes)
         for i in rng.integers(0, len(raw), size=rng.integers(1, 4)):
             raw[i] = rng.integers(0, 256)
@@ -353,16 +355,15 @@ def test_corrupted_native_file_value_error_or_valid_model(model_bytes, model, tm
                 loaded = Word2Vec.load(path)
             except ValueError:
                 continue
-            finally:
-                gc.collect()
         # a flip that leaves a loadable file hit zip metadata, not the data (CRC-checked)
         loaded_ok += 1
         np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)
-    assert loaded_ok < 300
+    assert loaded_ok < 150
 
 
-@pytest.mark.parametrize("kind", ["text", "empty", "npz-no-header", "npy", "pickle",
-                                  "word2vec-format", "zip-garbage"])
+@pytest.mark.parametrize(
+    "kind", ["text", "empty", "npz-no-header", "npy", "pickle", "word2vec-format", "zip-garbage"]
+)
 def test_non_model_file_value_error(model, tmp_path, kind):
     path = tmp_path / "notamodel"
     if kind == "text":
@@ -382,8 +383,7 @@ def test_non_model_file_value_error(model, tmp_path, kind):
         model.wv.save_word2vec_format(path, binary=True)
     else:
         path.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)
-    exc = load_expecting_value_error(path)
-    assert "notamodel" in str(exc)
+    assert "notamodel" in load_expecting_value_error(path)
 
 
 def _craft(path, model_bytes, tmp_path, **changes):
@@ -434,8 +434,8 @@ def test_crafted_file_at_current_version_loads(model, model_bytes, tmp_path):
         ({"vectors": np.zeros(3, dtype=np.float32)}, "vectors"),
         ({"syn1neg": np.empty(0, dtype=np.float32)}, "syn1neg"),
         ({"syn1neg": np.zeros((2, 2), dtype=np.float64)}, "syn1neg"),
-        ({"epochs_trained": "many"}, ""),
-        ({"epoch_losses": ["x"]}, ""),
+        ({"epochs_trained": "many"}, None),
+        ({"epoch_losses": ["x"]}, None),
     ],
 )
 def test_invalid_model_contents_value_error(model, model_bytes, tmp_path, changes, match):
@@ -457,18 +457,27 @@ def test_non_finite_weights_value_error(model, model_bytes, tmp_path, value):
 
 def test_wrong_params_value_error(model, model_bytes, tmp_path):
     params = model.params.to_dict()
-    for bad, match in [({"vector_size": 0}, "vector_size"), ({"vector_size": 8}, "vector_size"),
-                       ({"window": -1}, "window"), ({"unknown": 1}, "unknown")]:
+    for bad, match in [
+        ({"vector_size": 0}, "vector_size"),
+        ({"vector_size": 8}, "vector_size"),
+        ({"window": -1}, "window"),
+        ({"unknown": 1}, "unknown"),
+    ]:
         path = tmp_path / "p.pyw2v"
         _craft(path, model_bytes, tmp_path, params={**params, **bad})
         with pytest.raises(ValueError, match=match):
             Word2Vec.load(path)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: non-list epoch_losses / null epochs_trained in "
-                   "the header raise TypeError, not ValueError")
-@pytest.mark.parametrize("changes", [{"epoch_losses": 5}, {"epoch_losses": None},
-                                     {"epochs_trained": None}, {"epochs_trained": [1]}])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"epoch_losses": 5},
+        {"epoch_losses": None},
+        {"epochs_trained": None},
+        {"epochs_trained": [1]},
+    ],
+)
 def test_invalid_history_value_error(model_bytes, tmp_path, changes):
     path = tmp_path / "h.pyw2v"
     _craft(path, model_bytes, tmp_path, **changes)
@@ -476,8 +485,6 @@ def test_invalid_history_value_error(model_bytes, tmp_path, changes):
         Word2Vec.load(path)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: numpy's np.load leaves its file open when the "
-                   "zip is unreadable; load_native should open (and close) the file itself")
 def test_failed_load_leaks_no_file_handle(model_bytes, tmp_path):
     path = tmp_path / "cut.pyw2v"
     path.write_bytes(model_bytes[:100])
@@ -487,3 +494,11 @@ def test_failed_load_leaks_no_file_handle(model_bytes, tmp_path):
             Word2Vec.load(path)
         gc.collect()
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_numpy_integer_params_can_be_saved(tmp_path):
+    model = tiny_model(vector_size=np.int64(8), window=np.int32(2), seed=np.uint64(3))
+    model.save(tmp_path / "m")
+    loaded = Word2Vec.load(tmp_path / "m")
+    assert loaded.params.vector_size == 8 and type(loaded.params.vector_size) is int
+    np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)

@@ -12,14 +12,14 @@ from pyw2v import KeyedVectors
 WORDS = ["king", "queen", "man", "woman", "apple", "pear", "red", "prince"]
 MATRIX = np.array(
     [
-        [2.0, 2.0, 0.0, 0.0],   # king
+        [2.0, 2.0, 0.0, 0.0],  # king
         [3.0, -3.0, 0.0, 0.0],  # queen   (length differs from king: cosine ignores it)
-        [0.0, 1.0, 0.0, 0.0],   # man
+        [0.0, 1.0, 0.0, 0.0],  # man
         [0.0, -0.5, 0.0, 0.0],  # woman
-        [0.0, 0.0, 1.0, 0.2],   # apple
-        [0.0, 0.0, 4.0, 0.0],   # pear
-        [0.0, 0.0, 0.1, 1.0],   # red
-        [1.0, 1.2, 0.0, 0.1],   # prince
+        [0.0, 0.0, 1.0, 0.2],  # apple
+        [0.0, 0.0, 4.0, 0.0],  # pear
+        [0.0, 0.0, 0.1, 1.0],  # red
+        [1.0, 1.2, 0.0, 0.1],  # prince
     ],
     dtype=np.float32,
 )
@@ -44,6 +44,7 @@ def unit(v):
 
 def brute_force(kv, positive, negative=(), restrict=None):
     """Ranks words by cosine to the mean of unit query vectors (3CosAdd), in float64."""
+
     def vec(q):
         return unit(kv.vectors[kv.key_to_index[q]]) if isinstance(q, str) else unit(q)
 
@@ -51,8 +52,11 @@ def brute_force(kv, positive, negative=(), restrict=None):
     query = unit(query)
     limit = len(kv) if restrict is None else restrict
     exclude = {q for q in list(positive) + list(negative) if isinstance(q, str)}
-    sims = [(w, float(unit(kv.vectors[i]) @ query)) for i, w in enumerate(kv.index_to_key[:limit])
-            if w not in exclude]
+    sims = [
+        (w, float(unit(kv.vectors[i]) @ query))
+        for i, w in enumerate(kv.index_to_key[:limit])
+        if w not in exclude
+    ]
     return sorted(sims, key=lambda t: -t[1])
 
 
@@ -88,7 +92,7 @@ def test_get_vector_norm_unit_length_and_copy(kv):
         assert np.linalg.norm(v) == pytest.approx(1.0, abs=1e-6)
         np.testing.assert_allclose(v, unit(kv.vectors[kv.get_index(w)]), rtol=1e-6)
     v = kv.get_vector("queen", norm=True)
-    np.testing.assert_allclose(v, [2 ** -0.5, -(2 ** -0.5), 0, 0], rtol=1e-6)
+    np.testing.assert_allclose(v, [2**-0.5, -(2**-0.5), 0, 0], rtol=1e-6)
     v[:] = 0.0
     np.testing.assert_array_equal(kv.vectors[1], MATRIX[1])
     assert np.linalg.norm(kv.get_vector("queen", norm=True)) == pytest.approx(1.0, abs=1e-6)
@@ -104,7 +108,7 @@ def test_zero_vector_stays_zero_when_normed():
 
 def test_similarity_is_numpy_cosine(kv, random_kv):
     assert kv.similarity("king", "queen") == pytest.approx(0.0, abs=1e-6)
-    assert kv.similarity("king", "man") == pytest.approx(2 ** -0.5, rel=1e-6)
+    assert kv.similarity("king", "man") == pytest.approx(2**-0.5, rel=1e-6)
     assert kv.similarity("man", "woman") == pytest.approx(-1.0, rel=1e-6)
     assert kv.similarity("pear", "pear") == pytest.approx(1.0, rel=1e-6)
     for a, b in [("w0", "w1"), ("w5", "w59"), ("w17", "w3")]:
@@ -119,7 +123,7 @@ def test_most_similar_positive_only(kv):
     result = kv.most_similar("king", topn=3)
     assert [w for w, _ in result] == ["prince", "man", "queen"]
     assert result[0][1] == pytest.approx(float(unit(MATRIX[0]) @ unit(MATRIX[7])), abs=1e-6)
-    assert result[1][1] == pytest.approx(2 ** -0.5, abs=1e-6)
+    assert result[1][1] == pytest.approx(2**-0.5, abs=1e-6)
     # a bare word, a one-element list and similar_by_word agree
     assert kv.most_similar(["king"], topn=3) == result
     assert kv.most_similar(positive=["king"], topn=3) == result
@@ -127,8 +131,12 @@ def test_most_similar_positive_only(kv):
 
 
 def test_most_similar_matches_brute_force(random_kv):
-    for positive, negative in [(["w3"], []), (["w1", "w2"], ["w7"]), ([], ["w9"]),
-                               (["w4", "w5", "w6"], ["w0", "w11"])]:
+    for positive, negative in [
+        (["w3"], []),
+        (["w1", "w2"], ["w7"]),
+        ([], ["w9"]),
+        (["w4", "w5", "w6"], ["w0", "w11"]),
+    ]:
         got = random_kv.most_similar(positive=positive, negative=negative, topn=10)
         want = brute_force(random_kv, positive, negative)[:10]
         assert [w for w, _ in got] == [w for w, _ in want]
@@ -155,7 +163,9 @@ def test_most_similar_analogy(kv):
     assert {"king", "woman", "man"}.isdisjoint(w for w, _ in result)
     # and the other way round
     assert kv.most_similar(positive=["queen", "man"], negative=["woman"], topn=1)[0][0] in (
-        "king", "prince")
+        "king",
+        "prince",
+    )
 
 
 def test_most_similar_with_vectors(kv):
@@ -190,23 +200,29 @@ def test_most_similar_topn(kv, topn):
     assert len(result) == min(topn, len(kv) - 1)
     full = kv.most_similar("apple", topn=100)
     # the same similarities; words tied at equal similarity may come in any order
-    assert [s for _, s in result] == [s for _, s in full[:len(result)]]
+    assert [s for _, s in result] == [s for _, s in full[: len(result)]]
     assert all(dict(full)[w] == s for w, s in result)
     assert result[0][0] == "pear"
 
 
 def test_unknown_word_key_error_names_it(kv):
-    for call in (lambda: kv["castle"], lambda: kv.get_vector("castle"),
-                 lambda: kv.get_index("castle"), lambda: kv.similarity("king", "castle"),
-                 lambda: kv.most_similar("castle"),
-                 lambda: kv.most_similar(positive=["king"], negative=["castle"]),
-                 lambda: kv[["king", "castle"]]):
+    for call in (
+        lambda: kv["castle"],
+        lambda: kv.get_vector("castle"),
+        lambda: kv.get_index("castle"),
+        lambda: kv.similarity("king", "castle"),
+        lambda: kv.most_similar("castle"),
+        lambda: kv.most_similar(positive=["king"], negative=["castle"]),
+        lambda: kv[["king", "castle"]],
+    ):
         with pytest.raises(KeyError, match="castle"):
             call()
 
 
-@pytest.mark.parametrize("args", [{}, {"positive": []}, {"positive": [], "negative": []},
-                                  {"positive": None, "negative": None}])
+@pytest.mark.parametrize(
+    "args",
+    [{}, {"positive": []}, {"positive": [], "negative": []}, {"positive": None, "negative": None}],
+)
 def test_empty_query_value_error(kv, args):
     with pytest.raises(ValueError, match="at least one"):
         kv.most_similar(**args)

@@ -170,11 +170,6 @@ def test_read_chunks_bounds_chunk_size(tmp_path):
     assert b"".join(chunks) == data
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: read_chunks binds CHUNK_BYTES at import time "
-    "while _encode_streaming sizes its buffer from CHUNK_BYTES at call time",
-)
 def test_monkeypatched_chunk_bytes_is_honoured(tmp_path, monkeypatch):
     path = write(tmp_path / "a.txt", SMALL * 20)
     fc = FileCorpus([path])
@@ -276,24 +271,29 @@ def test_invalid_utf8_replaced_and_counted(tmp_path):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: U+FFFD repair (and truncation inside a UTF-8 "
-    "character) makes a word longer than MAX_TOKEN_BYTES; Encoder then fails "
-    "with MemoryError",
-)
 @pytest.mark.parametrize(
-    "token",
-    [b"\xff" * 2000, ("a" + "é" * 3000).encode("utf-8")],
+    ("token", "word", "invalid"),
+    [
+        # 2000 invalid bytes would repair to 6000 bytes: cut at whole U+FFFDs
+        (b"\xff" * 2000, "\ufffd" * 1365, 2),
+        # truncation at 4096 bytes must not split the 2-byte "é" into an invalid byte
+        (("a" + "é" * 3000).encode("utf-8"), "a" + "é" * 2047, 0),
+    ],
     ids=["invalid-bytes", "cut-inside-char"],
 )
-def test_repaired_or_truncated_words_fit_the_encoder(tmp_path, token):
+def test_repaired_or_truncated_words_fit_the_encoder(tmp_path, token, word, invalid):
     fc = FileCorpus([write(tmp_path / "x.txt", token + b" ok\n" + token + b"\n")])
     counted = fc.count()
-    assert all(len(w.encode("utf-8")) <= _core.MAX_TOKEN_BYTES for w in counted.words)
+    assert counted.words == [word, "ok"]
+    assert len(word.encode("utf-8")) <= _core.MAX_TOKEN_BYTES
+    assert counted.truncated_tokens == 2
+    assert counted.invalid_tokens == invalid
     vocab = Vocab.from_counts(counted.words, counted.counts, min_count=1)
     ids = fc.encode(vocab).ids
     assert ids.tolist() == [0, 1, -1, 0, -1]
+    # the same across chunk boundaries (the token goes through the carry buffer)
+    chunked = counter_feed(token + b" ok\n", 100)
+    assert chunked.export()[0] == [word, "ok"]
 
 
 # ------------------------------------------------------------------- vocabulary
@@ -469,10 +469,6 @@ def test_corrupt_bz2_xz_raise_value_error_naming_file(tmp_path, compress):
         FileCorpus([path]).count()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: zlib.error from corrupt deflate data is not turned into ValueError by read_chunks",
-)
 def test_corrupt_gz_raises_value_error_naming_file(tmp_path):
     raw = bytearray(gzip.compress(SMALL.encode() * 500))
     for i in range(20, 60):  # inside the deflate stream, header intact
