@@ -1,0 +1,48 @@
+"""The command line and the demo on the embedded corpus."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+from pyw2v.cli import main
+from pyw2v.demo import demo_corpus_path
+
+
+def test_demo_corpus_is_shipped():
+    path = demo_corpus_path()
+    assert os.path.getsize(path) < 3 * 2**20
+    assert os.path.exists(os.path.join(os.path.dirname(path), "README.md"))
+
+
+def test_demo_prints_neighbours(capsys):
+    assert (
+        main(["demo", "--epochs", "1", "--n-random", "2", "--words", "king,zzzz", "--quiet"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "trained on 977,043 tokens" in out
+    blocks = out.split("\n\n")[1:]
+    assert len(blocks) == 4  # 2 drawn words, king and the unknown word
+    king = next(b for b in blocks if b.startswith("king:"))
+    rows = king.splitlines()[1:]
+    assert len(rows) == 8
+    sims = [float(r.split()[1]) for r in rows]
+    assert sims == sorted(sims, reverse=True) and all(-1 <= s <= 1 for s in sims)
+    assert "zzzz: not in the vocabulary" in out
+
+
+def test_bad_arguments_exit_nonzero(capsys):
+    assert main(["demo", "--epochs", "0", "--quiet"]) == 1
+    assert "epochs" in capsys.readouterr().err
+
+
+def test_module_and_console_script(tmp_path):
+    args = ["demo", "--epochs", "1", "--n-random", "1", "--topn", "3", "--quiet"]
+    runs = [[sys.executable, "-m", "pyw2v", *args]]
+    script = shutil.which("pyw2v", path=os.path.dirname(sys.executable))
+    if script:
+        runs.append([script, *args])
+    for cmd in runs:
+        done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert "trained on" in done.stdout
