@@ -21,6 +21,7 @@ records as JSON in benchmarks/out/ and in --results-dir (default benchmarks/resu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -28,6 +29,7 @@ import logging
 import os
 import platform
 import shlex
+import signal
 import statistics
 import subprocess
 import sys
@@ -195,16 +197,28 @@ def run_process(cmd: list[str], log: Path, timeout: float) -> tuple[int, float, 
     Peak RSS comes from wait4(): the maximum over the process and its descendants."""
     with open(log, "ab") as sink:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT)
-        timer = threading.Timer(timeout, proc.kill)
+        proc = subprocess.Popen(
+            cmd, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True
+        )
+        timer = threading.Timer(timeout, kill_group, (proc.pid,))
         timer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # Ctrl-C: do not leave the run (or its binary) behind
+            kill_group(proc.pid)
+            proc.wait()
+            raise
         finally:
             timer.cancel()
         wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     return proc.returncode, wall, usage.ru_maxrss / 1024
+
+
+def kill_group(pgid: int) -> None:
+    """Kill a run's process group (the runner and a binary it started)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
 
 
 def runner_cmd(args: argparse.Namespace, tool: str, threads: int, result: Path) -> list[str]:
@@ -344,7 +358,7 @@ def thread_table(threads: int, by_tool: dict[str, Record], tools: list[str]) -> 
         f"### {threads} thread{'s' if threads > 1 else ''}",
         "",
         "| tool | train words/s | train s | whole-process s | peak RSS MiB "
-        "| analogy % total / sem / syn | WS353 Spearman | vocab | runs ok |",
+        "| analogy % total / sem / syn (questions) | WS353 Spearman | vocab | runs ok |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for tool in tools:
@@ -357,6 +371,7 @@ def thread_table(threads: int, by_tool: dict[str, Record], tools: list[str]) -> 
         analogy = " / ".join(
             fmt(row[k]) for k in ("analogy_total", "analogy_semantic", "analogy_syntactic")
         )
+        analogy += f" ({fmt(row['analogy_questions'], 0)})"
         lines.append(
             f"| {tool} | {fmt(row['train_wps'], 0)} | {fmt(row['train_s'], 2)} "
             f"| {fmt(row['whole_s'], 2)} | {fmt(row['peak_rss_mib'], 0)} | {analogy} "
@@ -459,7 +474,9 @@ def report(meta: Record, summary: dict[int, dict[str, Record]], json_name: str) 
         f"by the harness) x epochs / training time. Analogy: gensim "
         "`evaluate_word_analogies(questions-words.txt, restrict_vocab=30000, "
         "case_insensitive=True)`, semantic = the 5 non-`gram` sections, syntactic = "
-        "`gram1`..`gram9`; WS353: Spearman of `evaluate_word_pairs(wordsim353.tsv)`. "
+        "`gram1`..`gram9`; (questions) = questions whose 4 words are all among the "
+        "30,000 most frequent, so it can differ a little between tools when counts tie "
+        "at the boundary; WS353: Spearman of `evaluate_word_pairs(wordsim353.tsv)`. "
         "All tools' vectors are exported in word2vec binary format and evaluated by the "
         "same code; a `</s>` token (word2vec.c, fastText) is dropped before evaluation.",
         "",

@@ -58,7 +58,7 @@ def write_word2vec_binary(path: Path, words: Sequence[str], vectors: Any) -> Non
     mat = np.ascontiguousarray(vectors, dtype="<f4")
     with open(path, "wb") as out:
         out.write(f"{mat.shape[0]} {mat.shape[1]}\n".encode())
-        for word, row in zip(words, mat):
+        for word, row in zip(words, mat, strict=True):
             out.write(word.encode("utf-8") + b" " + row.tobytes() + b"\n")
 
 
