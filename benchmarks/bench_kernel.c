@@ -3,12 +3,17 @@
  * public core API (w2v_train_epoch) and prints ns per word and words/s per thread.
  *
  * usage: bench_kernel [dim] [negative] [vocab] [tokens] [threads] [simd: 0 auto, 1 scalar,
- *                     2 avx2, 3 avx512] [sample]
+ *                     2 avx2, 3 avx512] [sample] [ids.i32 counts.i64]
+ * With the last two arguments the corpus is read from raw files (int32 token ids with -1
+ * ending sentences, int64 counts; e.g. a real corpus dumped by benchmarks/dump_ids.py)
+ * instead of being generated; vocab and tokens are then taken from the files.
  * Build: cmake -S . -B build/bench -DW2V_BUILD_BENCHMARKS=ON && cmake --build build/bench
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "rng.h"
@@ -53,6 +58,32 @@ static int32_t *make_corpus(int32_t vocab, int64_t tokens, int64_t *n_ids, int64
     return ids;
 }
 
+static void *read_file(const char *path, size_t item, int64_t *n_items) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long bytes = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    void *data = malloc((size_t)bytes);
+    *n_items = (int64_t)((size_t)bytes / item);
+    if (data && fread(data, item, (size_t)*n_items, f) != (size_t)*n_items) {
+        free(data);
+        data = NULL;
+    }
+    fclose(f);
+    return data;
+}
+
+#define HUGE_PAGE (2u << 20)
+
+static float *alloc_matrix(size_t n) {
+    size_t bytes = (n * sizeof(float) + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    float *m = aligned_alloc(HUGE_PAGE, bytes);
+    if (m && !getenv("W2V_NO_HUGE")) madvise(m, bytes, MADV_HUGEPAGE);
+    if (m) memset(m, 0, bytes);
+    return m;
+}
+
 int main(int argc, char **argv) {
     int32_t dim = argc > 1 ? atoi(argv[1]) : 100;
     int32_t negative = argc > 2 ? atoi(argv[2]) : 5;
@@ -62,11 +93,24 @@ int main(int argc, char **argv) {
     w2v_simd simd = argc > 6 ? (w2v_simd)atoi(argv[6]) : W2V_SIMD_AUTO;
     double sample = argc > 7 ? atof(argv[7]) : 1e-3;
 
-    int64_t *counts = calloc((size_t)vocab, sizeof *counts);
     int64_t n_ids;
-    int32_t *ids = make_corpus(vocab, tokens, &n_ids, counts);
-    float *in_vecs = malloc((size_t)vocab * dim * sizeof(float));
-    float *out_vecs = calloc((size_t)vocab * dim, sizeof(float));
+    int64_t *counts;
+    int32_t *ids;
+    if (argc > 9) {
+        int64_t n_counts;
+        ids = read_file(argv[8], sizeof *ids, &n_ids);
+        counts = read_file(argv[9], sizeof *counts, &n_counts);
+        if (!ids || !counts) return 3;
+        vocab = (int32_t)n_counts;
+        tokens = 0;
+        for (int64_t i = 0; i < n_ids; i++) tokens += ids[i] >= 0;
+    } else {
+        counts = calloc((size_t)vocab, sizeof *counts);
+        ids = make_corpus(vocab, tokens, &n_ids, counts);
+    }
+    /* like pyw2v/memory.py: weights on transparent huge pages unless W2V_NO_HUGE is set */
+    float *in_vecs = alloc_matrix((size_t)vocab * dim);
+    float *out_vecs = alloc_matrix((size_t)vocab * dim);
     float *keep = malloc((size_t)vocab * sizeof(float));
     uint64_t state = w2v_rng_seed(1, 1);
     for (int64_t i = 0; i < (int64_t)vocab * dim; i++)

@@ -14,6 +14,9 @@
 #include "sigmoid.h"
 
 #define W2V_AVX512 __attribute__((target("avx512f"), always_inline)) static inline
+/* A fully unrolled loop over the registers of a vector, so that the arrays below live
+ * in registers (without the pragma GCC keeps them on the stack). */
+#define FOR_EACH_REG(v) _Pragma("GCC unroll 8") for (int v = 0; v < nv; v++)
 
 /* Lanes of the last register that hold vector elements. */
 W2V_AVX512 __mmask16 lane_mask(int v, int nv, __mmask16 tail) {
@@ -30,33 +33,35 @@ W2V_AVX512 double fused_step(const int nv, const w2v_params *params, w2v_model *
     __m512 hidden[8], grad[8], row[8];
 
     /* h = sum of context rows (then the mean) */
-    for (int v = 0; v < nv; v++) hidden[v] = _mm512_setzero_ps();
+    FOR_EACH_REG(v) { hidden[v] = _mm512_setzero_ps(); }
     for (int32_t i = 0; i < n_ctx; i++) {
         const float *in = model->in_vecs + (size_t)ctx[i] * dim;
-        for (int v = 0; v < nv; v++)
-            hidden[v] = _mm512_add_ps(hidden[v],
-                                      _mm512_maskz_loadu_ps(lane_mask(v, nv, tail), in + 16 * v));
+        FOR_EACH_REG(v) {
+            __m512 x = _mm512_maskz_loadu_ps(lane_mask(v, nv, tail), in + 16 * v);
+            hidden[v] = _mm512_add_ps(hidden[v], x);
+        }
     }
     if (params->cbow_mean && n_ctx > 1) {
         __m512 scale = _mm512_set1_ps(1.0f / (float)n_ctx);
-        for (int v = 0; v < nv; v++) hidden[v] = _mm512_mul_ps(hidden[v], scale);
+        FOR_EACH_REG(v) { hidden[v] = _mm512_mul_ps(hidden[v], scale); }
     }
-    for (int v = 0; v < nv; v++) grad[v] = _mm512_setzero_ps();
+    FOR_EACH_REG(v) { grad[v] = _mm512_setzero_ps(); }
 
     double loss = 0.0;
     for (int32_t t = 0; t < n_targets; t++) {
         float *out = model->out_vecs + (size_t)targets[t] * dim;
-        __m512 acc = _mm512_setzero_ps();
-        for (int v = 0; v < nv; v++) {
+        /* two partial sums halve the dependency chain of the dot product */
+        __m512 acc[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
+        FOR_EACH_REG(v) {
             row[v] = _mm512_maskz_loadu_ps(lane_mask(v, nv, tail), out + 16 * v);
-            acc = _mm512_fmadd_ps(hidden[v], row[v], acc);
+            acc[v & 1] = _mm512_fmadd_ps(hidden[v], row[v], acc[v & 1]);
         }
-        float score = _mm512_reduce_add_ps(acc);
+        float score = _mm512_reduce_add_ps(_mm512_add_ps(acc[0], acc[1]));
         float label = t == 0 ? 1.0f : 0.0f;
         loss += w2v_neg_log_sigmoid_fast(table, t == 0 ? score : -score);
         /* step = -alpha g_t;  grad += step b_t;  b_t += step h */
         __m512 step = _mm512_set1_ps(alpha * (label - w2v_sigmoid_fast(table, score)));
-        for (int v = 0; v < nv; v++) {
+        FOR_EACH_REG(v) {
             grad[v] = _mm512_fmadd_ps(step, row[v], grad[v]);
             _mm512_mask_storeu_ps(out + 16 * v, lane_mask(v, nv, tail),
                                   _mm512_fmadd_ps(step, hidden[v], row[v]));
@@ -65,14 +70,14 @@ W2V_AVX512 double fused_step(const int nv, const w2v_params *params, w2v_model *
 
     if (params->exact_ctx_grad && params->cbow_mean && n_ctx > 1) {
         __m512 scale = _mm512_set1_ps(1.0f / (float)n_ctx);
-        for (int v = 0; v < nv; v++) grad[v] = _mm512_mul_ps(grad[v], scale);
+        FOR_EACH_REG(v) { grad[v] = _mm512_mul_ps(grad[v], scale); }
     }
     for (int32_t i = 0; i < n_ctx; i++) {
         float *in = model->in_vecs + (size_t)ctx[i] * dim;
-        for (int v = 0; v < nv; v++) {
+        FOR_EACH_REG(v) {
             __mmask16 m = lane_mask(v, nv, tail);
-            _mm512_mask_storeu_ps(in + 16 * v, m,
-                                  _mm512_add_ps(_mm512_maskz_loadu_ps(m, in + 16 * v), grad[v]));
+            __m512 x = _mm512_maskz_loadu_ps(m, in + 16 * v);
+            _mm512_mask_storeu_ps(in + 16 * v, m, _mm512_add_ps(x, grad[v]));
         }
     }
     return loss;

@@ -13,6 +13,7 @@ import numpy as np
 from pyw2v import _core, io
 from pyw2v.corpus import DEFAULT_MEMORY_BUDGET, Corpus, EncodedCorpus, as_corpus
 from pyw2v.keyedvectors import KeyedVectors
+from pyw2v.memory import zeros_matrix
 from pyw2v.params import Params
 from pyw2v.progress import ProgressReporter
 from pyw2v.vocab import Vocab
@@ -175,9 +176,10 @@ class Word2Vec:
         self.vocab = vocab
         rng = np.random.default_rng(p.seed)
         d = p.vector_size
-        vectors = rng.uniform(-0.5 / d, 0.5 / d, size=(len(vocab), d)).astype(np.float32)
+        vectors = zeros_matrix(len(vocab), d)
+        vectors[:] = rng.uniform(-0.5 / d, 0.5 / d, size=(len(vocab), d))
         self.wv = KeyedVectors(vectors, vocab.index_to_key)
-        self.syn1neg = np.zeros((len(vocab), d), dtype=np.float32)
+        self.syn1neg = zeros_matrix(len(vocab), d)
         self.epochs_trained = 0
         self.epoch_losses = []
         self._corpus = source
@@ -327,8 +329,8 @@ class Word2Vec:
             raise ValueError(f"{os.fspath(path)!r}: matrices do not match vector_size")
         model = cls(**{k: v for k, v in params.to_dict().items()}, progress=False)
         model.vocab = Vocab(words, counts)
-        model.wv = KeyedVectors(vectors, words)
-        model.syn1neg = syn1neg
+        model.wv = KeyedVectors(_on_huge_pages(vectors), words)
+        model.syn1neg = _on_huge_pages(syn1neg)
         trained = header.get("epochs_trained", 0)
         losses = header.get("epoch_losses", [])
         if (
@@ -342,6 +344,12 @@ class Word2Vec:
         model.epochs_trained = trained
         model.epoch_losses = [float(x) for x in losses]
         return model
+
+
+def _on_huge_pages(matrix: np.ndarray) -> np.ndarray:
+    copy = zeros_matrix(*matrix.shape)
+    copy[:] = matrix
+    return copy
 
 
 def _pick_corpus(corpus: Any, corpus_file: Any) -> Any:
