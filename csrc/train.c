@@ -146,16 +146,22 @@ static void plan_step(w2v_step_plan *plan, const int32_t *sentence, int32_t n, i
     }
 }
 
-static void prefetch_row(const float *row, int32_t dim, int for_write) {
+/* A prefetch the compiler cannot drop: GCC treats __builtin_prefetch as free of side
+ * effects and deletes loops (and whole functions) made only of prefetches. */
+static inline void prefetch_line(const char *p) {
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ volatile("prefetcht0 %0" : : "m"(*p));
+#else
+    __builtin_prefetch(p, 1, 3);
+#endif
+}
+
+/* Prefetches the cache lines of a row. */
+static inline void prefetch_row(const float *row, int32_t dim) {
     const char *first = (const char *)row;
     const char *last = first + (size_t)dim * sizeof(float) - 1;
-    for (const char *p = first; p <= last; p += 64) {
-        if (for_write)
-            __builtin_prefetch(p, 1, 3);
-        else
-            __builtin_prefetch(p, 0, 3);
-    }
-    __builtin_prefetch(last, for_write, 3);
+    for (const char *p = first; p <= last; p += 64) prefetch_line(p);
+    prefetch_line(last);
 }
 
 /* Asks for the rows the planned step will touch while the current step computes:
@@ -165,28 +171,40 @@ static void prefetch_plan(const w2v_step_plan *plan, const w2v_model *model, int
     return;
 #endif
     for (int32_t t = 0; t < plan->n_targets; t++)
-        prefetch_row(model->out_vecs + (size_t)plan->targets[t] * dim, dim, 1);
+        prefetch_row(model->out_vecs + (size_t)plan->targets[t] * dim, dim);
     for (int32_t i = 0; i < plan->n_ctx; i++)
-        prefetch_row(model->in_vecs + (size_t)plan->ctx[i] * dim, dim, 1);
+        prefetch_row(model->in_vecs + (size_t)plan->ctx[i] * dim, dim);
 }
 
-/* Trains on sentence[0..n) (subsampled token ids), planning one step ahead. */
+/* Steps planned ahead of the one being trained, so that their rows arrive in cache in
+ * time (a power of two; see benchmarks/RESULTS.md for the measurements). */
+#ifndef W2V_PREFETCH_AHEAD
+#define W2V_PREFETCH_AHEAD 1
+#endif
+#define W2V_PLAN_RING (2 * W2V_PREFETCH_AHEAD)
+
+/* Trains on sentence[0..n) (subsampled token ids), planning W2V_PREFETCH_AHEAD steps
+ * ahead. Plans are drawn in position order, so the random stream is consumed exactly
+ * as without look-ahead. */
 static void train_sentence(w2v_worker *worker, w2v_scratch *scratch, const int32_t *sentence,
-                           int32_t n, w2v_step_plan plans[2], float alpha) {
+                           int32_t n, w2v_step_plan *plans, float alpha) {
     const w2v_params *params = worker->params;
     w2v_model *model = worker->model;
-    if (n == 0) return;
-    plan_step(&plans[0], sentence, n, 0, params, &model->noise, &scratch->rng);
+    const int32_t ahead = W2V_PREFETCH_AHEAD;
+    for (int32_t pos = 0; pos < n && pos < ahead; pos++)
+        plan_step(&plans[pos % W2V_PLAN_RING], sentence, n, pos, params, &model->noise,
+                  &scratch->rng);
     for (int32_t pos = 0; pos < n; pos++) {
-        const w2v_step_plan *current = &plans[pos & 1];
-        if (pos + 1 < n) {
-            w2v_step_plan *next = &plans[(pos + 1) & 1];
-            plan_step(next, sentence, n, pos + 1, params, &model->noise, &scratch->rng);
+        if (pos + ahead < n) {
+            w2v_step_plan *next = &plans[(pos + ahead) % W2V_PLAN_RING];
+            plan_step(next, sentence, n, pos + ahead, params, &model->noise, &scratch->rng);
             prefetch_plan(next, model, params->dim);
         }
+        const w2v_step_plan *current = &plans[pos % W2V_PLAN_RING];
         if (current->n_ctx == 0) continue;
-        worker->stats.loss_sum += worker->kernel(params, model, scratch, current->ctx, current->n_ctx,
-                                                 current->targets, current->n_targets, alpha);
+        worker->stats.loss_sum += worker->kernel(params, model, scratch, current->ctx,
+                                                 current->n_ctx, current->targets,
+                                                 current->n_targets, alpha);
         worker->stats.examples++;
     }
 }
@@ -213,11 +231,11 @@ static void *worker_main(void *arg) {
 
     w2v_scratch scratch;
     int32_t *sentence = malloc(W2V_MAX_SENTENCE * sizeof *sentence);
-    /* two plans (the current step and the next) share one buffer of ids */
+    /* the ring of planned steps shares one buffer of ids */
     size_t plan_ids = 2 * (size_t)params->window + (size_t)params->negative + 1;
-    int32_t *plan_buf = malloc(2 * plan_ids * sizeof *plan_buf);
-    w2v_step_plan plans[2];
-    for (int i = 0; i < 2 && plan_buf; i++) {
+    int32_t *plan_buf = malloc(W2V_PLAN_RING * plan_ids * sizeof *plan_buf);
+    w2v_step_plan plans[W2V_PLAN_RING];
+    for (int i = 0; i < W2V_PLAN_RING && plan_buf; i++) {
         plans[i].ctx = plan_buf + i * plan_ids;
         plans[i].targets = plans[i].ctx + 2 * (size_t)params->window;
     }

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from pyw2v.evaluate import CorrelationResult, Section
+
 Key = str
 Query = Key | np.ndarray
+
+logger = logging.getLogger(__name__)
+
+# 3CosMul's guard against division by zero: Levy & Goldberg (2014) use 0.001; gensim, whose
+# numbers we reproduce, uses 1e-6.
+COSMUL_EPSILON = 1e-6
+# Upper bound on the similarity-matrix entries one batched query builds at a time.
+SCORE_BUDGET = 1 << 23
+# Up to this many best per row, top_k_rows takes repeated argmax rather than argpartition.
+FEW_BEST = 16
 
 
 class KeyedVectors:
@@ -83,6 +98,80 @@ class KeyedVectors:
         b = self.get_vector(w2, norm=True)
         return float(np.dot(a, b))
 
+    def distance(self, w1: Key, w2: Key) -> float:
+        """Cosine distance of two words: ``1 - similarity(w1, w2)``."""
+        return 1.0 - self.similarity(w1, w2)
+
+    def distances(self, word_or_vector: Query, other_words: Iterable[Key] = ()) -> np.ndarray:
+        """Cosine distances from a word or vector to `other_words` (default: every word).
+
+        Parameters
+        ----------
+        word_or_vector : str or numpy.ndarray
+            The word, or a (vector_size,) vector.
+        other_words : iterable of str, optional
+            The words to measure; empty means the whole vocabulary, in row order (the
+            query word included, at distance 0).
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 distances ``1 - cosine``, one per word.
+        """
+        normed = self.get_normed_vectors()
+        query, _ = self._query_vector(word_or_vector, normed)
+        others = list(other_words)
+        if others:
+            normed = normed[[self.get_index(w) for w in others]]
+        return (1.0 - normed @ query).astype(np.float32)
+
+    def closer_than(self, key1: Key, key2: Key) -> list[str]:
+        """Words closer to `key1` (by cosine) than `key2` is, `key1` itself left out."""
+        dists = self.distances(key1)
+        own, other = self.get_index(key1), self.get_index(key2)
+        closer = np.flatnonzero(dists < dists[other])
+        return [self.index_to_key[i] for i in closer if i != own]
+
+    def rank(self, key1: Key, key2: Key) -> int:
+        """Rank of `key2` among the neighbours of `key1` (1 = nearest), as gensim counts it:
+        one plus the number of other words strictly closer to `key1`."""
+        return len(self.closer_than(key1, key2)) + 1
+
+    def n_similarity(self, ws1: Sequence[Key], ws2: Sequence[Key]) -> float:
+        """Cosine similarity of the means of two lists of word vectors (raw, not unit).
+
+        Raises
+        ------
+        ValueError
+            If a list is empty.
+        KeyError
+            If a word is not in the vocabulary.
+        """
+        if not len(ws1) or not len(ws2):
+            raise ValueError("n_similarity needs two non-empty lists of words")
+        means = [_unit(self[list(ws)].astype(np.float64).mean(axis=0)) for ws in (ws1, ws2)]
+        return float(means[0] @ means[1])
+
+    def doesnt_match(self, words: Iterable[Key]) -> str:
+        """The word furthest (by cosine) from the mean of the words' unit vectors.
+
+        Words outside the vocabulary are ignored with a logged warning, as gensim does.
+
+        Raises
+        ------
+        ValueError
+            If no word is in the vocabulary.
+        """
+        words = list(words)
+        known = [w for w in words if w in self]
+        if len(known) != len(words):
+            logger.warning("ignoring words not in the vocabulary: %s", set(words) - set(known))
+        if not known:
+            raise ValueError("doesnt_match needs at least one word in the vocabulary")
+        unit = self.get_normed_vectors()[[self.key_to_index[w] for w in known]]
+        sims = unit @ _unit(unit.mean(axis=0, dtype=np.float64)).astype(np.float32)
+        return min(zip(sims.tolist(), known, strict=True))[1]
+
     def _query_vector(self, item: Query, normed: np.ndarray) -> tuple[np.ndarray, int | None]:
         if isinstance(item, str):
             index = self.get_index(item)
@@ -94,6 +183,34 @@ class KeyedVectors:
             )
         norm = np.linalg.norm(vec)
         return (vec / norm if norm > 0 else vec), None
+
+    def _query_terms(
+        self, items: Sequence[Query], normed: np.ndarray
+    ) -> tuple[list[np.ndarray], set[int]]:
+        """Unit vectors of query words / vectors, and the rows of the words among them."""
+        vectors, rows = [], set()
+        for item in items:
+            vec, index = self._query_vector(item, normed)
+            vectors.append(vec)
+            if index is not None:
+                rows.add(index)
+        return vectors, rows
+
+    def _limit(self, restrict_vocab: int | None) -> int:
+        if restrict_vocab is None:
+            return len(self)
+        if int(restrict_vocab) < 0:
+            raise ValueError(f"restrict_vocab must be >= 0, got {restrict_vocab!r}")
+        return min(int(restrict_vocab), len(self))
+
+    def _ranked(self, scores: np.ndarray, exclude: set[int], topn: int) -> list[tuple[str, float]]:
+        """The `topn` best-scoring rows as (word, score), rows in `exclude` left out."""
+        limit = len(scores)
+        want = min(topn + len(exclude), limit)
+        best = np.argpartition(-scores, want - 1)[:want] if want < limit else np.arange(limit)
+        best = best[np.argsort(-scores[best], kind="stable")]
+        result = [(self.index_to_key[i], float(scores[i])) for i in best if i not in exclude]
+        return result[:topn]
 
     def most_similar(
         self,
@@ -112,30 +229,170 @@ class KeyedVectors:
         negative = _as_list(negative)
         if not positive and not negative:
             raise ValueError("most_similar needs at least one positive or negative word")
-        if isinstance(topn, bool) or not isinstance(topn, int) or topn <= 0:
-            raise ValueError(f"topn must be a positive integer, got {topn!r}")
+        _check_topn(topn)
         normed = self.get_normed_vectors()
-        parts, exclude = [], set()
-        for items, sign in ((positive, 1.0), (negative, -1.0)):
-            for item in items:
-                vec, index = self._query_vector(item, normed)
-                parts.append(sign * vec)
-                if index is not None:
-                    exclude.add(index)
-        mean = np.mean(parts, axis=0)
+        pos, pos_rows = self._query_terms(positive, normed)
+        neg, neg_rows = self._query_terms(negative, normed)
+        mean = np.mean(pos + [-v for v in neg], axis=0)
         norm = np.linalg.norm(mean)
         if norm > 0:
             mean = mean / norm
-        limit = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
-        sims = normed[:limit] @ mean.astype(np.float32)
-        want = min(topn + len(exclude), limit)
-        best = np.argpartition(-sims, want - 1)[:want] if want < limit else np.arange(limit)
-        best = best[np.argsort(-sims[best], kind="stable")]
-        result = [(self.index_to_key[i], float(sims[i])) for i in best if i not in exclude]
-        return result[:topn]
+        sims = normed[: self._limit(restrict_vocab)] @ mean.astype(np.float32)
+        return self._ranked(sims, pos_rows | neg_rows, topn)
 
-    def similar_by_word(self, word: Key, topn: int = 10) -> list[tuple[str, float]]:
-        return self.most_similar(positive=[word], topn=topn)
+    def most_similar_cosmul(
+        self,
+        positive: Query | Sequence[Query] | None = None,
+        negative: Query | Sequence[Query] | None = None,
+        topn: int = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]]:
+        """The `topn` words maximising 3CosMul (Levy & Goldberg 2014, eq. 4), query words
+        excluded.
+
+        With cosines shifted to [0, 1] (their footnote 7), ``s(w, x) = (1 + cos(w, x)) / 2``,
+        a word w scores ``prod_p s(w, p) / (prod_n s(w, n) + 1e-6)`` over the positive and
+        negative terms; with b, c positive and a negative this solves a:b :: c:? less
+        dominated by one large similarity than 3CosAdd.
+
+        Parameters
+        ----------
+        positive, negative : str, numpy.ndarray or a list of them
+            Query words and/or vectors (vectors are scaled to unit length; gensim uses them
+            as given).
+        topn : int
+            How many words to return.
+        restrict_vocab : int, optional
+            Search only the first `restrict_vocab` words (gensim 4.4 ignores this argument
+            in most_similar_cosmul; pyw2v honours it).
+
+        Returns
+        -------
+        list of (str, float)
+            Words and scores, best first.
+        """
+        positive = _as_list(positive)
+        negative = _as_list(negative)
+        if not positive:
+            raise ValueError("most_similar_cosmul needs at least one positive word")
+        _check_topn(topn)
+        normed = self.get_normed_vectors()
+        pos, pos_rows = self._query_terms(positive, normed)
+        neg, neg_rows = self._query_terms(negative, normed)
+        cosines = normed[: self._limit(restrict_vocab)] @ np.stack(pos + neg).T
+        scores = cosmul(list(cosines.T[: len(pos)]), list(cosines.T[len(pos) :]))
+        return self._ranked(scores, pos_rows | neg_rows, topn)
+
+    def most_similar_batch(
+        self,
+        queries: Sequence[Query] | np.ndarray,
+        topn: int = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[list[tuple[str, float]]]:
+        """`most_similar` for many single-word (or single-vector) queries at once.
+
+        All queries are scored by one matrix product (in blocks that bound memory); each
+        query word is left out of its own results.
+
+        Parameters
+        ----------
+        queries : sequence of str / (vector_size,) arrays, or a 2-d array
+            One query per word, vector or matrix row.
+        topn : int
+            Neighbours per query.
+        restrict_vocab : int, optional
+            Search only the first `restrict_vocab` words.
+
+        Returns
+        -------
+        list of list of (str, float)
+            For each query, its neighbours best first.
+        """
+        _check_topn(topn)
+        is_matrix = isinstance(queries, np.ndarray) and queries.ndim == 2
+        items = list(queries) if is_matrix else _as_list(queries)
+        normed = self.get_normed_vectors()
+        pairs = [self._query_vector(item, normed) for item in items]
+        candidates = normed[: self._limit(restrict_vocab)]
+        step = chunk_rows(len(candidates))
+        results: list[list[tuple[str, float]]] = []
+        for start in range(0, len(pairs), step):
+            results.extend(self._batch_block(pairs[start : start + step], candidates, topn))
+        return results
+
+    def _batch_block(
+        self,
+        pairs: list[tuple[np.ndarray, int | None]],
+        candidates: np.ndarray,
+        topn: int,
+    ) -> list[list[tuple[str, float]]]:
+        sims = np.stack([vec for vec, _ in pairs]) @ candidates.T
+        for row, (_, own) in enumerate(pairs):
+            if own is not None and own < len(candidates):
+                sims[row, own] = -np.inf
+        top = top_k_rows(sims, topn)
+        top_sims = np.take_along_axis(sims, top, axis=1)
+        return [
+            [
+                (self.index_to_key[i], float(s))
+                for i, s in zip(idx, row_sims, strict=True)
+                if s > -np.inf
+            ]
+            for idx, row_sims in zip(top.tolist(), top_sims.tolist(), strict=True)
+        ]
+
+    def similar_by_word(
+        self, word: Key, topn: int = 10, restrict_vocab: int | None = None
+    ) -> list[tuple[str, float]]:
+        """The `topn` nearest neighbours of `word` (itself excluded)."""
+        return self.most_similar(positive=[word], topn=topn, restrict_vocab=restrict_vocab)
+
+    def similar_by_vector(
+        self, vector: np.ndarray, topn: int = 10, restrict_vocab: int | None = None
+    ) -> list[tuple[str, float]]:
+        """The `topn` words closest by cosine to `vector` (no word is excluded)."""
+        vector = np.asarray(vector)
+        if vector.ndim != 1:
+            raise ValueError(f"similar_by_vector needs a 1-d vector, got shape {vector.shape}")
+        return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
+
+    def evaluate_word_analogies(
+        self,
+        analogies: str | os.PathLike[str],
+        restrict_vocab: int | None = 30000,
+        case_insensitive: bool = True,
+        dummy4unknown: bool = False,
+        method: str = "3cosadd",
+    ) -> tuple[float, list[Section]]:
+        """Accuracy on an analogy file (questions-words.txt format); gensim's conventions.
+
+        See :func:`pyw2v.evaluate.evaluate_word_analogies`.
+        """
+        from pyw2v import evaluate
+
+        return evaluate.evaluate_word_analogies(
+            self, analogies, restrict_vocab, case_insensitive, dummy4unknown, method
+        )
+
+    def evaluate_word_pairs(
+        self,
+        pairs: str | os.PathLike[str],
+        delimiter: str = "\t",
+        encoding: str = "utf8",
+        restrict_vocab: int | None = 300000,
+        case_insensitive: bool = True,
+        dummy4unknown: bool = False,
+    ) -> tuple[CorrelationResult, CorrelationResult, float]:
+        """Pearson and Spearman correlations with human similarity scores, and the
+        percentage of pairs with an unknown word; gensim's conventions.
+
+        See :func:`pyw2v.evaluate.evaluate_word_pairs`.
+        """
+        from pyw2v import evaluate
+
+        return evaluate.evaluate_word_pairs(
+            self, pairs, delimiter, encoding, restrict_vocab, case_insensitive, dummy4unknown
+        )
 
     def save_word2vec_format(self, path: str | os.PathLike[str], binary: bool = False) -> None:
         """Writes the word2vec.c text or binary format (atomically)."""
@@ -151,6 +408,105 @@ class KeyedVectors:
         from pyw2v import io
 
         return io.load_word2vec_format(path, binary=binary, limit=limit)
+
+
+def cosmul(positive: Sequence[np.ndarray], negative: Sequence[np.ndarray]) -> np.ndarray:
+    """3CosMul scores from cosine arrays: ``prod (1+pos)/2 / (prod (1+neg)/2 + 1e-6)``.
+
+    Parameters
+    ----------
+    positive, negative : sequence of numpy.ndarray
+        Cosines of every candidate with each positive / negative term (same shapes).
+
+    Returns
+    -------
+    numpy.ndarray
+        One score per candidate, larger is better.
+    """
+    numerator = _shifted_product(positive)
+    if not negative:
+        return numerator / (1.0 + COSMUL_EPSILON)
+    denominator = _shifted_product(negative)
+    denominator += COSMUL_EPSILON
+    numerator /= denominator
+    return numerator
+
+
+def _shifted_product(cosines: Sequence[np.ndarray]) -> np.ndarray:
+    """prod (1 + cos) / 2, in place on one new array (the score matrices can be large)."""
+    product = np.add(cosines[0], 1)
+    product *= 0.5
+    for cos in cosines[1:]:
+        product *= (1 + cos) / 2
+    return product
+
+
+def top_k_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of the `k` largest scores of each row, best first (equal scores in
+    column order).
+
+    Parameters
+    ----------
+    scores : numpy.ndarray
+        (n_rows, n_cols) scores.
+    k : int
+        How many per row (at most n_cols are returned).
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_rows, min(k, n_cols)) int64 column indices.
+    """
+    k = min(k, scores.shape[1])
+    if k == 0 or k > FEW_BEST:
+        return _top_k_sorted(scores, k)
+    picked = _top_k_argmax(scores, k)
+    # argmax may repeat a column once a row has only -inf left: redo such rows by sorting
+    short = np.take_along_axis(scores, picked[:, -1:], axis=1)[:, 0] == -np.inf
+    if short.any():
+        picked[short] = _top_k_sorted(scores[short], k)
+    return picked
+
+
+def _top_k_argmax(scores: np.ndarray, k: int) -> np.ndarray:
+    """k passes of argmax (the first maximum wins), each best taken out: for small k,
+    several times faster than argpartition."""
+    remaining = scores.copy()
+    rows = np.arange(len(scores))
+    picked = np.empty((len(scores), k), dtype=np.int64)
+    for rank in range(k):
+        picked[:, rank] = remaining.argmax(axis=1)
+        remaining[rows, picked[:, rank]] = -np.inf
+    return picked
+
+
+def _top_k_sorted(scores: np.ndarray, k: int) -> np.ndarray:
+    n_rows, n_cols = scores.shape
+    if k == 0:
+        return np.empty((n_rows, 0), dtype=np.int64)
+    if k < n_cols:
+        picked = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    else:
+        picked = np.broadcast_to(np.arange(n_cols), (n_rows, n_cols)).copy()
+    picked.sort(axis=1)
+    order = np.argsort(-np.take_along_axis(scores, picked, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(picked, order, axis=1)
+
+
+def chunk_rows(n_cols: int, matrices: int = 1, most: int = 1024) -> int:
+    """How many queries to score per block so that `matrices` score matrices of
+    (block, n_cols) stay within SCORE_BUDGET entries (at least 1, at most `most`)."""
+    return int(max(1, min(most, SCORE_BUDGET // max(1, n_cols * matrices))))
+
+
+def _unit(vec: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(vec)
+    return vec / norm if norm > 0 else vec
+
+
+def _check_topn(topn: object) -> None:
+    if isinstance(topn, bool) or not isinstance(topn, int) or topn <= 0:
+        raise ValueError(f"topn must be a positive integer, got {topn!r}")
 
 
 def _as_list(items: Query | Sequence[Query] | None) -> list[Query]:
