@@ -124,6 +124,7 @@ typedef struct {
     int32_t *ctx;     /* 2 * window */
     int32_t *targets; /* negative + 1 */
     int32_t n_ctx, n_targets;
+    int32_t pos, lo, hi; /* the center's position and the window [lo, hi] around it */
 } w2v_step_plan;
 
 /* Draws the reduced window m' in 1..m and the noise words of position pos; n_ctx == 0
@@ -133,6 +134,9 @@ static void plan_step(w2v_step_plan *plan, const int32_t *sentence, int32_t n, i
     int32_t reach = w2v_rng_reach(rng, params->window);
     int32_t lo = pos - reach > 0 ? pos - reach : 0;
     int32_t hi = pos + reach < n - 1 ? pos + reach : n - 1;
+    plan->pos = pos;
+    plan->lo = lo;
+    plan->hi = hi;
     plan->n_ctx = 0;
     for (int32_t j = lo; j <= hi; j++)
         if (j != pos) plan->ctx[plan->n_ctx++] = sentence[j];
@@ -164,16 +168,25 @@ static inline void prefetch_row(const float *row, int32_t dim) {
     prefetch_line(last);
 }
 
-/* Asks for the rows the planned step will touch while the current step computes:
- * random rows of two large matrices are cache misses, the main cost of a step. */
-static void prefetch_plan(const w2v_step_plan *plan, const w2v_model *model, int32_t dim) {
+/* Asks for the rows the planned step `next` will touch while the step `current` computes:
+ * random rows of two large matrices are cache misses, the main cost of a step. Context
+ * rows inside the current window are in cache already (the current step reads and
+ * writes them), so only the others are fetched: prefetches of lines that are already
+ * there still hold the line-fill buffers that real misses need. */
+static void prefetch_plan(const w2v_step_plan *next, const w2v_step_plan *current,
+                          const w2v_model *model, int32_t dim) {
 #ifdef W2V_NO_PREFETCH /* for measuring what prefetching buys (benchmarks/RESULTS.md) */
     return;
 #endif
-    for (int32_t t = 0; t < plan->n_targets; t++)
-        prefetch_row(model->out_vecs + (size_t)plan->targets[t] * dim, dim);
-    for (int32_t i = 0; i < plan->n_ctx; i++)
-        prefetch_row(model->in_vecs + (size_t)plan->ctx[i] * dim, dim);
+    for (int32_t t = 0; t < next->n_targets; t++)
+        prefetch_row(model->out_vecs + (size_t)next->targets[t] * dim, dim);
+    int32_t i = 0;
+    for (int32_t j = next->lo; j <= next->hi; j++) {
+        if (j == next->pos) continue;
+        if (j < current->lo || j > current->hi || j == current->pos)
+            prefetch_row(model->in_vecs + (size_t)next->ctx[i] * dim, dim);
+        i++;
+    }
 }
 
 /* Steps planned ahead of the one being trained, so that their rows arrive in cache in
@@ -198,7 +211,7 @@ static void train_sentence(w2v_worker *worker, w2v_scratch *scratch, const int32
         if (pos + ahead < n) {
             w2v_step_plan *next = &plans[(pos + ahead) % W2V_PLAN_RING];
             plan_step(next, sentence, n, pos + ahead, params, &model->noise, &scratch->rng);
-            prefetch_plan(next, model, params->dim);
+            prefetch_plan(next, &plans[pos % W2V_PLAN_RING], model, params->dim);
         }
         const w2v_step_plan *current = &plans[pos % W2V_PLAN_RING];
         if (current->n_ctx == 0) continue;
