@@ -119,7 +119,10 @@ int main(int argc, char **argv) {
 
     w2v_model model;
     if (w2v_model_init(&model, in_vecs, out_vecs, keep, counts, vocab, 0.75) != W2V_OK) return 1;
-    w2v_params params = {dim, 5, negative, 1, 0, threads, 1};
+    const char *reuse = getenv("W2V_NEGATIVE_REUSE");
+    w2v_params params = {.dim = dim, .window = 5, .negative = negative,
+                         .negative_reuse = reuse ? atoi(reuse) : 1, .cbow_mean = 1,
+                         .exact_ctx_grad = 0, .n_threads = threads, .seed = 1};
     w2v_progress *progress = w2v_progress_new(threads);
     w2v_corpus corpus = {ids, n_ids};
     w2v_schedule schedule = {0.05f, 0.0001f, 0, tokens};

@@ -123,14 +123,18 @@ typedef struct {
 typedef struct {
     int32_t *ctx;     /* 2 * window */
     int32_t *targets; /* negative + 1 */
-    int32_t n_ctx, n_targets;
+    int32_t *noise;   /* negative: the raw noise draws, kept for reuse */
+    int32_t n_ctx, n_targets, n_noise;
     int32_t pos, lo, hi; /* the center's position and the window [lo, hi] around it */
 } w2v_step_plan;
 
 /* Draws the reduced window m' in 1..m and the noise words of position pos; n_ctx == 0
- * means there is nothing to train (then no noise is drawn). */
-static void plan_step(w2v_step_plan *plan, const int32_t *sentence, int32_t n, int32_t pos,
-                      const w2v_params *params, const w2v_noise *noise, uint64_t *rng) {
+ * means there is nothing to train (then no noise is drawn). With negative_reuse = r > 1,
+ * only every r-th position draws noise words; the positions in between train against
+ * the draws of the position before them (`previous`, or NULL at a sentence start). */
+static void plan_step(w2v_step_plan *plan, const w2v_step_plan *previous, const int32_t *sentence,
+                      int32_t n, int32_t pos, const w2v_params *params, const w2v_noise *noise,
+                      uint64_t *rng) {
     int32_t reach = w2v_rng_reach(rng, params->window);
     int32_t lo = pos - reach > 0 ? pos - reach : 0;
     int32_t hi = pos + reach < n - 1 ? pos + reach : n - 1;
@@ -141,13 +145,25 @@ static void plan_step(w2v_step_plan *plan, const int32_t *sentence, int32_t n, i
     for (int32_t j = lo; j <= hi; j++)
         if (j != pos) plan->ctx[plan->n_ctx++] = sentence[j];
     plan->n_targets = 0;
+    plan->n_noise = 0;
     if (plan->n_ctx == 0) return;
+
     int32_t center = sentence[pos];
     plan->targets[plan->n_targets++] = center;
-    for (int32_t k = 0; k < params->negative; k++) {
-        int32_t draw = w2v_noise_draw_fast(noise, w2v_rng_next(rng));
-        if (draw != center) plan->targets[plan->n_targets++] = draw;
+    if (params->negative_reuse == 1) {
+        for (int32_t k = 0; k < params->negative; k++) {
+            int32_t draw = w2v_noise_draw_fast(noise, w2v_rng_next(rng));
+            if (draw != center) plan->targets[plan->n_targets++] = draw;
+        }
+        return;
     }
+    int reuse = previous && pos % params->negative_reuse != 0 &&
+                previous->n_noise == params->negative;
+    for (int32_t k = 0; k < params->negative; k++)
+        plan->noise[k] = reuse ? previous->noise[k] : w2v_noise_draw_fast(noise, w2v_rng_next(rng));
+    plan->n_noise = params->negative;
+    for (int32_t k = 0; k < params->negative; k++)
+        if (plan->noise[k] != center) plan->targets[plan->n_targets++] = plan->noise[k];
 }
 
 /* A prefetch the compiler cannot drop: GCC treats __builtin_prefetch as free of side
@@ -205,12 +221,14 @@ static void train_sentence(w2v_worker *worker, w2v_scratch *scratch, const int32
     w2v_model *model = worker->model;
     const int32_t ahead = W2V_PREFETCH_AHEAD;
     for (int32_t pos = 0; pos < n && pos < ahead; pos++)
-        plan_step(&plans[pos % W2V_PLAN_RING], sentence, n, pos, params, &model->noise,
-                  &scratch->rng);
+        plan_step(&plans[pos % W2V_PLAN_RING], pos ? &plans[(pos - 1) % W2V_PLAN_RING] : NULL,
+                  sentence, n, pos, params, &model->noise, &scratch->rng);
     for (int32_t pos = 0; pos < n; pos++) {
         if (pos + ahead < n) {
             w2v_step_plan *next = &plans[(pos + ahead) % W2V_PLAN_RING];
-            plan_step(next, sentence, n, pos + ahead, params, &model->noise, &scratch->rng);
+            const w2v_step_plan *before = &plans[(pos + ahead - 1) % W2V_PLAN_RING];
+            plan_step(next, before, sentence, n, pos + ahead, params, &model->noise,
+                      &scratch->rng);
             prefetch_plan(next, &plans[pos % W2V_PLAN_RING], model, params->dim);
         }
         const w2v_step_plan *current = &plans[pos % W2V_PLAN_RING];
@@ -245,12 +263,13 @@ static void *worker_main(void *arg) {
     w2v_scratch scratch;
     int32_t *sentence = malloc(W2V_MAX_SENTENCE * sizeof *sentence);
     /* the ring of planned steps shares one buffer of ids */
-    size_t plan_ids = 2 * (size_t)params->window + (size_t)params->negative + 1;
+    size_t plan_ids = 2 * (size_t)params->window + 2 * (size_t)params->negative + 1;
     int32_t *plan_buf = malloc(W2V_PLAN_RING * plan_ids * sizeof *plan_buf);
     w2v_step_plan plans[W2V_PLAN_RING];
     for (int i = 0; i < W2V_PLAN_RING && plan_buf; i++) {
         plans[i].ctx = plan_buf + i * plan_ids;
         plans[i].targets = plans[i].ctx + 2 * (size_t)params->window;
+        plans[i].noise = plans[i].targets + (size_t)params->negative + 1;
     }
     worker->status = w2v_scratch_init(&scratch, params->dim, worker->seed);
     if (worker->status == W2V_OK && (!sentence || !plan_buf)) worker->status = W2V_ERR_NOMEM;
@@ -305,7 +324,7 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, const w2v_corpus
     stats->words = stats->examples = 0;
     stats->loss_sum = 0.0;
     if (params->dim <= 0 || params->dim > W2V_MAX_DIM || params->window <= 0 ||
-        params->negative < 0 || params->n_threads <= 0 ||
+        params->negative < 0 || params->negative_reuse < 1 || params->n_threads <= 0 ||
         params->n_threads > progress->n_threads || model->vocab_size <= 0 || corpus->n_ids < 0)
         return W2V_ERR_INVALID;
     int status = check_corpus(model, corpus);

@@ -99,6 +99,8 @@ typedef struct {
     int32_t dim;            /* vector size d */
     int32_t window;         /* maximal window m; each center word draws m' in 1..m */
     int32_t negative;       /* noise words K per center word */
+    int32_t negative_reuse; /* >= 1: consecutive center words sharing one set of noise
+                               draws (1: fresh draws for each, as word2vec.c) */
     int32_t cbow_mean;      /* 1: hidden = mean of context rows; 0: their sum */
     int32_t exact_ctx_grad; /* 1: context rows get dJ/dh / |C| (exact gradient of the
                                mean); 0: dJ/dh itself (word2vec.c's convention) */

@@ -55,6 +55,7 @@ class Trainer:
         workers: int,
         seed: int,
         simd: str = ...,
+        negative_reuse: int = ...,
     ) -> None: ...
     def train_epoch(
         self,

@@ -147,11 +147,12 @@ def schedule_alpha(float alpha_start, float alpha_end, int64_t words_before,
     return w2v_schedule_alpha(&s, done_in_epoch)
 
 
-cdef void _fill_params(w2v_params *p, int dim, int window, int negative, bint cbow_mean,
-                       bint exact_ctx_grad, int n_threads, uint64_t seed):
+cdef void _fill_params(w2v_params *p, int dim, int window, int negative, int negative_reuse,
+                       bint cbow_mean, bint exact_ctx_grad, int n_threads, uint64_t seed):
     p.dim = dim
     p.window = window
     p.negative = negative
+    p.negative_reuse = negative_reuse
     p.cbow_mean = cbow_mean
     p.exact_ctx_grad = exact_ctx_grad
     p.n_threads = n_threads
@@ -192,7 +193,7 @@ def cbow_ns_update(float[:, ::1] in_vecs, float[:, ::1] out_vecs, ctx, targets, 
     cdef w2v_scratch scratch
     cdef double loss
     cdef int64_t one = 1
-    _fill_params(&params, in_vecs.shape[1], 1, t.shape[0] - 1, cbow_mean, exact_ctx_grad, 1, 0)
+    _fill_params(&params, in_vecs.shape[1], 1, t.shape[0] - 1, 1, cbow_mean, exact_ctx_grad, 1, 0)
     memset(&model, 0, sizeof(model))
     model.in_vecs = &in_vecs[0, 0]
     model.out_vecs = &out_vecs[0, 0]
@@ -220,7 +221,8 @@ cdef class Trainer:
 
     def __cinit__(self, float[:, ::1] in_vecs, float[:, ::1] out_vecs, float[::1] keep,
                   counts, double ns_exponent, int window, int negative, bint cbow_mean,
-                  bint exact_ctx_grad, int workers, uint64_t seed, str simd="auto"):
+                  bint exact_ctx_grad, int workers, uint64_t seed, str simd="auto",
+                  int negative_reuse=1):
         self._progress = NULL
         self.model_ready = False
         _check_weights(in_vecs, out_vecs)
@@ -229,12 +231,12 @@ cdef class Trainer:
             raise ValueError("keep and counts must have one entry per word")
         if not 1 <= workers <= W2V_MAX_THREADS:
             raise ValueError(f"workers must be in 1..{W2V_MAX_THREADS}")
-        if window < 1 or negative < 0:
-            raise ValueError("window must be >= 1 and negative >= 0")
+        if window < 1 or negative < 0 or negative_reuse < 1:
+            raise ValueError("window and negative_reuse must be >= 1 and negative >= 0")
         self.simd = _simd(simd)
         if w2v_cbow_ns_select(self.simd, <int32_t> in_vecs.shape[1]) == NULL:
             raise ValueError(f"this CPU cannot run the {simd!r} kernel")
-        _fill_params(&self.params, in_vecs.shape[1], window, negative, cbow_mean,
+        _fill_params(&self.params, in_vecs.shape[1], window, negative, negative_reuse, cbow_mean,
                      exact_ctx_grad, workers, seed)
         _check(w2v_model_init(&self.model, &in_vecs[0, 0], &out_vecs[0, 0], &keep[0], &c[0],
                               <int32_t> in_vecs.shape[0], ns_exponent), "noise table")

@@ -45,6 +45,7 @@ cdef extern from "w2v.h" nogil:
         int32_t dim
         int32_t window
         int32_t negative
+        int32_t negative_reuse
         int32_t cbow_mean
         int32_t exact_ctx_grad
         int32_t n_threads

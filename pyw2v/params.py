@@ -40,11 +40,13 @@ class Params:
     cbow_exact_grad: bool = False
     epochs: int = 5
     simd: str = "auto"
+    negative_reuse: int = 1
 
     def __post_init__(self) -> None:
         _positive_int("vector_size", self.vector_size, upper=_core.MAX_DIM)
         _positive_int("window", self.window)
         _positive_int("epochs", self.epochs)
+        _int_at_least("negative_reuse", self.negative_reuse, 1, upper=16)
         _int_at_least("min_count", self.min_count, 0)
         if _is_int(self.negative) and self.negative < 1:
             raise ValueError(

@@ -141,3 +141,16 @@ def test_options_train_finite_vectors(cbow_mean):
     model = train(zipf_corpus(300), cbow_mean=cbow_mean, cbow_exact_grad=True, negative=3)
     assert np.isfinite(model.wv.vectors).all()
     assert model.get_latest_training_loss() > 0
+
+
+def test_negative_reuse_option():
+    corpus = zipf_corpus(2000)
+    base = train(corpus, epochs=3)
+    shared = train(corpus, epochs=3, negative_reuse=2)
+    again = train(corpus, epochs=3, negative_reuse=2)
+    assert not np.array_equal(base.wv.vectors, shared.wv.vectors)  # the option does something
+    np.testing.assert_array_equal(shared.wv.vectors, again.wv.vectors)  # and is reproducible
+    assert np.isfinite(shared.wv.vectors).all()
+    assert shared.epoch_losses[-1] < shared.epoch_losses[0]
+    # fewer fresh draws, same objective: the final losses stay close (both ~ the same model)
+    assert abs(shared.epoch_losses[-1] - base.epoch_losses[-1]) < 0.1 * base.epoch_losses[-1]
