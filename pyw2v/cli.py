@@ -1,19 +1,47 @@
-"""The command line: `pyw2v demo` (more subcommands come with the interoperability work)."""
+"""The command line: `pyw2v train | similar | analogy | eval | info | demo`.
+
+`pyw2v train` takes word2vec.c's flags unchanged (`-train corpus -output vectors.bin
+-size 200 ...`), and so does `pyw2v` itself when its first argument is one of them.
+Errors are one line on stderr, `pyw2v: error: ...`, with exit status 1, or 2 for a
+command line argparse cannot parse; `--debug` adds the traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Sequence
+from typing import NoReturn
+
+from pyw2v import cli_query, cli_train
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="pyw2v", description="Fast word2vec (CBOW with negative sampling)."
+class UsageError(Exception):
+    """A command line that does not parse (exit status 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    parser = _Parser(
+        prog="pyw2v",
+        description="Fast word2vec (CBOW with negative sampling).",
+        parents=[common],
+        allow_abbrev=False,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    cli_train.add_parser(sub, [common])
+    cli_query.add_parsers(sub, [common])
     demo = sub.add_parser(
         "demo",
+        parents=[common],
+        allow_abbrev=False,
         help="train on the embedded public-domain corpus and print nearest neighbours",
     )
     demo.add_argument("--words", default="", help="comma-separated extra words, e.g. king,water")
@@ -25,28 +53,61 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--workers", type=int, default=0, help="threads; 0 = all cores")
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--quiet", action="store_true", help="no progress line")
+    demo.set_defaults(run=_run_demo)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _build_parser().parse_args(argv)
-    try:
-        if args.command == "demo":
-            from pyw2v.demo import run_demo
+def _run_demo(args: argparse.Namespace) -> int:
+    from pyw2v.demo import run_demo
 
-            run_demo(
-                words=[w.strip() for w in args.words.split(",")],
-                n_random=args.n_random,
-                topn=args.topn,
-                epochs=args.epochs,
-                workers=args.workers,
-                seed=args.seed,
-                progress=not args.quiet,
-            )
-    except (ValueError, TypeError, OSError, KeyError) as exc:
-        print(f"pyw2v: error: {exc}", file=sys.stderr)
-        return 1
+    run_demo(
+        words=[w.strip() for w in args.words.split(",")],
+        n_random=args.n_random,
+        topn=args.topn,
+        epochs=args.epochs,
+        workers=args.workers,
+        seed=args.seed,
+        progress=not args.quiet,
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line; returns the exit status."""
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_in
+    if args_in and args_in[0] in cli_train.WORD2VEC_FLAGS:
+        args_in.insert(0, "train")  # `pyw2v -train ...`, as one would run word2vec
+    try:
+        args = build_parser().parse_args(args_in)
+        args.word2vec_style = any(a in cli_train.WORD2VEC_FLAGS for a in args_in)
+        return int(args.run(args))
+    except UsageError as exc:
+        return _fail(exc, 2, debug)
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
     except KeyboardInterrupt:
         print("pyw2v: interrupted", file=sys.stderr)
         return 130
-    return 0
+    except Exception as exc:
+        return _fail(exc, 1, debug)
+
+
+def _fail(exc: BaseException, status: int, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    print(f"pyw2v: error: {describe(exc)}", file=sys.stderr)
+    return status
+
+
+def describe(exc: BaseException) -> str:
+    """One line saying what went wrong, without Python's decoration."""
+    if isinstance(exc, KeyError) and exc.args:
+        text = str(exc.args[0])
+    elif isinstance(exc, OSError) and exc.strerror and exc.filename:
+        text = f"{exc.filename}: {exc.strerror}"
+    else:
+        text = str(exc) or type(exc).__name__
+    if not isinstance(exc, (ValueError, KeyError, OSError, TypeError, UsageError)):
+        text = f"{type(exc).__name__}: {text}"
+    return " ".join(text.split())

@@ -1,4 +1,5 @@
-"""Model files: pyw2v's native format and word2vec.c's text and binary formats.
+"""Model files: pyw2v's native format, word2vec.c's text and binary vector formats and
+its vocabulary files.
 
 Every write goes to a temporary file in the destination directory, is flushed and
 fsynced, then renamed over the destination: a failed save never leaves a half-written
@@ -7,20 +8,32 @@ file in place of a good one.
 
 from __future__ import annotations
 
+import bz2
 import contextlib
+import gzip
+import itertools
 import json
+import lzma
+import mmap
 import os
+import re
 import secrets
-import stat
-from collections.abc import Iterator
-from typing import IO, TYPE_CHECKING, Any, Union
+import warnings
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import IO, TYPE_CHECKING, Any, Union, cast
 
 import numpy as np
 
+from pyw2v.params import cpu_count
+
 if TYPE_CHECKING:
     from pyw2v.keyedvectors import KeyedVectors
+    from pyw2v.vocab import Vocab
 
 PathLike = Union[str, "os.PathLike[str]"]
+Decoder = Callable[[list[bytes], bool], list[str]]
 FORMAT_NAME = "pyw2v"
 FORMAT_VERSION = 1
 
@@ -57,7 +70,7 @@ def save_native(path: PathLike, header: dict[str, Any], arrays: dict[str, np.nda
     meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, **header}
     blob = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     with atomic_write(path) as f:
-        np.savez(f, header=blob, **arrays)
+        cast(Any, np).savez(f, header=blob, **arrays)
 
 
 def load_native(path: PathLike, kind: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -91,6 +104,29 @@ def load_native(path: PathLike, kind: str) -> tuple[dict[str, Any], dict[str, np
     return header, arrays
 
 
+def is_native(path: PathLike) -> bool:
+    """Whether `path` starts like a native model file (a zip archive)."""
+    with open(path, "rb") as f:
+        return f.read(4) == b"PK\x03\x04"
+
+
+def native_kind(path: PathLike) -> str:
+    """What a native file holds (its header's "kind", e.g. "word2vec"), reading only
+    the header; ValueError if it is not a readable pyw2v file."""
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
+            blob = data["header"] if "header" in data.files else None
+            header = json.loads(blob.tobytes().decode("utf-8")) if blob is not None else None
+    except (OSError, ValueError, EOFError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path!r} is not a readable pyw2v model file: {exc}") from exc
+    except Exception as exc:  # zipfile.BadZipFile and friends
+        raise ValueError(f"{path!r} is not a readable pyw2v model file: {exc}") from exc
+    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
+        raise ValueError(f"{path!r} is not a pyw2v model file")
+    return str(header.get("kind"))
+
+
 def check_matrix(path: PathLike, name: str, matrix: np.ndarray, rows: int) -> np.ndarray:
     """Checks a loaded weight matrix: float32, `rows` rows, finite."""
     if matrix.dtype != np.float32 or matrix.ndim != 2 or matrix.shape[0] != rows:
@@ -103,83 +139,526 @@ def check_matrix(path: PathLike, name: str, matrix: np.ndarray, rows: int) -> np
     return np.ascontiguousarray(matrix)
 
 
+# ------------------------------------------------------------ word2vec.c formats
+#
+# Header "V d\n", then V rows. Text rows: `word v1 ... vd\n` (word2vec.c ends each
+# row with "%lf " and so leaves a space before the newline; gensim does not). Binary
+# rows: `word ` + d little-endian float32 + "\n" (word2vec.c writes the newline, gensim
+# 4 does not; readers skip it when present).
+
+# what word2vec.c, gensim and pyw2v's tokenizer split words on (non-ASCII spaces stay)
+_WHITESPACE = re.compile("[ \t\n\v\f\r\0]")
+_COMPRESSED = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.open))
+_TEXT_CHUNK = 1 << 24  # bytes of text rows parsed at once
+_COPY_BLOCK = 1 << 20  # bytes of binary vectors a helper thread copies per step
+_PARALLEL_BYTES = 1 << 25  # binary vectors copied by helper threads from this size on
+
+
 def save_word2vec_format(kv: KeyedVectors, path: PathLike, binary: bool = False) -> None:
-    """word2vec.c's format: a header "V d", then per word `word v1 v2 ...` (text) or
-    `word ` followed by d little-endian float32 (binary), each row ending in a newline."""
-    for word in kv.index_to_key:
-        if not word or any(c.isspace() for c in word):
-            raise ValueError(f"word {word!r} cannot be written: empty or contains whitespace")
-    vectors = kv.vectors.astype("<f4", copy=False)
+    """Writes `kv` in word2vec.c's text or binary format, atomically.
+
+    Binary rows are `word ` + d little-endian float32 + a newline, byte for byte as
+    word2vec.c writes them. Text rows are `word v1 ... vd` with each value written as
+    the shortest decimal that reads back to the same float32 (as gensim 4 writes
+    them), so text files round-trip exactly. Words are written as UTF-8; a word that
+    is empty or holds ASCII whitespace or NUL cannot be written (ValueError).
+    """
+    keys = _encode_words(kv.index_to_key)
+    vectors = np.ascontiguousarray(kv.vectors, dtype="<f4")
     with atomic_write(path) as f:
-        f.write(f"{len(kv)} {kv.vector_size}\n".encode())
-        for word, row in zip(kv.index_to_key, vectors, strict=False):
-            key = word.encode("utf-8", "surrogatepass")
+        f.write(f"{len(keys)} {kv.vector_size}\n".encode())
+        step = max(1, _COPY_BLOCK // max(vectors.shape[1] * 4, 1))
+        for lo in range(0, len(keys), step):
+            block, block_keys = vectors[lo : lo + step], keys[lo : lo + step]
             if binary:
-                f.write(key + b" " + row.tobytes() + b"\n")
+                raw, nbytes = block.tobytes(), 4 * block.shape[1]
+                rows = (
+                    k + raw[i * nbytes : (i + 1) * nbytes] + b"\n" for i, k in enumerate(block_keys)
+                )
             else:
-                f.write(key + b" " + " ".join(repr(float(x)) for x in row).encode() + b"\n")
+                values = (" ".join(map(str, row)).encode() for row in block)
+                rows = (k + v + b"\n" for k, v in zip(block_keys, values, strict=True))
+            f.write(b"".join(rows))
+
+
+def _encode_words(words: list[str]) -> list[bytes]:
+    """Each word as UTF-8 followed by a space; ValueError for a word that is empty or
+    holds ASCII whitespace or NUL (it would not read back)."""
+    if not words:
+        return []
+    joined = "\n".join(words)
+    if (
+        "" in words
+        or _WHITESPACE.search(joined.replace("\n", ""))
+        or len(words) - 1 != joined.count("\n")
+    ):
+        bad = next(w for w in words if not w or _WHITESPACE.search(w))
+        raise ValueError(f"word {bad!r} cannot be written: empty or contains whitespace")
+    return (joined + " ").replace("\n", " \n").encode("utf-8", "surrogatepass").split(b"\n")
 
 
 def load_word2vec_format(
-    path: PathLike, binary: bool = False, limit: int | None = None
+    path: PathLike,
+    binary: bool = False,
+    limit: int | None = None,
+    encoding: str = "utf-8",
+    unicode_errors: str = "replace",
 ) -> KeyedVectors:
-    """Reads word2vec.c's text or binary format (optionally only the first `limit` words)."""
-    from pyw2v.keyedvectors import KeyedVectors
+    """Reads word2vec.c's text or binary format, as written by word2vec.c or gensim.
 
+    Parameters
+    ----------
+    path : path
+        The file; .gz, .bz2 and .xz files are decompressed (recognised by content).
+    binary : bool
+        Binary rows (`word ` + d little-endian float32, with or without a newline
+        after each row) or text rows (`word v1 ... vd`, trailing spaces and CRLF
+        line ends accepted).
+    limit : int, optional
+        Read only the first `limit` rows (the most frequent words, in files written
+        by word2vec.c or gensim).
+    encoding, unicode_errors : str
+        How words are decoded. By default bytes that are not valid UTF-8 become
+        U+FFFD, as in pyw2v's corpus reader (so such words match the tokens pyw2v
+        makes of the same text); pass ``unicode_errors="strict"`` to reject them.
+
+    Raises
+    ------
+    ValueError
+        If the file is not in the format: a bad header, fewer rows than the header
+        announces (truncated), more data after them than a final newline (a header
+        that lies about the vector size), a row with a wrong number of values, an
+        empty word, a word that cannot be decoded with ``unicode_errors="strict"``,
+        or a vector holding NaN or an infinity (rejected: such vectors would poison
+        every similarity query).
+
+    Notes
+    -----
+    When two rows hold the same word (possible after U+FFFD replacement) the first
+    is kept and a UserWarning names how many were dropped, as gensim does.
+    """
     path = os.fspath(path)
-    with open(path, "rb") as f:
-        n_words, dim = _read_header(path, f.readline())
-        if limit is not None:
-            n_words = min(n_words, int(limit))
-        info = os.fstat(f.fileno())
+    if limit is not None and (isinstance(limit, bool) or int(limit) != limit or limit < 0):
+        raise ValueError(f"limit must be a non-negative integer or None, got {limit!r}")
+    with _mapped(path) as data:
+        n_words, dim, start = _read_header(path, data)
+        n_rows = n_words if limit is None else min(n_words, int(limit))
         min_row = 4 * dim + 2 if binary else 2 * dim + 1  # "w " + floats, "w 0 0 ..."
-        if stat.S_ISREG(info.st_mode) and n_words * min_row > info.st_size - f.tell():
+        if n_rows * min_row > len(data) - start:
             raise ValueError(
                 f"{path!r}: the header announces {n_words} words of dimension {dim}, "
-                f"more than the file's {info.st_size} bytes can hold (truncated?)"
+                f"more than the file's {len(data)} bytes can hold (truncated?)"
             )
-        words: list[str] = []
-        vectors = np.empty((n_words, dim), dtype=np.float32)
-        for i in range(n_words):
-            if binary:
-                word = _read_binary_word(path, f)
-                raw = f.read(4 * dim)
-                if len(raw) != 4 * dim:
-                    raise ValueError(f"{path!r}: truncated at word {i} of {n_words}")
-                vectors[i] = np.frombuffer(raw, dtype="<f4")
-            else:
-                line = f.readline()
-                parts = line.rstrip(b"\r\n").split(b" ")
-                if len(parts) < dim + 1:
-                    raise ValueError(f"{path!r}: line {i + 2} has fewer than {dim} values")
-                word = parts[0].decode("utf-8", "replace")
+
+        def decode(raw: list[bytes], newlines: bool = False) -> list[str]:
+            return _decode_words(path, raw, encoding, unicode_errors, binary, newlines)
+
+        if binary:
+            words, vectors, finite, end = _parse_binary(path, data, start, n_rows, dim, decode)
+        else:
+            raw, vectors, end = _parse_text(path, data, start, n_rows, dim)
+            words, finite = decode(raw), _all_finite(vectors)
+        if limit is None and data[end : end + 64].strip():
+            raise ValueError(
+                f"{path!r}: {len(data) - end} bytes follow the {n_words} rows the header "
+                f"announces: the header is wrong (is the vector size really {dim}?)"
+                + ("" if binary else " or the file is not in text format")
+            )
+    return _keyed_vectors(path, words, vectors, finite)
+
+
+@contextlib.contextmanager
+def _mapped(path: str) -> Iterator[Any]:
+    """The whole (decompressed) file as a buffer with find() and slicing: memory-mapped
+    when possible (no copy; only the pages read are loaded), else read into memory."""
+    with open(path, "rb") as f:
+        head = f.read(6)
+        for magic, opener in _COMPRESSED:
+            if head.startswith(magic):
                 try:
-                    vectors[i] = np.array(parts[1 : dim + 1], dtype=np.float32)
-                except ValueError as exc:
-                    raise ValueError(f"{path!r}: line {i + 2}: {exc}") from exc
-            words.append(word)
-    return KeyedVectors(vectors, words)
+                    with opener(path, "rb") as z:
+                        data = z.read()
+                except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+                    raise ValueError(f"{path!r}: corrupt compressed file: {exc}") from exc
+                yield data
+                return
+        try:
+            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # empty, a pipe, or a file system without mmap
+            mapped = None
+        if mapped is None:
+            yield head + f.read()
+            return
+    try:
+        yield mapped
+    finally:
+        # numpy views of the map may survive in a traceback; the map then closes
+        # when they are collected
+        with contextlib.suppress(BufferError):
+            mapped.close()
 
 
-def _read_header(path: str, line: bytes) -> tuple[int, int]:
+def _read_header(path: str, data: Any) -> tuple[int, int, int]:
+    """Parses "V d\\n"; returns V, d and the offset of the first row."""
+    newline = data.find(b"\n", 0, 256)
+    line = data[: newline if newline >= 0 else 256]
     parts = line.split()
     try:
+        if len(parts) != 2:
+            raise ValueError
         n_words, dim = int(parts[0]), int(parts[1])
-    except (IndexError, ValueError):
-        raise ValueError(f"{path!r}: the first line must be 'n_words vector_size'") from None
-    if n_words < 0 or dim <= 0:
-        raise ValueError(f"{path!r}: bad header {line!r}")
-    return n_words, dim
+    except ValueError:
+        raise ValueError(
+            f"{path!r}: the first line must be 'n_words vector_size', got {bytes(line[:80])!r}"
+            " (files without this header, like GloVe's, are not supported)"
+        ) from None
+    if n_words < 0 or dim <= 0 or newline < 0:
+        raise ValueError(f"{path!r}: bad header {bytes(line[:80])!r}")
+    return n_words, dim, newline + 1
 
 
-def _read_binary_word(path: str, f: IO[bytes]) -> str:
-    chars = bytearray()
-    while True:
-        c = f.read(1)
-        if not c:
-            raise ValueError(f"{path!r}: truncated inside a word")
-        if c == b" ":
-            break
-        if c != b"\n" or chars:  # skip the newline that ends the previous row
-            chars += c
-    return chars.decode("utf-8", "replace")
+def _parse_binary(
+    path: str, data: Any, start: int, n_rows: int, dim: int, decode: Decoder
+) -> tuple[list[str], np.ndarray, bool, int]:
+    """Finds the rows of a binary file, copies their vectors and decodes their words.
+
+    Each row is `word ` + 4*dim bytes + an optional newline; the only sequential work
+    is finding the space that ends each word (one bytes.find per row). The walk first
+    assumes word2vec.c's layout, a newline after every row, and checks it afterwards;
+    otherwise a newline is left at the front of the next word for `decode` to strip.
+    `decode` runs while helper threads copy the vectors. Returns the words, the
+    vectors, whether they are all finite, and the offset after the last row.
+    """
+    nbytes = 4 * dim
+    first_space = data.find(b" ", start)
+    if first_space >= 0 and _looks_like_text(data[first_space + 1 : first_space + 1 + nbytes]):
+        raise ValueError(f"{path!r} looks like a file in text format, not binary")
+    newlines = (
+        first_space >= 0 and data[first_space + 1 + nbytes : first_space + 2 + nbytes] == b"\n"
+    )
+    raw, ends = _walk(data, start, n_rows, nbytes + 2) if newlines else ([], None)
+    if ends is not None and not _newline_after_each(data, ends):
+        raw, ends = [], None
+    if ends is None:
+        newlines = False
+        raw, ends = _walk(data, start, n_rows, nbytes + 1)
+        if n_rows and ends[-1] > len(data):
+            # a missing space (find() == -1) makes its row look like it ends past the file
+            row = int(np.searchsorted(ends, len(data), side="right"))
+            raise ValueError(
+                f"{path!r}: truncated: row {row + 1} of the {n_rows} announced ends past "
+                f"the end of the file ({len(data)} bytes)"
+            )
+    vector_ends = ends - 1 if newlines else ends
+    vectors, finite, words = _gather_vectors(
+        data, vector_ends - nbytes, dim, lambda: decode(raw, not newlines)
+    )
+    return words, vectors, finite, min(int(ends[-1]), len(data)) if n_rows else start
+
+
+def _looks_like_text(vector: bytes) -> bool:
+    """Whether the bytes of a binary row's vector are all characters of decimal numbers
+    (in a real vector, with d >= 2, the odds are below 1e-9)."""
+    digits = b"0123456789"
+    return (
+        len(vector) >= 8
+        and not vector.translate(None, digits + b".-+eE \t\r\n")
+        and any(c in digits for c in vector)
+    )
+
+
+def _walk(data: Any, start: int, n_rows: int, step: int) -> tuple[list[bytes], np.ndarray]:
+    """The word of each row and where the row ends, taking each row to be a word, a
+    space and step - 1 more bytes."""
+    find = data.find
+    pos = start
+    # the slice start is evaluated before the walrus moves `pos` past the row
+    raw = [data[pos : (pos := find(b" ", pos) + step) - step] for _ in range(n_rows)]
+    lengths = np.fromiter(map(len, raw), dtype=np.int64, count=n_rows)
+    return raw, start + np.cumsum(lengths + step)
+
+
+def _newline_after_each(data: Any, ends: np.ndarray) -> bool:
+    """Whether every row of a walk that took a newline to end each row does end in
+    one (the last may lack it at the end of the file)."""
+    size = len(data)
+    if not len(ends) or ends[-1] > size + 1:
+        return not len(ends)
+    source = np.frombuffer(data, dtype=np.uint8)
+    inner = ends[:-1] if ends[-1] == size + 1 else ends
+    return bool((source[inner - 1] == 10).all())
+
+
+def _gather_vectors(
+    data: Any, starts: np.ndarray, dim: int, meanwhile: Callable[[], list[str]]
+) -> tuple[np.ndarray, bool, list[str]]:
+    """Copies the 4*dim bytes at each offset into an (n, dim) float32 array, checks
+    that every value is finite, and runs `meanwhile` in this thread as it copies.
+
+    The file is viewed as overlapping records of 4*dim bytes, one starting at every
+    byte, so that one fancy index copies whole rows. Big files are copied by helper
+    threads, a block at a time (numpy releases the GIL while it copies); `meanwhile`
+    should spend its time in long C calls, not Python loops, which would hold up the
+    helpers' short GIL hand-overs.
+    """
+    n = len(starts)
+    nbytes = 4 * dim
+    if n == 0:
+        return np.empty((0, dim), dtype=np.float32), True, meanwhile()
+    source = np.frombuffer(data, dtype=np.uint8)
+    records = np.ndarray(
+        shape=(len(source) - nbytes + 1,),
+        dtype=np.dtype((np.void, nbytes)),
+        buffer=source,
+        strides=(1,),
+    )
+    n_threads = min(4, cpu_count()) if n * nbytes >= _PARALLEL_BYTES else 1
+    if n_threads == 1:
+        out = records[starts].view("<f4").reshape(n, dim)
+        return out, _all_finite(out), meanwhile()
+    out = np.empty((n, dim), dtype="<f4")
+    out_records = out.view(np.dtype((np.void, nbytes))).reshape(n)
+    step = max(1, _COPY_BLOCK // nbytes)
+
+    def copy(lo: int, hi: int) -> bool:
+        finite = True
+        for a in range(lo, hi, step):
+            b = min(a + step, hi)
+            out_records[a:b] = records[starts[a:b]]
+            finite = finite and _all_finite(out[a:b])  # while the block is in cache
+        return finite
+
+    bounds = np.linspace(0, n, n_threads + 1).astype(np.int64).tolist()
+    with ThreadPoolExecutor(n_threads, thread_name_prefix="pyw2v-load") as pool:
+        parts = [pool.submit(copy, a, b) for a, b in itertools.pairwise(bounds)]
+        result = meanwhile()  # if it raises, leaving the block still waits for the copies
+        finite = all([part.result() for part in parts])
+    return out, finite, result
+
+
+def _all_finite(values: np.ndarray) -> bool:
+    """Whether no value is NaN or infinite: a sum is finite unless a value is not or
+    the sum overflows, which the exact test then settles."""
+    return bool(np.isfinite(values.sum())) or bool(np.isfinite(values).all())
+
+
+def _parse_text(
+    path: str, data: Any, start: int, n_rows: int, dim: int
+) -> tuple[list[bytes], np.ndarray, int]:
+    """Parses text rows a few megabytes at a time: words split off per line, all the
+    values of a block converted by one numpy call; a block that does not parse
+    cleanly is re-read line by line to name the bad line."""
+    words: list[bytes] = []
+    blocks: list[np.ndarray] = []
+    pos, size = start, len(data)
+    while len(words) < n_rows:
+        if pos >= size:
+            raise ValueError(
+                f"{path!r}: truncated: the header announces {n_rows} rows, the file "
+                f"holds {len(words)}"
+            )
+        end = min(pos + _TEXT_CHUNK, size)
+        newline = data.find(b"\n", end - 1) if end < size else -1
+        end = size if newline < 0 else newline + 1
+        lines = data[pos:end].split(b"\n")
+        if lines[-1] == b"":
+            lines.pop()
+        lines = lines[: n_rows - len(words)]
+        first_line = len(words) + 2
+        keys, values = _text_block(lines, dim)
+        if values is None:
+            keys, values = _text_block_slowly(path, lines, dim, first_line, end == size)
+        words += keys
+        blocks.append(values)
+        pos += sum(map(len, lines)) + len(lines)
+    vectors = np.concatenate(blocks) if blocks else np.empty((0, dim), dtype=np.float32)
+    return words, vectors, min(pos, size)
+
+
+def _text_block(lines: list[bytes], dim: int) -> tuple[list[bytes], np.ndarray | None]:
+    """Fast path: `word v1 ... vd` with single spaces; None if anything is off."""
+    try:
+        keys, rests = zip(*(line.rstrip().split(b" ", 1) for line in lines), strict=True)
+    except ValueError:  # a line without a space, or no lines
+        return [], None if lines else np.empty((0, dim), dtype=np.float32)
+    if any(rest.count(b" ") != dim - 1 for rest in rests):
+        return [], None
+    try:
+        values = np.fromstring(b" ".join(rests), dtype=np.float32, sep=" ")
+    except ValueError:
+        return [], None
+    if values.size != len(lines) * dim:
+        return [], None
+    return list(keys), values.reshape(len(lines), dim)
+
+
+def _text_block_slowly(
+    path: str, lines: list[bytes], dim: int, first_line: int, at_end: bool
+) -> tuple[list[bytes], np.ndarray]:
+    """Line by line, separated by any whitespace; ValueError naming the first bad line."""
+    keys = []
+    values = np.empty((len(lines), dim), dtype=np.float32)
+    for i, line in enumerate(lines):
+        parts = line.split()
+        where = f"{path!r}: line {first_line + i}"
+        last = at_end and i == len(lines) - 1
+        hint = " (truncated?)" if last else ""
+        if len(parts) < dim + 1:
+            raise ValueError(f"{where} has fewer than {dim} values{hint}")
+        if len(parts) > dim + 1:
+            raise ValueError(f"{where} has more than {dim} values (is this a text file?)")
+        try:
+            values[i] = np.array(parts[1:], dtype=np.float32)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}{hint}") from exc
+        keys.append(parts[0])
+    return keys, values
+
+
+def _decode_words(
+    path: str, raw: list[bytes], encoding: str, errors: str, binary: bool, newlines: bool
+) -> list[str]:
+    """Decodes all words at once (they cannot hold spaces, so they are joined by one),
+    dropping, if `newlines`, the newline that ends a binary row and so starts the
+    next word."""
+    joined = b" ".join(raw)
+    if newlines:
+        joined = joined.replace(b" \n", b" ").removeprefix(b"\n")
+    try:
+        text = joined.decode(encoding, errors)
+    except UnicodeDecodeError as exc:
+        row = joined.count(b" ", 0, exc.start) + 1
+        raise ValueError(f"{path!r}: the word of row {row} is not valid {encoding}") from exc
+    words = text.split(" ") if raw else []
+    if "\n" in text or "" in words:  # only in corrupt files
+        i = next(i for i, w in enumerate(words) if not w or "\n" in w)
+        what = "an empty word" if not words[i] else "a word holding a newline"
+        raise ValueError(
+            f"{path!r}: row {i + 1} has {what}: the file is corrupt"
+            + (" or its header's vector size is wrong" if binary else "")
+        )
+    return words
+
+
+def _keyed_vectors(path: str, words: list[str], vectors: np.ndarray, finite: bool) -> KeyedVectors:
+    """KeyedVectors from the rows read, rejecting non-finite vectors and keeping the
+    first row of a repeated word."""
+    from pyw2v.keyedvectors import KeyedVectors
+
+    if not finite:
+        bad = int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])
+        raise ValueError(
+            f"{path!r}: the vector of {words[bad]!r} (row {bad + 1}) holds NaN or infinite values"
+        )
+    try:
+        return KeyedVectors(vectors, words)
+    except ValueError:
+        if len(set(words)) == len(words):
+            raise
+    first: dict[str, int] = {}
+    for i, word in enumerate(words):
+        first.setdefault(word, i)
+    keep = sorted(first.values())
+    warnings.warn(
+        f"{path!r}: {len(words) - len(keep)} rows repeat an earlier word (after decoding); "
+        "kept the first of each",
+        UserWarning,
+        stacklevel=3,
+    )
+    return KeyedVectors(vectors[keep], [words[i] for i in keep])
+
+
+def detect_word2vec_binary(path: PathLike) -> bool:
+    """Whether a word2vec.c file is in binary (True) or text (False) format, told by
+    content: the first row of a text file is a word and d numbers. Reads only the
+    start of the file (decompressed if it is .gz, .bz2 or .xz)."""
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        magic = f.read(6)
+    opener = next((op for start, op in _COMPRESSED if magic.startswith(start)), open)
+    try:
+        with opener(path, "rb") as f:
+            data = f.read(256)
+            n_words, dim, start = _read_header(path, data)
+            size = start + 4096 + 64 * dim  # room for a text row of d long numbers
+            data += f.read(size - len(data))
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+        raise ValueError(f"{path!r}: corrupt compressed file: {exc}") from exc
+    if n_words == 0:
+        return False
+    newline = data.find(b"\n", start)
+    parts = data[start : newline if newline >= 0 else size].split()
+    if len(parts) != dim + 1:
+        return True
+    try:
+        np.array(parts[1:], dtype=np.float32)
+    except ValueError:
+        return True
+    return False
+
+
+# ------------------------------------------------------------ vocabulary files
+
+EOS = "</s>"  # word2vec.c's end-of-sentence token; pyw2v has none
+
+
+def save_vocab(
+    vocab: Vocab | Mapping[str, int], path: PathLike, sentences: int | None = None
+) -> None:
+    """Writes word2vec.c's -save-vocab format: `word count` per line, atomically.
+
+    Parameters
+    ----------
+    vocab : Vocab or mapping of word to count
+        Written in its order (a Vocab's is by descending count).
+    sentences : int, optional
+        If given, a first line `</s> sentences` is written as word2vec.c does: its
+        -read-vocab takes the first word to be the end-of-sentence token.
+    """
+    if isinstance(vocab, Mapping):
+        words, counts = list(vocab), [vocab[w] for w in vocab]
+    else:
+        words, counts = vocab.index_to_key, vocab.counts.tolist()
+    keys = _encode_words(list(words))
+    lines = [f"{EOS} {int(sentences)}\n".encode()] if sentences is not None else []
+    lines += [k + b"%d\n" % int(c) for k, c in zip(keys, counts, strict=True)]
+    with atomic_write(path) as f:
+        f.write(b"".join(lines))
+
+
+def load_vocab(
+    path: PathLike,
+    encoding: str = "utf-8",
+    unicode_errors: str = "replace",
+    keep_eos: bool = False,
+) -> dict[str, int]:
+    """Reads a vocabulary file (`word count` per line, word2vec.c's -save-vocab
+    format) into {word: count} in file order, for Word2Vec.build_vocab_from_freq.
+
+    word2vec.c's end-of-sentence token `</s>` is dropped unless `keep_eos`: pyw2v
+    ends sentences at line ends without a token. Words repeated after decoding (two
+    invalid byte sequences both becoming U+FFFD) have their counts summed. Blank
+    lines are skipped; any other line that is not `word count` with a count >= 0
+    is a ValueError naming it.
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        data = f.read()
+    vocab: dict[str, int] = {}
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        try:
+            if len(parts) != 2:
+                raise ValueError
+            word, count = parts[0].decode(encoding, unicode_errors), int(parts[1])
+            if count < 0:
+                raise ValueError
+        except ValueError:
+            raise ValueError(
+                f"{path!r}: line {number} is not 'word count': {bytes(line[:80])!r}"
+            ) from None
+        if word != EOS or keep_eos:
+            vocab[word] = vocab.get(word, 0) + count
+    return vocab

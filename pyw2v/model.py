@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Union
 
 import numpy as np
 
 from pyw2v import _core, io
+from pyw2v.callbacks import check_callbacks, notify
 from pyw2v.corpus import DEFAULT_MEMORY_BUDGET, Corpus, EncodedCorpus, as_corpus
 from pyw2v.keyedvectors import KeyedVectors
 from pyw2v.memory import zeros_matrix
@@ -18,7 +20,7 @@ from pyw2v.params import Params
 from pyw2v.progress import ProgressReporter
 from pyw2v.vocab import Vocab
 
-CorpusArg = Union[str, "os.PathLike[str]", Sequence[Any], Iterable[Sequence[str]], None]
+CorpusArg = Union[str, "os.PathLike[str]", Sequence[Any], Iterable[Sequence[str]], Corpus, None]
 
 
 class Word2Vec:
@@ -67,13 +69,22 @@ class Word2Vec:
         instead of word2vec.c's dJ/dh (default False, word2vec.c's convention).
     epochs : int
         Passes over the corpus.
+    negative_reuse : int
+        Consecutive center words that share one set of noise draws (default 1: fresh
+        draws for each, as word2vec.c). 2 or 3 trade a little randomness for speed
+        (about 5-10% here); see benchmarks/RESULTS.md before relying on it.
     progress : bool
         Report progress on stderr during training.
     memory_budget : int
         Encoded corpora larger than this many bytes live in a temporary memory-mapped file.
+    callbacks : iterable of callbacks
+        Objects with on_train_begin / on_epoch_begin / on_epoch_end / on_train_end
+        methods (see pyw2v.callbacks); used by every train() call not given its own.
     sg, hs : int
         Accepted for gensim compatibility; only ``sg=0, hs=0`` (CBOW with negative
         sampling) is implemented.
+    compute_loss : bool
+        Accepted for gensim compatibility: the loss is always computed (it is cheap).
     """
 
     def __init__(
@@ -100,6 +111,9 @@ class Word2Vec:
         progress: bool = True,
         memory_budget: int = DEFAULT_MEMORY_BUDGET,
         simd: str = "auto",
+        negative_reuse: int = 1,
+        callbacks: Iterable[Any] = (),
+        compute_loss: bool = True,
     ) -> None:
         if sg != 0 or hs != 0:
             raise ValueError(
@@ -122,9 +136,11 @@ class Word2Vec:
             cbow_exact_grad=bool(cbow_exact_grad),
             epochs=epochs,
             simd=simd,
+            negative_reuse=negative_reuse,
         )
         self.progress = progress
         self.memory_budget = memory_budget
+        self.callbacks = check_callbacks(callbacks)
         self.vocab: Vocab | None = None
         self.wv = KeyedVectors(np.zeros((0, vector_size), dtype=np.float32), [])
         self.syn1neg = np.zeros((0, vector_size), dtype=np.float32)
@@ -173,6 +189,54 @@ class Word2Vec:
                 f"(the most frequent occurs {int(counted.counts.max())} times); "
                 "lower min_count or use a larger corpus"
             )
+        self._start(vocab, source)
+        return self
+
+    def build_vocab_from_freq(
+        self, word_freq: Mapping[str, int], corpus_count: int | None = None, **_: Any
+    ) -> Word2Vec:
+        """Builds the vocabulary from word counts instead of counting a corpus (gensim's
+        name; word2vec.c's -read-vocab). min_count and max_final_vocab apply as in
+        build_vocab, and the counts drive subsampling and the noise distribution.
+        train() must then be given the corpus, which is only encoded, not counted.
+
+        Parameters
+        ----------
+        word_freq : mapping of str to int
+            Count of each word, e.g. from pyw2v.io.load_vocab.
+        corpus_count : int, optional
+            Number of sentences, kept in corpus_stats for information.
+        """
+        if not isinstance(word_freq, Mapping):
+            raise TypeError(f"word_freq must be a mapping of word to count, got {word_freq!r}")
+        words = list(word_freq)
+        for word in words:
+            count = word_freq[word]
+            if not isinstance(word, str) or not word:
+                raise TypeError(f"words must be non-empty str, got {word!r}")
+            if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 0:
+                raise ValueError(f"the count of {word!r} must be an integer >= 0, got {count!r}")
+        counts = np.array([int(word_freq[w]) for w in words], dtype=np.int64)
+        p = self.params
+        vocab = Vocab.from_counts(words, counts, p.min_count, p.max_final_vocab)
+        if len(vocab) == 0:
+            raise ValueError(
+                f"the vocabulary is empty: no word has a count >= min_count={p.min_count}"
+                + (f" (the largest is {int(counts.max())})" if len(counts) else "")
+            )
+        self.corpus_stats = {
+            "tokens": int(counts.sum()),
+            "sentences": int(corpus_count or 0),
+            "invalid_tokens": 0,
+            "truncated_tokens": 0,
+            "distinct_words": len(words),
+        }
+        self._start(vocab, None)
+        return self
+
+    def _start(self, vocab: Vocab, source: Corpus | None) -> None:
+        """Takes `vocab` and initialises the weights for a fresh training run."""
+        p = self.params
         self.vocab = vocab
         rng = np.random.default_rng(p.seed)
         d = p.vector_size
@@ -184,7 +248,6 @@ class Word2Vec:
         self.epoch_losses = []
         self._corpus = source
         self._encoded = None
-        return self
 
     def _encode(self, corpus: Corpus) -> EncodedCorpus:
         assert self.vocab is not None
@@ -205,12 +268,20 @@ class Word2Vec:
         start_alpha: float | None = None,
         end_alpha: float | None = None,
         progress: bool | None = None,
+        callbacks: Iterable[Any] | None = None,
+        compute_loss: bool = True,
         **_: Any,
     ) -> tuple[int, int]:
         """Trains `epochs` more epochs (default: the model's) on the corpus (default:
         the one given to build_vocab). The learning rate decays linearly from
         start_alpha (default alpha) to end_alpha (default min_alpha) over these epochs.
         Calling it again continues training.
+
+        `callbacks` (default: those given to the constructor) are called at the start
+        and end of training and of each epoch (see pyw2v.callbacks); an exception one
+        raises stops training, with no thread left running, and propagates here.
+        `compute_loss` is accepted for gensim compatibility (the loss is always
+        computed).
 
         Returns (words read, positive examples trained), summed over the epochs.
         """
@@ -220,8 +291,9 @@ class Word2Vec:
         source = as_corpus(given) if given is not None else self._corpus
         if source is None:
             raise ValueError(
-                "train() needs a corpus: this model was loaded from a file, so pass the "
-                "corpus (a path, paths or an iterable of token lists) again"
+                "train() needs a corpus: this model's vocabulary came from a file or a "
+                "frequency table, so pass the corpus (a path, paths or an iterable of token "
+                "lists)"
             )
         p = self.params
         n_epochs = p.epochs if epochs is None else epochs
@@ -249,13 +321,18 @@ class Word2Vec:
             p.n_threads,
             p.seed,
             p.simd,
+            p.negative_reuse,
         )
         words_total = n_epochs * encoded.n_words
         show = self.progress if progress is None else progress
+        hooks = self.callbacks if callbacks is None else check_callbacks(callbacks)
         reporter = ProgressReporter(words_total, enabled=show)
         words_done = examples_done = 0
+        stopped = False
         try:
+            notify(hooks, "on_train_begin", self)
             for epoch in range(n_epochs):
+                notify(hooks, "on_epoch_begin", self)
                 stopped, words, examples, loss_sum = _run_epoch(
                     trainer,
                     encoded.ids,
@@ -278,11 +355,14 @@ class Word2Vec:
                         f"training diverged in epoch {self.epochs_trained}: the loss is "
                         f"{mean_loss}; lower alpha (now {alpha_start})"
                     )
+                notify(hooks, "on_epoch_end", self)
                 if stopped:
                     break
         finally:
             reporter.close()
-        self.wv.fill_norms(force=True)
+            self.wv.fill_norms(force=True)
+        if not stopped:
+            notify(hooks, "on_train_end", self)
         return words_done, examples_done
 
     def get_latest_training_loss(self) -> float:

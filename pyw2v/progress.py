@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import IO
 
+BAR_WIDTH = 20
+
 
 class ProgressReporter:
-    """Writes a status line to `stream`: redrawn in place on a terminal, a log line
-    every `log_every` seconds otherwise. Silent when `enabled` is False."""
+    """Writes a status line to `stream`: on a terminal, a bar redrawn in place twice a
+    second; otherwise (a log file, a pipe) a plain line every `log_every` seconds and
+    at the end of each epoch. Silent when `enabled` is False."""
 
     def __init__(
         self,
@@ -25,7 +29,7 @@ class ProgressReporter:
         self.log_every = log_every if not self.interactive else 0.5
         self.start = time.perf_counter()
         self.last = self.start
-        self.drawn = False
+        self.drawn = 0  # length of the line on screen
 
     def update(
         self,
@@ -48,12 +52,18 @@ class ProgressReporter:
         eta = (self.total_words - words_done) / rate if rate > 0 else float("inf")
         loss_text = f"{loss:.4f}" if loss is not None else "-"
         line = (
-            f"epoch {epoch + 1}/{epochs}  {100 * frac:5.1f}%  {rate / 1e6:6.2f}M words/s  "
+            f"epoch {epoch + 1}/{epochs}  {100 * frac:5.1f}%  {_rate(rate)} words/s  "
             f"ETA {_seconds(eta)}  alpha {alpha:.5f}  loss {loss_text}"
         )
         if self.interactive:
-            self.stream.write("\r" + line)
-            self.drawn = True
+            filled = int(BAR_WIDTH * frac)
+            bar = f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
+            width = _columns(self.stream) - 1
+            if len(bar) + len(line) <= width:
+                line = bar + line
+            line = line[:width]
+            self.stream.write("\r" + line + " " * max(self.drawn - len(line), 0))
+            self.drawn = len(line)
         else:
             self.stream.write(line + "\n")
         self.stream.flush()
@@ -64,8 +74,22 @@ class ProgressReporter:
             self.stream.flush()
 
 
+def _columns(stream: IO[str]) -> int:
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+def _rate(words_per_second: float) -> str:
+    if words_per_second >= 1e6:
+        return f"{words_per_second / 1e6:6.2f}M"
+    return f"{words_per_second / 1e3:6.1f}k"
+
+
 def _seconds(value: float) -> str:
     if value == float("inf"):
         return "?"
     minutes, seconds = divmod(int(value + 0.5), 60)
-    return f"{minutes}:{seconds:02d}"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

@@ -1,0 +1,231 @@
+"""`pyw2v train`: word2vec.c's command line, plus long options.
+
+    pyw2v train -train corpus.txt -output vectors.bin -size 200 -window 5 -sample 1e-4 \\
+        -negative 5 -hs 0 -binary 1 -cbow 1 -iter 3
+
+Each word2vec.c flag (-train -output -size -window -sample -negative -min-count -alpha
+-iter -threads -binary -cbow -hs -save-vocab -read-vocab -debug -classes, and
+-min-alpha) also has a long form (--train, --size or --vector-size, ...). Defaults are
+word2vec.c's: size 100, window 5, sample 1e-3, negative 5, min-count 5, alpha 0.05,
+iter 5, binary 0; the learning rate decays to alpha * 1e-4 (word2vec.c's floor)
+unless -min-alpha is given. Threads: word2vec.c's 12 capped at the usable cores when
+any single-dash flag is used (more threads than cores only slow Hogwild down), all
+usable cores otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Any
+
+from pyw2v import io
+from pyw2v.corpus import as_corpus
+from pyw2v.model import Word2Vec
+from pyw2v.params import cpu_count
+
+WORD2VEC_THREADS = 12  # word2vec.c's default
+MIN_ALPHA_FRACTION = 1e-4  # word2vec.c never lets alpha fall below alpha * 1e-4
+NATIVE_SUFFIXES = (".pyw2v", ".npz")
+
+# (flag, long aliases, dest, type, help)
+_FLAGS: list[tuple[str, tuple[str, ...], str, Any, str]] = [
+    (
+        "-train",
+        (),
+        "train",
+        str,
+        "corpus: a text file (plain, .gz, .bz2 or .xz), a line a sentence",
+    ),
+    ("-output", (), "output", str, "where to write the vectors"),
+    ("-size", ("--vector-size",), "size", int, "dimension of the vectors (default 100)"),
+    ("-window", (), "window", int, "maximal distance to a context word (default 5)"),
+    ("-sample", (), "sample", float, "subsampling threshold for frequent words (default 1e-3)"),
+    ("-negative", (), "negative", int, "noise words per positive example (default 5)"),
+    ("-min-count", (), "min_count", int, "drop words rarer than this (default 5)"),
+    ("-alpha", (), "alpha", float, "starting learning rate (default 0.05)"),
+    ("-min-alpha", (), "min_alpha", float, "final learning rate (default alpha * 1e-4)"),
+    ("-iter", ("--epochs",), "iter", int, "passes over the corpus (default 5)"),
+    (
+        "-threads",
+        ("--workers",),
+        "threads",
+        int,
+        "worker threads, 0 = all cores (default: "
+        "word2vec.c's 12 capped at the cores with single-dash flags, else all cores)",
+    ),
+    ("-binary", (), "binary", int, "1: word2vec binary output, 0: text (default 0)"),
+    ("-cbow", (), "cbow", int, "1 (default): CBOW; 0 (skip-gram) is not implemented"),
+    ("-hs", (), "hs", int, "0 (default); 1 (hierarchical softmax) is not implemented"),
+    ("-save-vocab", (), "save_vocab", str, "also write the vocabulary ('word count' lines)"),
+    ("-read-vocab", (), "read_vocab", str, "take the vocabulary from this file, not the corpus"),
+    ("-debug", (), "debug_level", int, "0: silent; 1 or 2 (default): summary and progress"),
+    ("-classes", (), "classes", int, "0 (default); word classes are not implemented"),
+]
+WORD2VEC_FLAGS = frozenset(flag for flag, *_ in _FLAGS)
+
+# names in the library's messages -> the flag a user typed
+_PARAM_FLAGS = {
+    "vector_size": "-size",
+    "window": "-window",
+    "sample": "-sample",
+    "negative": "-negative",
+    "min_count": "-min-count",
+    "min_alpha": "-min-alpha",
+    "alpha": "-alpha",
+    "epochs": "-iter",
+    "workers": "-threads",
+    "seed": "--seed",
+}
+
+
+def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "train",
+        parents=parents,
+        allow_abbrev=False,
+        help="train word vectors (word2vec.c's flags work unchanged)",
+        description="Trains CBOW with negative sampling. word2vec.c's flags work "
+        "unchanged, with its defaults; each has a long form too (--size, --iter, ...).",
+        epilog="Output: word2vec text, or binary with -binary 1; pyw2v's native model "
+        "(resumable) when the name ends in .pyw2v or .npz or with --format native.",
+    )
+    for flag, aliases, dest, kind, help_text in _FLAGS:
+        required = dest in ("train", "output")
+        metavar = "FILE" if kind is str else kind.__name__.upper()
+        # --debug is taken (tracebacks), so -debug's long form is --debug-level
+        long_form = "--debug-level" if flag == "-debug" else f"-{flag}"
+        parser.add_argument(
+            flag,
+            long_form,
+            *aliases,
+            dest=dest,
+            type=kind,
+            required=required,
+            metavar=metavar,
+            help=help_text,
+        )
+    parser.add_argument(
+        "--format", choices=("text", "binary", "native"), help="output format (see below)"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.set_defaults(run=run)
+
+
+def output_format(args: argparse.Namespace) -> str:
+    """text, binary or native, from --format, -binary and the output's name."""
+    from pyw2v.cli import UsageError
+
+    by_flag = None if args.binary is None else ("binary" if args.binary else "text")
+    if args.format is not None:
+        if by_flag is not None and args.format != by_flag:
+            raise UsageError(f"--format {args.format} contradicts -binary {args.binary}")
+        return str(args.format)
+    if args.output.lower().endswith(NATIVE_SUFFIXES):
+        return "native"
+    return by_flag or "text"
+
+
+def make_model(args: argparse.Namespace, word2vec_style: bool) -> Word2Vec:
+    """A Word2Vec with the flags' hyperparameters; ValueError naming a bad flag."""
+    if args.cbow is not None and args.cbow != 1:
+        raise ValueError(
+            "-cbow 0 (skip-gram) is not implemented: pyw2v trains CBOW with negative sampling"
+        )
+    if args.hs:
+        raise ValueError(
+            "-hs 1 (hierarchical softmax) is not implemented: pyw2v trains CBOW with "
+            "negative sampling (-hs 0 -negative 5)"
+        )
+    if args.classes:
+        raise ValueError("-classes (k-means word classes) is not implemented")
+    if args.threads is not None:
+        threads = args.threads
+    else:
+        threads = min(WORD2VEC_THREADS, cpu_count()) if word2vec_style else 0
+    alpha = 0.05 if args.alpha is None else args.alpha
+    quiet = args.quiet or args.debug_level == 0
+    settings: dict[str, Any] = {
+        "vector_size": 100 if args.size is None else args.size,
+        "window": 5 if args.window is None else args.window,
+        "sample": 1e-3 if args.sample is None else args.sample,
+        "negative": 5 if args.negative is None else args.negative,
+        "min_count": 5 if args.min_count is None else args.min_count,
+        "alpha": alpha,
+        "min_alpha": alpha * MIN_ALPHA_FRACTION if args.min_alpha is None else args.min_alpha,
+        "epochs": 5 if args.iter is None else args.iter,
+        "workers": threads,
+        "seed": args.seed,
+    }
+    try:
+        return Word2Vec(**settings, progress=not quiet)
+    except (ValueError, TypeError) as exc:
+        message = str(exc)
+        flag = next((f for name, f in _PARAM_FLAGS.items() if message.startswith(name)), None)
+        raise ValueError(f"{flag}: {message}" if flag else message) from exc
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    word2vec_style = bool(getattr(args, "word2vec_style", False))
+    fmt = output_format(args)
+    model = make_model(args, word2vec_style)
+    say = _Say(args.quiet or args.debug_level == 0)
+    _check_writable(args.output)
+    if args.save_vocab:
+        _check_writable(args.save_vocab)
+    corpus = as_corpus(args.train)  # fails now, not after counting, if the file is missing
+    p = model.params
+    say(
+        f"CBOW-NS: size {p.vector_size}, window {p.window}, negative {p.negative}, "
+        f"sample {p.sample:g}, min-count {p.min_count}, alpha {p.alpha:g} -> {p.min_alpha:g}, "
+        f"iter {p.epochs}, threads {p.n_threads}"
+    )
+    if args.read_vocab:
+        freq = io.load_vocab(args.read_vocab)
+        model.build_vocab_from_freq(freq)
+        say(f"vocabulary: {len(model.wv):,} words of {len(freq):,} read from {args.read_vocab}")
+    else:
+        model.build_vocab(corpus)
+        stats = model.corpus_stats
+        say(
+            f"vocabulary: {len(model.wv):,} words (of {stats['distinct_words']:,}); "
+            f"corpus: {stats['tokens']:,} words in {stats['sentences']:,} lines"
+        )
+    if args.save_vocab:
+        assert model.vocab is not None
+        io.save_vocab(model.vocab, args.save_vocab, sentences=model.corpus_stats["sentences"])
+    model.train(corpus)
+    if fmt == "native":
+        model.save(args.output)
+    else:
+        model.wv.save_word2vec_format(args.output, binary=fmt == "binary")
+    say(
+        f"wrote {len(model.wv):,} vectors of dimension {p.vector_size} to {args.output} "
+        f"({fmt}) in {time.perf_counter() - started:.1f} s; "
+        f"last epoch's loss {model.get_latest_training_loss():.4f}"
+    )
+    return 0
+
+
+def _check_writable(path: str) -> None:
+    """Fails before training, not after, if `path` cannot be written."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"cannot write {path!r}: directory {directory!r} does not exist")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot write {path!r}: it is a directory")
+    if not os.access(directory, os.W_OK):
+        raise PermissionError(f"cannot write {path!r}: directory {directory!r} is not writable")
+
+
+class _Say:
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+
+    def __call__(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=sys.stderr, flush=True)
