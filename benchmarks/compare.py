@@ -215,30 +215,48 @@ def run_process(cmd: list[str], log: Path, timeout: float) -> tuple[int, float, 
     return proc.returncode, wall, usage.ru_maxrss / 1024
 
 
+HAND_MARKER = "<!-- Everything below this line is kept by compare.py: measurements by hand. -->"
+
+
+def kept_by_hand(path: Path) -> str:
+    """The hand-maintained part of an existing report (after HAND_MARKER), if any."""
+    if not path.exists():
+        return ""
+    old = path.read_text()
+    cut = old.find(HAND_MARKER)
+    return "\n" + old[cut:] if cut >= 0 else ""
+
+
 def kill_group(pgid: int) -> None:
     """Kill a run's process group (the runner and a binary it started)."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGKILL)
 
 
-def runner_cmd(args: argparse.Namespace, tool: str, threads: int, result: Path) -> list[str]:
+def runner_cmd(
+    args: argparse.Namespace, tool: str, threads: int, result: Path, rep: int
+) -> list[str]:
+    """The runner's command; rep r trains with seed --seed + r - 1, so that the reps
+    also show the spread of quality over seeds."""
     return [
         sys.executable, str(HERE / "run_one.py"), tool,
         "--corpus", str(args.corpus.resolve()),
         "--threads", str(threads),
         "--epochs", str(args.epochs),
-        "--seed", str(args.seed),
+        "--seed", str(args.seed + rep - 1),
         "--result", str(result),
     ]  # fmt: skip
 
 
-def run_once(args: argparse.Namespace, tool: str, threads: int, tag: str, dirs: Record) -> Record:
+def run_once(
+    args: argparse.Namespace, tool: str, threads: int, tag: str, dirs: Record, rep: int = 1
+) -> Record:
     """One training run (+ the setup-only run that word2vec.c and fasttext need)."""
     record: Record = {"tool": tool, "threads": threads, "ok": False}
     vectors = dirs["vectors"] / f"{tag}.bin"
     result = dirs["runs"] / f"{tag}.json"
     log = dirs["logs"] / f"{tag}.log"
-    cmd = [*runner_cmd(args, tool, threads, result), "--vectors", str(vectors)]
+    cmd = [*runner_cmd(args, tool, threads, result, rep), "--vectors", str(vectors)]
     code, wall, rss = run_process(cmd, log, args.timeout)
     if code != 0:
         record["error"] = f"exit status {code}, see {shown(log)}"
@@ -247,7 +265,7 @@ def run_once(args: argparse.Namespace, tool: str, threads: int, tag: str, dirs: 
     record |= {"whole_s": wall, "peak_rss_mib": rss, "runner": runner}
     if tool in ("word2vec.c", "fasttext"):
         setup_result = dirs["runs"] / f"{tag}-setup.json"
-        cmd = [*runner_cmd(args, tool, threads, setup_result), "--setup-only"]
+        cmd = [*runner_cmd(args, tool, threads, setup_result, rep), "--setup-only"]
         code, setup_wall, setup_rss = run_process(cmd, log, args.timeout)
         if code != 0:
             record["error"] = f"setup-only run: exit status {code}, see {shown(log)}"
@@ -461,7 +479,7 @@ def report(meta: Record, summary: dict[int, dict[str, Record]], json_name: str) 
         f"- Workload W1: {W1['model']}, d={W1['vector_size']}, window {W1['window']}, "
         f"negative {W1['negative']}, sample {W1['sample']:g}, min_count {W1['min_count']}, "
         f"alpha {W1['alpha']} decaying linearly, context averaged, {meta['epochs']} epochs, "
-        f"seed {meta['seed']}",
+        f"seed {meta['seed']} + rep - 1",
         f"- Runs: {meta['reps']} rep(s), interleaved (for rep: for threads: for tool), "
         "one process per run; medians over reps",
         f"- Raw per-run records: [`{json_name}`]({json_name}) (relative to this file)",
@@ -574,7 +592,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for threads in args.threads:
             for tool in tools:
                 tag = f"{tool}-t{threads}-r{rep}"
-                rec = run_once(args, tool, threads, tag, dirs) | {"rep": rep}
+                rec = run_once(args, tool, threads, tag, dirs, rep) | {"rep": rep}
                 if rec["ok"]:
                     rec["train_wps"] = work_words / rec["train_s"]
                 records.append(rec)
@@ -584,7 +602,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.results_dir.mkdir(parents=True, exist_ok=True)
     write_json(raw_paths[1], meta, records)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report(meta, summary, shown(raw_paths[1], args.out.parent)))
+    text = report(meta, summary, shown(raw_paths[1], args.out.parent))
+    args.out.write_text(text + kept_by_hand(args.out))
     print(f"wrote {shown(args.out)}, {shown(raw_paths[0])}, {shown(raw_paths[1])}",
           file=sys.stderr)  # fmt: skip
     return 0 if all(r["ok"] for r in records) else 2
