@@ -50,6 +50,7 @@ class KeyedVectors:
         if len(self.key_to_index) != len(self.index_to_key):
             raise ValueError("index_to_key holds a word twice")
         self._norms: np.ndarray | None = None
+        self._normed: np.ndarray | None = None
 
     @property
     def vector_size(self) -> int:
@@ -81,16 +82,25 @@ class KeyedVectors:
         return self.vectors[index].copy()
 
     def fill_norms(self, force: bool = False) -> None:
-        """Caches the L2 norm of every row (recomputed after training when `force`)."""
+        """Caches the L2 norm of every row and the unit-length rows. Like gensim, the
+        cache is not refreshed by itself: after changing `vectors` in place, call
+        ``fill_norms(force=True)`` (training does)."""
         if self._norms is None or force:
             self._norms = np.linalg.norm(self.vectors, axis=1)
+            safe = np.where(self._norms > 0, self._norms, 1.0).astype(np.float32)
+            self._normed = self.vectors / safe[:, None]
+            self._normed.flags.writeable = False
+
+    def reset_norms(self) -> None:
+        """Drops the cached norms (they are recomputed at the next query)."""
+        self._norms = None
+        self._normed = None
 
     def get_normed_vectors(self) -> np.ndarray:
-        """All rows scaled to unit length (zero rows stay zero)."""
-        self.fill_norms(force=True)
-        assert self._norms is not None
-        norms = np.where(self._norms > 0, self._norms, 1.0).astype(np.float32)
-        return self.vectors / norms[:, None]
+        """All rows scaled to unit length (zero rows stay zero), read-only and cached."""
+        self.fill_norms()
+        assert self._normed is not None
+        return self._normed
 
     def similarity(self, w1: Key, w2: Key) -> float:
         """Cosine similarity of two words."""

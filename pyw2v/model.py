@@ -355,12 +355,13 @@ class Word2Vec:
                         f"training diverged in epoch {self.epochs_trained}: the loss is "
                         f"{mean_loss}; lower alpha (now {alpha_start})"
                     )
+                self.wv.reset_norms()  # queries from callbacks see this epoch's vectors
                 notify(hooks, "on_epoch_end", self)
                 if stopped:
                     break
         finally:
             reporter.close()
-            self.wv.fill_norms(force=True)
+            self.wv.reset_norms()
         if not stopped:
             notify(hooks, "on_train_end", self)
         return words_done, examples_done

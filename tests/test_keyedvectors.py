@@ -258,3 +258,15 @@ def test_constructor_keeps_float32_array_and_converts_others():
     assert kv.vectors is arr  # training writes into the same memory
     kv64 = KeyedVectors(np.ones((2, 3)), ["a", "b"])
     assert kv64.vectors.dtype == np.float32 and kv64.vectors.flags.c_contiguous
+
+
+def test_normed_vectors_are_cached_until_reset():
+    kv = KeyedVectors(np.array([[3.0, 4.0], [0.0, 2.0]], dtype=np.float32), ["a", "b"])
+    first = kv.get_normed_vectors()
+    assert kv.get_normed_vectors() is first  # one normalisation, not one per query
+    assert not first.flags.writeable
+    np.testing.assert_allclose(first, [[0.6, 0.8], [0.0, 1.0]])
+    kv.vectors[0] = [0.0, -5.0]
+    kv.reset_norms()
+    np.testing.assert_allclose(kv.get_normed_vectors()[0], [0.0, -1.0])
+    assert kv.similarity("a", "b") == pytest.approx(-1.0)
