@@ -13,6 +13,7 @@ MAX_DIM: int
 MAX_THREADS: int
 MAX_EXP: float
 SIGMOID_SIZE: int
+MAX_WORD_BYTES: int
 
 def simd_best() -> str: ...
 def simd_available(name: str) -> bool: ...
@@ -84,3 +85,28 @@ class Encoder:
     def lookup(self, word: str) -> int: ...
     @property
     def stats(self) -> dict[str, Any]: ...
+
+class BinaryRowError(ValueError):
+    row: int
+    problem: str
+    scan: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int] | None
+    def __init__(
+        self,
+        message: str,
+        row: int,
+        problem: str,
+        scan: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int] | None = ...,
+    ) -> None: ...
+
+def scan_word2vec_binary(
+    buffer: _Buffer, n_rows: int, dim: int, out: npt.NDArray[np.float32] | None = ...
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]: ...
+def copy_word2vec_vectors(
+    buffer: _Buffer,
+    starts: npt.NDArray[np.int64],
+    lengths: npt.NDArray[np.int64],
+    out: npt.NDArray[np.float32],
+) -> int: ...
+def join_words(
+    buffer: _Buffer, starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]
+) -> bytes: ...

@@ -3,8 +3,9 @@
 
 No training logic lives here; see csrc/ for the algorithm and pyw2v/model.py for its use.
 """
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 from pyw2v._w2v cimport *
 
@@ -16,6 +17,7 @@ MAX_DIM = W2V_MAX_DIM
 MAX_THREADS = W2V_MAX_THREADS
 MAX_EXP = W2V_MAX_EXP
 SIGMOID_SIZE = W2V_SIGMOID_SIZE
+MAX_WORD_BYTES = W2V_MAX_WORD_BYTES
 
 _SIMD = {"auto": W2V_SIMD_AUTO, "scalar": W2V_SIMD_SCALAR, "avx2": W2V_SIMD_AVX2,
          "avx512": W2V_SIMD_AVX512}
@@ -34,6 +36,8 @@ cdef int _check(int status, str what) except -1:
         raise RuntimeError(f"{what}: could not start a worker thread")
     if status == W2V_ERR_CAPACITY:
         raise RuntimeError(f"{what}: output buffer too small (did the input change?)")
+    if status == W2V_ERR_FORMAT:
+        raise ValueError(f"{what}: the data is not in the expected format")
     raise RuntimeError(f"{what}: unknown status {status}")
 
 
@@ -381,3 +385,120 @@ cdef class Encoder:
     @property
     def stats(self) -> dict:
         return _stats_dict(w2v_encoder_stats(self.encoder))
+
+
+# ------------------------------------------------------------ word2vec binary rows
+
+_ROW_PROBLEMS = {
+    W2V_ROW_TRUNCATED: ("truncated", "runs past the end of the data"),
+    W2V_ROW_EMPTY_WORD: ("empty word", "has an empty word"),
+    W2V_ROW_LONG_WORD: ("long word", f"has a word longer than {W2V_MAX_WORD_BYTES} bytes"),
+    W2V_ROW_NEWLINE_IN_WORD: ("newline in word", "has a word holding a newline"),
+    W2V_ROW_NONFINITE: ("non-finite", "holds NaN or infinite values"),
+}
+
+
+class BinaryRowError(ValueError):
+    """A bad row found by scan_word2vec_binary.
+
+    `row` is its index (from 0) and `problem` one of "truncated", "empty word",
+    "long word", "newline in word" or "non-finite". Only for "non-finite" was the scan
+    completed (see w2v.h): `scan` then holds what the call would have returned, else None.
+    """
+
+    def __init__(self, message, row, problem, scan=None):
+        super().__init__(message)
+        self.row = row
+        self.problem = problem
+        self.scan = scan
+
+
+def scan_word2vec_binary(const unsigned char[::1] buffer, int64_t n_rows, int64_t dim,
+                         float[:, ::1] out=None):
+    """Walks n_rows rows of word2vec.c's binary format in `buffer` (the bytes after the
+    header line), copying the vectors into `out` ((n_rows, dim) float32), without the GIL.
+    With out=None the rows are only found, for copy_word2vec_vectors.
+
+    Returns (word_starts, word_lengths, end_offset): int64 arrays locating each word in
+    `buffer`, and the offset just past the last vector. Raises BinaryRowError (a
+    ValueError) naming the first bad row.
+    """
+    if n_rows < 0 or dim <= 0:
+        raise ValueError("n_rows must be >= 0 and dim >= 1")
+    if out is not None and (out.shape[0] != n_rows or out.shape[1] != dim):
+        raise ValueError(f"out must have shape ({n_rows}, {dim}), "
+                         f"got ({out.shape[0]}, {out.shape[1]})")
+    starts = np.empty(n_rows, dtype=np.int64)
+    lengths = np.empty(n_rows, dtype=np.int64)
+    cdef int64_t[::1] starts_v = starts
+    cdef int64_t[::1] lengths_v = lengths
+    cdef const char *data = <const char *> &buffer[0] if buffer.shape[0] > 0 else NULL
+    cdef int64_t n_bytes = buffer.shape[0]
+    cdef w2v_scan_result result
+    cdef int status
+    with nogil:
+        status = w2v_scan_word2vec_binary(data, n_bytes, n_rows, dim,
+                                          &starts_v[0] if n_rows > 0 else NULL,
+                                          &lengths_v[0] if n_rows > 0 else NULL,
+                                          &out[0, 0] if n_rows > 0 and out is not None
+                                          else NULL, &result)
+    if status == W2V_ERR_FORMAT:
+        problem, description = _ROW_PROBLEMS[result.problem]
+        complete = result.problem == W2V_ROW_NONFINITE
+        raise BinaryRowError(f"row {result.bad_row + 1} of {n_rows} {description}",
+                             result.bad_row, problem,
+                             (starts, lengths, result.end) if complete else None)
+    _check(status, "scan_word2vec_binary")
+    return starts, lengths, result.end
+
+
+def copy_word2vec_vectors(const unsigned char[::1] buffer, const int64_t[::1] starts,
+                          const int64_t[::1] lengths, float[:, ::1] out) -> int:
+    """Copies the vectors of rows found by scan_word2vec_binary(buffer, n, dim) into `out`
+    ((len(starts), dim) float32), without the GIL. Slices of starts, lengths and out copy
+    part of the rows, so that threads can share the work. Returns the index of the first
+    row holding NaN or an infinity, or -1."""
+    cdef Py_ssize_t n = starts.shape[0]
+    if lengths.shape[0] != n or out.shape[0] != n:
+        raise ValueError("starts, lengths and out must have one entry per row")
+    cdef const char *data = <const char *> &buffer[0] if buffer.shape[0] > 0 else NULL
+    cdef int64_t n_bytes = buffer.shape[0]
+    cdef int64_t dim = out.shape[1]
+    cdef int64_t first_nonfinite
+    cdef int status
+    with nogil:
+        status = w2v_copy_word2vec_vectors(data, n_bytes, &starts[0] if n > 0 else NULL,
+                                           &lengths[0] if n > 0 else NULL, n, dim,
+                                           &out[0, 0] if n > 0 else NULL, &first_nonfinite)
+    if status == W2V_ERR_INVALID:
+        raise ValueError("a row lies outside the buffer, or out has no columns")
+    if status != W2V_ERR_FORMAT:
+        _check(status, "copy_word2vec_vectors")
+    return first_nonfinite
+
+
+def join_words(const unsigned char[::1] buffer, const int64_t[::1] starts,
+               const int64_t[::1] lengths):
+    """The slices buffer[starts[i]:starts[i] + lengths[i]] joined by b"\\n" in one bytes
+    object (so that one decode and one split make them str)."""
+    cdef Py_ssize_t n = starts.shape[0], i
+    cdef int64_t size = buffer.shape[0], total = 0
+    if lengths.shape[0] != n:
+        raise ValueError("starts and lengths differ in length")
+    for i in range(n):
+        if starts[i] < 0 or lengths[i] < 0 or starts[i] > size - lengths[i]:
+            raise ValueError(f"word {i} lies outside the buffer")
+        total += lengths[i] + 1
+    if n == 0:
+        return b""
+    joined = PyBytes_FromStringAndSize(NULL, total - 1)
+    cdef char *dst = PyBytes_AS_STRING(joined)
+    cdef const unsigned char *src = &buffer[0]
+    with nogil:
+        for i in range(n):
+            memcpy(dst, src + starts[i], lengths[i])
+            dst += lengths[i]
+            if i + 1 < n:
+                dst[0] = c'\n'
+                dst += 1
+    return joined

@@ -10,6 +10,7 @@ cdef extern from "w2v.h" nogil:
         W2V_ERR_THREAD
         W2V_ERR_CAPACITY
         W2V_STOPPED
+        W2V_ERR_FORMAT
 
     int W2V_MAX_SENTENCE
     int W2V_MAX_TOKEN_BYTES
@@ -142,3 +143,26 @@ cdef extern from "w2v.h" nogil:
                          int32_t *out, int64_t capacity, int64_t *n_out)
     int32_t w2v_encoder_lookup(const w2v_encoder *encoder, const char *token, int32_t n_bytes)
     const w2v_text_stats *w2v_encoder_stats(const w2v_encoder *encoder)
+
+    int W2V_MAX_WORD_BYTES
+
+    ctypedef enum w2v_row_problem:
+        W2V_ROW_OK
+        W2V_ROW_TRUNCATED
+        W2V_ROW_EMPTY_WORD
+        W2V_ROW_LONG_WORD
+        W2V_ROW_NEWLINE_IN_WORD
+        W2V_ROW_NONFINITE
+
+    ctypedef struct w2v_scan_result:
+        int64_t end
+        int64_t bad_row
+        int32_t problem
+
+    int w2v_scan_word2vec_binary(const char *buffer, int64_t n_bytes, int64_t n_rows,
+                                 int64_t dim, int64_t *word_starts, int64_t *word_lengths,
+                                 float *vectors, w2v_scan_result *result)
+    int w2v_copy_word2vec_vectors(const char *buffer, int64_t n_bytes,
+                                  const int64_t *word_starts, const int64_t *word_lengths,
+                                  int64_t n_rows, int64_t dim, float *vectors,
+                                  int64_t *first_nonfinite)

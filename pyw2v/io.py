@@ -18,14 +18,16 @@ import mmap
 import os
 import re
 import secrets
+import sys
 import warnings
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import IO, TYPE_CHECKING, Any, Union, cast
+from typing import IO, TYPE_CHECKING, Any, TypeVar, Union, cast
 
 import numpy as np
 
+from pyw2v import _core
 from pyw2v.params import cpu_count
 
 if TYPE_CHECKING:
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
     from pyw2v.vocab import Vocab
 
 PathLike = Union[str, "os.PathLike[str]"]
-Decoder = Callable[[list[bytes], bool], list[str]]
+T = TypeVar("T")
 FORMAT_NAME = "pyw2v"
 FORMAT_VERSION = 1
 
@@ -150,8 +152,10 @@ def check_matrix(path: PathLike, name: str, matrix: np.ndarray, rows: int) -> np
 _WHITESPACE = re.compile("[ \t\n\v\f\r\0]")
 _COMPRESSED = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.open))
 _TEXT_CHUNK = 1 << 24  # bytes of text rows parsed at once
-_COPY_BLOCK = 1 << 20  # bytes of binary vectors a helper thread copies per step
+_COPY_BLOCK = 1 << 20  # bytes of binary vectors written per step
 _PARALLEL_BYTES = 1 << 25  # binary vectors copied by helper threads from this size on
+_MAX_HEADER_DIM = 2**31 - 1  # a larger vector size in a header is taken for garbage
+_MADV_POPULATE_READ = getattr(mmap, "MADV_POPULATE_READ", 22)  # Linux's value
 
 
 def save_word2vec_format(kv: KeyedVectors, path: PathLike, binary: bool = False) -> None:
@@ -228,9 +232,10 @@ def load_word2vec_format(
         If the file is not in the format: a bad header, fewer rows than the header
         announces (truncated), more data after them than a final newline (a header
         that lies about the vector size), a row with a wrong number of values, an
-        empty word, a word that cannot be decoded with ``unicode_errors="strict"``,
-        or a vector holding NaN or an infinity (rejected: such vectors would poison
-        every similarity query).
+        empty word, a binary row's word holding a newline or longer than 100,000
+        bytes, a word that cannot be decoded with ``unicode_errors="strict"``, or a
+        vector holding NaN or an infinity (rejected: such vectors would poison every
+        similarity query).
 
     Notes
     -----
@@ -250,21 +255,24 @@ def load_word2vec_format(
                 f"more than the file's {len(data)} bytes can hold (truncated?)"
             )
 
-        def decode(raw: list[bytes], newlines: bool = False) -> list[str]:
-            return _decode_words(path, raw, encoding, unicode_errors, binary, newlines)
+        def read_words(joined: bytes) -> tuple[list[str], bool]:
+            words = _decode_words(path, joined, n_rows, encoding, unicode_errors, binary)
+            return words, len(set(words)) == len(words)
 
         if binary:
-            words, vectors, finite, end = _parse_binary(path, data, start, n_rows, dim, decode)
+            (words, distinct), vectors, bad_row, end = _parse_binary(
+                path, data, start, n_rows, dim, read_words
+            )
         else:
             raw, vectors, end = _parse_text(path, data, start, n_rows, dim)
-            words, finite = decode(raw), _all_finite(vectors)
+            (words, distinct), bad_row = read_words(b"\n".join(raw)), _first_non_finite(vectors)
         if limit is None and data[end : end + 64].strip():
             raise ValueError(
                 f"{path!r}: {len(data) - end} bytes follow the {n_words} rows the header "
                 f"announces: the header is wrong (is the vector size really {dim}?)"
                 + ("" if binary else " or the file is not in text format")
             )
-    return _keyed_vectors(path, words, vectors, finite)
+    return _keyed_vectors(path, words, vectors, bad_row, distinct)
 
 
 @contextlib.contextmanager
@@ -312,48 +320,74 @@ def _read_header(path: str, data: Any) -> tuple[int, int, int]:
             f"{path!r}: the first line must be 'n_words vector_size', got {bytes(line[:80])!r}"
             " (files without this header, like GloVe's, are not supported)"
         ) from None
-    if n_words < 0 or dim <= 0 or newline < 0:
+    if n_words < 0 or not 0 < dim <= _MAX_HEADER_DIM or newline < 0:
         raise ValueError(f"{path!r}: bad header {bytes(line[:80])!r}")
     return n_words, dim, newline + 1
 
 
 def _parse_binary(
-    path: str, data: Any, start: int, n_rows: int, dim: int, decode: Decoder
-) -> tuple[list[str], np.ndarray, bool, int]:
-    """Finds the rows of a binary file, copies their vectors and decodes their words.
+    path: str, data: Any, start: int, n_rows: int, dim: int, read_words: Callable[[bytes], T]
+) -> tuple[T, np.ndarray, int | None, int]:
+    """Reads the rows of a binary file with the C row scanner (see csrc/w2v_format.c: a
+    newline before a word is skipped, so rows with and without one mix freely) and runs
+    `read_words` on their words joined by newlines, which no word holds.
 
-    Each row is `word ` + 4*dim bytes + an optional newline; the only sequential work
-    is finding the space that ends each word (one bytes.find per row). The walk first
-    assumes word2vec.c's layout, a newline after every row, and checks it afterwards;
-    otherwise a newline is left at the front of the next word for `decode` to strip.
-    `decode` runs while helper threads copy the vectors. Returns the words, the
-    vectors, whether they are all finite, and the offset after the last row.
+    In big files the scan only finds the rows, and helper threads copy the vectors
+    (without the GIL) while `read_words` runs. Returns what `read_words` returned, the
+    vectors, the first row whose vector is not finite (or None) and the offset after
+    the last row.
     """
-    nbytes = 4 * dim
     first_space = data.find(b" ", start)
-    if first_space >= 0 and _looks_like_text(data[first_space + 1 : first_space + 1 + nbytes]):
+    if first_space >= 0 and _looks_like_text(data[first_space + 1 : first_space + 1 + 4 * dim]):
         raise ValueError(f"{path!r} looks like a file in text format, not binary")
-    newlines = (
-        first_space >= 0 and data[first_space + 1 + nbytes : first_space + 2 + nbytes] == b"\n"
+    vectors = np.empty((n_rows, dim), dtype=np.float32)
+    helpers = min(4, cpu_count()) if vectors.nbytes >= _PARALLEL_BYTES else 0
+    if helpers and isinstance(data, mmap.mmap) and sys.platform == "linux":
+        # rows are found one after another, each a cache miss: have the kernel map the
+        # pages they span at least in one call, not one page fault at a time (Linux 5.14+)
+        with contextlib.suppress(OSError, ValueError, OverflowError):
+            data.madvise(_MADV_POPULATE_READ, 0, start + n_rows * (4 * dim + 2))
+    bad_row = None
+    with memoryview(data) as whole, whole[start:] as rows:
+        try:
+            found = _core.scan_word2vec_binary(rows, n_rows, dim, None if helpers else vectors)
+        except _core.BinaryRowError as exc:
+            if exc.scan is None:  # a malformed row: the scan stopped there
+                raise ValueError(_bad_row_message(path, exc, n_rows, len(data))) from None
+            found, bad_row = exc.scan, exc.row
+        starts, lengths, end = found
+        if not helpers:
+            result = read_words(_core.join_words(rows, starts, lengths))
+            return result, vectors, bad_row, start + end
+        bounds = np.linspace(0, n_rows, helpers + 1).astype(np.int64).tolist()
+        copy = _core.copy_word2vec_vectors
+        with ThreadPoolExecutor(helpers, thread_name_prefix="pyw2v-load") as pool:
+            parts = [
+                (a, pool.submit(copy, rows, starts[a:b], lengths[a:b], vectors[a:b]))
+                for a, b in itertools.pairwise(bounds)
+            ]
+            # if this raises, leaving the block still waits for the copies
+            result = read_words(_core.join_words(rows, starts, lengths))
+            firsts = [(a, part.result()) for a, part in parts]
+    bad = [a + first for a, first in firsts if first >= 0]
+    return result, vectors, min(bad, default=None), start + end
+
+
+def _bad_row_message(path: str, exc: _core.BinaryRowError, n_rows: int, size: int) -> str:
+    row = exc.row + 1
+    if exc.problem == "truncated":
+        return (
+            f"{path!r}: truncated: row {row} of the {n_rows} announced ends past the end "
+            f"of the file ({size} bytes)"
+        )
+    what = {
+        "empty word": "an empty word",
+        "newline in word": "a word holding a newline",
+        "long word": f"a word longer than {_core.MAX_WORD_BYTES} bytes",
+    }[exc.problem]
+    return (
+        f"{path!r}: row {row} has {what}: the file is corrupt or its header's vector size is wrong"
     )
-    raw, ends = _walk(data, start, n_rows, nbytes + 2) if newlines else ([], None)
-    if ends is not None and not _newline_after_each(data, ends):
-        raw, ends = [], None
-    if ends is None:
-        newlines = False
-        raw, ends = _walk(data, start, n_rows, nbytes + 1)
-        if n_rows and ends[-1] > len(data):
-            # a missing space (find() == -1) makes its row look like it ends past the file
-            row = int(np.searchsorted(ends, len(data), side="right"))
-            raise ValueError(
-                f"{path!r}: truncated: row {row + 1} of the {n_rows} announced ends past "
-                f"the end of the file ({len(data)} bytes)"
-            )
-    vector_ends = ends - 1 if newlines else ends
-    vectors, finite, words = _gather_vectors(
-        data, vector_ends - nbytes, dim, lambda: decode(raw, not newlines)
-    )
-    return words, vectors, finite, min(int(ends[-1]), len(data)) if n_rows else start
 
 
 def _looks_like_text(vector: bytes) -> bool:
@@ -367,79 +401,13 @@ def _looks_like_text(vector: bytes) -> bool:
     )
 
 
-def _walk(data: Any, start: int, n_rows: int, step: int) -> tuple[list[bytes], np.ndarray]:
-    """The word of each row and where the row ends, taking each row to be a word, a
-    space and step - 1 more bytes."""
-    find = data.find
-    pos = start
-    # the slice start is evaluated before the walrus moves `pos` past the row
-    raw = [data[pos : (pos := find(b" ", pos) + step) - step] for _ in range(n_rows)]
-    lengths = np.fromiter(map(len, raw), dtype=np.int64, count=n_rows)
-    return raw, start + np.cumsum(lengths + step)
-
-
-def _newline_after_each(data: Any, ends: np.ndarray) -> bool:
-    """Whether every row of a walk that took a newline to end each row does end in
-    one (the last may lack it at the end of the file)."""
-    size = len(data)
-    if not len(ends) or ends[-1] > size + 1:
-        return not len(ends)
-    source = np.frombuffer(data, dtype=np.uint8)
-    inner = ends[:-1] if ends[-1] == size + 1 else ends
-    return bool((source[inner - 1] == 10).all())
-
-
-def _gather_vectors(
-    data: Any, starts: np.ndarray, dim: int, meanwhile: Callable[[], list[str]]
-) -> tuple[np.ndarray, bool, list[str]]:
-    """Copies the 4*dim bytes at each offset into an (n, dim) float32 array, checks
-    that every value is finite, and runs `meanwhile` in this thread as it copies.
-
-    The file is viewed as overlapping records of 4*dim bytes, one starting at every
-    byte, so that one fancy index copies whole rows. Big files are copied by helper
-    threads, a block at a time (numpy releases the GIL while it copies); `meanwhile`
-    should spend its time in long C calls, not Python loops, which would hold up the
-    helpers' short GIL hand-overs.
-    """
-    n = len(starts)
-    nbytes = 4 * dim
-    if n == 0:
-        return np.empty((0, dim), dtype=np.float32), True, meanwhile()
-    source = np.frombuffer(data, dtype=np.uint8)
-    records = np.ndarray(
-        shape=(len(source) - nbytes + 1,),
-        dtype=np.dtype((np.void, nbytes)),
-        buffer=source,
-        strides=(1,),
-    )
-    n_threads = min(4, cpu_count()) if n * nbytes >= _PARALLEL_BYTES else 1
-    if n_threads == 1:
-        out = records[starts].view("<f4").reshape(n, dim)
-        return out, _all_finite(out), meanwhile()
-    out = np.empty((n, dim), dtype="<f4")
-    out_records = out.view(np.dtype((np.void, nbytes))).reshape(n)
-    step = max(1, _COPY_BLOCK // nbytes)
-
-    def copy(lo: int, hi: int) -> bool:
-        finite = True
-        for a in range(lo, hi, step):
-            b = min(a + step, hi)
-            out_records[a:b] = records[starts[a:b]]
-            finite = finite and _all_finite(out[a:b])  # while the block is in cache
-        return finite
-
-    bounds = np.linspace(0, n, n_threads + 1).astype(np.int64).tolist()
-    with ThreadPoolExecutor(n_threads, thread_name_prefix="pyw2v-load") as pool:
-        parts = [pool.submit(copy, a, b) for a, b in itertools.pairwise(bounds)]
-        result = meanwhile()  # if it raises, leaving the block still waits for the copies
-        finite = all([part.result() for part in parts])
-    return out, finite, result
-
-
-def _all_finite(values: np.ndarray) -> bool:
-    """Whether no value is NaN or infinite: a sum is finite unless a value is not or
-    the sum overflows, which the exact test then settles."""
-    return bool(np.isfinite(values.sum())) or bool(np.isfinite(values).all())
+def _first_non_finite(values: np.ndarray) -> int | None:
+    """The first row holding NaN or an infinity, or None. A sum is finite unless a value
+    is not or the sum overflows, which the exact test then settles."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(values.sum()) or np.isfinite(values).all():
+            return None
+    return int(np.flatnonzero(~np.isfinite(values).all(axis=1))[0])
 
 
 def _parse_text(
@@ -516,21 +484,30 @@ def _text_block_slowly(
 
 
 def _decode_words(
-    path: str, raw: list[bytes], encoding: str, errors: str, binary: bool, newlines: bool
+    path: str, joined: bytes, n_words: int, encoding: str, errors: str, binary: bool
 ) -> list[str]:
-    """Decodes all words at once (they cannot hold spaces, so they are joined by one),
-    dropping, if `newlines`, the newline that ends a binary row and so starts the
-    next word."""
-    joined = b" ".join(raw)
-    if newlines:
-        joined = joined.replace(b" \n", b" ").removeprefix(b"\n")
-    try:
-        text = joined.decode(encoding, errors)
-    except UnicodeDecodeError as exc:
-        row = joined.count(b" ", 0, exc.start) + 1
-        raise ValueError(f"{path!r}: the word of row {row} is not valid {encoding}") from exc
-    words = text.split(" ") if raw else []
-    if "\n" in text or "" in words:  # only in corrupt files
+    """Decodes `n_words` words joined by newlines, which no word holds: one decode and
+    one split, or word by word for an encoding in which b"\\n" is not a newline."""
+    words: list[str] = []
+    per_word = "\n".encode(encoding) != b"\n"
+    if not per_word:
+        try:
+            text = joined.decode(encoding, errors)
+        except UnicodeDecodeError as exc:
+            row = joined.count(b"\n", 0, exc.start) + 1
+            raise ValueError(f"{path!r}: the word of row {row} is not valid {encoding}") from exc
+        words = text.split("\n") if n_words else []
+        per_word = len(words) != n_words
+    if per_word:
+        words = []
+        for row, word in enumerate(joined.split(b"\n") if n_words else [], start=1):
+            try:
+                words.append(word.decode(encoding, errors))
+            except UnicodeDecodeError as exc:
+                raise ValueError(
+                    f"{path!r}: the word of row {row} is not valid {encoding}"
+                ) from exc
+    if "" in words or (per_word and any("\n" in w for w in words)):  # only in corrupt files
         i = next(i for i, w in enumerate(words) if not w or "\n" in w)
         what = "an empty word" if not words[i] else "a word holding a newline"
         raise ValueError(
@@ -540,21 +517,20 @@ def _decode_words(
     return words
 
 
-def _keyed_vectors(path: str, words: list[str], vectors: np.ndarray, finite: bool) -> KeyedVectors:
-    """KeyedVectors from the rows read, rejecting non-finite vectors and keeping the
-    first row of a repeated word."""
+def _keyed_vectors(
+    path: str, words: list[str], vectors: np.ndarray, bad_row: int | None, distinct: bool
+) -> KeyedVectors:
+    """KeyedVectors from the rows read, rejecting non-finite vectors (`bad_row` is the
+    first) and keeping the first row of a repeated word (unless all are `distinct`)."""
     from pyw2v.keyedvectors import KeyedVectors
 
-    if not finite:
-        bad = int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])
+    if bad_row is not None:
         raise ValueError(
-            f"{path!r}: the vector of {words[bad]!r} (row {bad + 1}) holds NaN or infinite values"
+            f"{path!r}: the vector of {words[bad_row]!r} (row {bad_row + 1}) holds NaN or "
+            "infinite values"
         )
-    try:
-        return KeyedVectors(vectors, words)
-    except ValueError:
-        if len(set(words)) == len(words):
-            raise
+    if distinct:
+        return KeyedVectors._from_distinct(vectors, words)
     first: dict[str, int] = {}
     for i, word in enumerate(words):
         first.setdefault(word, i)
@@ -565,7 +541,7 @@ def _keyed_vectors(path: str, words: list[str], vectors: np.ndarray, finite: boo
         UserWarning,
         stacklevel=3,
     )
-    return KeyedVectors(vectors[keep], [words[i] for i in keep])
+    return KeyedVectors._from_distinct(vectors[keep], [words[i] for i in keep])
 
 
 def detect_word2vec_binary(path: PathLike) -> bool:

@@ -46,11 +46,35 @@ class KeyedVectors:
             raise ValueError(f"{vectors.shape[0]} vectors for {len(index_to_key)} words")
         self.vectors = vectors
         self.index_to_key = list(index_to_key)
-        self.key_to_index = {w: i for i, w in enumerate(self.index_to_key)}
-        if len(self.key_to_index) != len(self.index_to_key):
+        self._key_to_index: dict[str, int] | None = _index(self.index_to_key)
+        if len(self._key_to_index) != len(self.index_to_key):
             raise ValueError("index_to_key holds a word twice")
         self._norms: np.ndarray | None = None
         self._normed: np.ndarray | None = None
+
+    @classmethod
+    def _from_distinct(cls, vectors: np.ndarray, index_to_key: list[str]) -> KeyedVectors:
+        """For callers that know the words are distinct and that there is one row of
+        `vectors` per word (the file loaders): the list is kept as given and key_to_index
+        is only built when first used."""
+        kv = cls.__new__(cls)
+        kv.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        kv.index_to_key = index_to_key
+        kv._key_to_index = None
+        kv._norms = None
+        kv._normed = None
+        return kv
+
+    @property
+    def key_to_index(self) -> dict[str, int]:
+        """word -> row (a dict, built at first use in KeyedVectors read from a file)."""
+        if self._key_to_index is None:
+            self._key_to_index = _index(self.index_to_key)
+        return self._key_to_index
+
+    @key_to_index.setter
+    def key_to_index(self, value: dict[str, int]) -> None:
+        self._key_to_index = value
 
     @property
     def vector_size(self) -> int:
@@ -507,6 +531,10 @@ def chunk_rows(n_cols: int, matrices: int = 1, most: int = 1024) -> int:
     """How many queries to score per block so that `matrices` score matrices of
     (block, n_cols) stay within SCORE_BUDGET entries (at least 1, at most `most`)."""
     return int(max(1, min(most, SCORE_BUDGET // max(1, n_cols * matrices))))
+
+
+def _index(words: list[str]) -> dict[str, int]:
+    return dict(zip(words, range(len(words)), strict=True))
 
 
 def _unit(vec: np.ndarray) -> np.ndarray:
