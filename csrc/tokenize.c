@@ -17,11 +17,15 @@ static const unsigned char separator[256] = {
 
 void w2v_tokenizer_init(w2v_tokenizer *tokenizer) { memset(tokenizer, 0, sizeof *tokenizer); }
 
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 if s[0] does not start one. */
-static int utf8_sequence(const unsigned char *s, int32_t n) {
+/* Length of the valid UTF-8 sequence at s[0..n), or 0 if s[0] does not start one.
+ * If `invalid` is not NULL, *invalid is then set to the length of the maximal subpart at
+ * s (Unicode 3.9, U+FFFD substitution): the longest prefix of a valid sequence, at least
+ * one byte, which becomes one U+FFFD as in Python's decoder. */
+static int utf8_sequence_or_subpart(const unsigned char *s, int32_t n, int *invalid) {
     unsigned char c = s[0];
-    int len;
+    int len, i;
     unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+    if (invalid) *invalid = 1;
     if (c < 0x80) return 1;
     if (c >= 0xC2 && c <= 0xDF) len = 2;
     else if (c == 0xE0) len = 3, lo = 0xA0;
@@ -32,10 +36,16 @@ static int utf8_sequence(const unsigned char *s, int32_t n) {
     else if (c >= 0xF1 && c <= 0xF3) len = 4;
     else if (c == 0xF4) len = 4, hi = 0x8F;
     else return 0;
-    if (n < len || s[1] < lo || s[1] > hi) return 0;
-    for (int i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF) return 0;
-    return len;
+    if (n < 2 || s[1] < lo || s[1] > hi) return 0;
+    for (i = 2; i < len && i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF) break;
+    if (i == len) return len;
+    if (invalid) *invalid = i; /* cut short at the end, or by a byte that cannot continue */
+    return 0;
+}
+
+static int utf8_sequence(const unsigned char *s, int32_t n) {
+    return utf8_sequence_or_subpart(s, n, NULL);
 }
 
 /* Copies token into fixed[] with invalid bytes replaced, keeping at most
@@ -45,7 +55,8 @@ static int32_t utf8_repair(const char *token, int32_t len, char *fixed, int *tru
     const unsigned char *s = (const unsigned char *)token;
     int32_t out = 0;
     for (int32_t i = 0; i < len;) {
-        int seq = utf8_sequence(s + i, len - i);
+        int invalid;
+        int seq = utf8_sequence_or_subpart(s + i, len - i, &invalid);
         const char *piece = seq > 0 ? token + i : "\xEF\xBF\xBD";
         int piece_len = seq > 0 ? seq : 3;
         if (out + piece_len > W2V_MAX_TOKEN_BYTES) {
@@ -54,7 +65,7 @@ static int32_t utf8_repair(const char *token, int32_t len, char *fixed, int *tru
         }
         memcpy(fixed + out, piece, piece_len);
         out += piece_len;
-        i += seq > 0 ? seq : 1;
+        i += seq > 0 ? seq : invalid;
     }
     return out;
 }

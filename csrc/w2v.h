@@ -202,7 +202,7 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, const w2v_corpus
 
 /* ---- text: counting and encoding (vocab_count.c, encode.c) -------------------- */
 
-/* Tokens are maximal runs of non-whitespace bytes (ASCII space, \t, \n, \v, \f, \r);
+/* Tokens are maximal runs of bytes other than ASCII space, \t, \n, \v, \f, \r and NUL;
  * a line is a sentence, and lines of more than W2V_MAX_SENTENCE tokens are split.
  * Invalid UTF-8 in a token is replaced by U+FFFD, so every token is valid UTF-8. */
 typedef struct {

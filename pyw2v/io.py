@@ -14,12 +14,14 @@ import gzip
 import itertools
 import json
 import lzma
+import math
 import mmap
 import os
 import re
 import secrets
 import sys
 import warnings
+import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -81,8 +83,10 @@ def load_native(path: PathLike, kind: str) -> tuple[dict[str, Any], dict[str, np
     try:
         # the file is opened here, not by np.load, which leaks its handle when the
         # zip is unreadable
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
+        with open(path, "rb") as fh:
+            _check_array_sizes(fh)
+            with np.load(fh, allow_pickle=False) as data:
+                arrays = {name: data[name] for name in data.files}
     except (OSError, ValueError, EOFError) as exc:
         raise ValueError(f"{path!r} is not a readable pyw2v model file: {exc}") from exc
     except Exception as exc:  # zipfile.BadZipFile and friends
@@ -91,7 +95,7 @@ def load_native(path: PathLike, kind: str) -> tuple[dict[str, Any], dict[str, np
         raise ValueError(f"{path!r} is not a pyw2v model file (no header)")
     try:
         header = json.loads(arrays.pop("header").tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ValueError(f"{path!r} has a corrupt header: {exc}") from exc
     if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
         raise ValueError(f"{path!r} is not a pyw2v model file")
@@ -104,6 +108,31 @@ def load_native(path: PathLike, kind: str) -> tuple[dict[str, Any], dict[str, np
     if header.get("kind") != kind:
         raise ValueError(f"{path!r} holds a {header.get('kind')!r}, not a {kind!r}")
     return header, arrays
+
+
+def _check_array_sizes(fh: IO[bytes]) -> None:
+    """Refuses a zip archive whose .npy members claim more data than they hold, before
+    np.load allocates what they claim; leaves `fh` at its start. Anything else odd is
+    left for np.load to report."""
+    if fh.read(4) == b"PK\x03\x04":
+        fh.seek(0)
+        readers = {
+            (1, 0): np.lib.format.read_array_header_1_0,
+            (2, 0): np.lib.format.read_array_header_2_0,
+        }
+        with zipfile.ZipFile(fh) as archive:
+            for info in archive.infolist():
+                with archive.open(info) as member:
+                    read = readers.get(np.lib.format.read_magic(member))
+                    if read is None:
+                        continue
+                    shape, _, dtype = read(member)
+                    if not dtype.hasobject and math.prod(shape) * dtype.itemsize > info.file_size:
+                        raise ValueError(
+                            f"{info.filename} claims shape {shape} of {dtype}, more than its "
+                            f"{info.file_size} bytes"
+                        )
+    fh.seek(0)
 
 
 def is_native(path: PathLike) -> bool:
@@ -476,7 +505,8 @@ def _text_block_slowly(
         if len(parts) > dim + 1:
             raise ValueError(f"{where} has more than {dim} values (is this a text file?)")
         try:
-            values[i] = np.array(parts[1:], dtype=np.float32)
+            with np.errstate(over="ignore"):  # beyond float32: inf, rejected later
+                values[i] = np.array(parts[1:], dtype=np.float32)
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}{hint}") from exc
         keys.append(parts[0])
@@ -557,7 +587,15 @@ def detect_word2vec_binary(path: PathLike) -> bool:
             data = f.read(256)
             n_words, dim, start = _read_header(path, data)
             size = start + 4096 + 64 * dim  # room for a text row of d long numbers
-            data += f.read(size - len(data))
+            # read up to the end of the first row, a block at a time: the header's d
+            # may be a lie, and a file is never read beyond its own size
+            seen = start
+            while data.find(b"\n", seen) < 0 and len(data) < size:
+                seen = len(data)
+                block = f.read(min(1 << 20, size - len(data)))
+                if not block:
+                    break
+                data += block
     except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
         raise ValueError(f"{path!r}: corrupt compressed file: {exc}") from exc
     if n_words == 0:

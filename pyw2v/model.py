@@ -214,8 +214,14 @@ class Word2Vec:
             count = word_freq[word]
             if not isinstance(word, str) or not word:
                 raise TypeError(f"words must be non-empty str, got {word!r}")
-            if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 0:
-                raise ValueError(f"the count of {word!r} must be an integer >= 0, got {count!r}")
+            if (
+                isinstance(count, bool)
+                or not isinstance(count, numbers.Integral)
+                or not 0 <= count < 2**63
+            ):
+                raise ValueError(
+                    f"the count of {word!r} must be an integer in 0..2**63-1, got {count!r}"
+                )
         counts = np.array([int(word_freq[w]) for w in words], dtype=np.int64)
         p = self.params
         vocab = Vocab.from_counts(words, counts, p.min_count, p.max_final_vocab)
@@ -350,10 +356,11 @@ class Word2Vec:
                 self.epochs_trained += 1
                 mean_loss = loss_sum / examples if examples else 0.0
                 self.epoch_losses.append(mean_loss)
-                if not math.isfinite(mean_loss):
+                if _diverged(mean_loss, p.negative, self.wv.vectors, self.syn1neg):
                     raise FloatingPointError(
                         f"training diverged in epoch {self.epochs_trained}: the loss is "
-                        f"{mean_loss}; lower alpha (now {alpha_start})"
+                        f"{mean_loss:.4g} (about {(p.negative + 1) * math.log(2):.2f} at the "
+                        f"start); lower alpha (now {alpha_start})"
                     )
                 self.wv.reset_norms()  # queries from callbacks see this epoch's vectors
                 notify(hooks, "on_epoch_end", self)
@@ -375,6 +382,12 @@ class Word2Vec:
         """Writes the model (vectors, output weights, vocabulary, parameters) atomically."""
         if self.vocab is None:
             raise RuntimeError("nothing to save: the model has no vocabulary yet")
+        for name, weights in (("vectors", self.wv.vectors), ("syn1neg", self.syn1neg)):
+            if not np.isfinite(weights).all():
+                raise ValueError(
+                    f"not saved: the model's {name} hold NaN or infinite values (training "
+                    "diverged: lower alpha and train again)"
+                )
         header = {
             "kind": "word2vec",
             "params": self.params.to_dict(),
@@ -425,6 +438,17 @@ class Word2Vec:
         model.epochs_trained = trained
         model.epoch_losses = [float(x) for x in losses]
         return model
+
+
+def _diverged(mean_loss: float, negative: int, *weights: np.ndarray) -> bool:
+    """Whether an epoch diverged: a non-finite loss or weight, or a mean loss per example
+    beyond 10 (negative + 1) MAX_EXP. The loss starts near (negative + 1) log 2 and
+    falls; past that bound the average dot product lies far outside the sigmoid table,
+    where only a diverging model goes (-log sigma grows linearly there, so the loss
+    can stay finite while the vectors blow up)."""
+    if not math.isfinite(mean_loss) or mean_loss > 10 * (negative + 1) * _core.MAX_EXP:
+        return True
+    return not all(np.isfinite(w).all() for w in weights)
 
 
 def _on_huge_pages(matrix: np.ndarray) -> np.ndarray:

@@ -391,13 +391,6 @@ def _core_tokens(data: bytes) -> list[str]:
     return words
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: csrc/tokenize.c replaces each byte of a UTF-8 sequence cut short by "
-    "U+FFFD; Python's decoder (used by load_word2vec_format and load_vocab) puts one "
-    "U+FFFD for the whole, so the same bytes make different words in a corpus and in "
-    "a vectors or vocabulary file",
-)
 @pytest.mark.parametrize("token", [b"\xe0\xa0", b"\xf0\x9f\x98", b"a\xf0\x9fb", b"\xe6\x97x"])
 def test_truncated_utf8_sequence_is_one_u_fffd(token):
     assert _core_tokens(token) == [token.decode("utf-8", "replace")]

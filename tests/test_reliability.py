@@ -422,12 +422,6 @@ def test_word2vec_header_claiming_huge_sizes_allocates_nothing(tmp_path, header,
     assert peak < MiB
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(MemoryError, AssertionError),
-    reason="bug: io.detect_word2vec_binary reads 64*d bytes for the header's d "
-    "(610 MB for d = 10**7, MemoryError for d = 10**9)",
-)
 @pytest.mark.parametrize("dim", [10**7, 10**9])
 @pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gz"])
 def test_detect_binary_with_huge_header_dim_allocates_nothing(tmp_path, dim, compressed):
@@ -463,13 +457,6 @@ def test_huge_values_load_without_a_warning(tmp_path, binary):
     np.testing.assert_array_equal(loaded.vectors, kv.vectors)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeWarning,
-    reason="bug: a text row that needs the line-by-line parser (a tab, two spaces) with "
-    "a value beyond float32 makes numpy warn 'overflow encountered in cast' before the "
-    "ValueError (an error under -W error); the fast parser does not warn",
-)
 def test_text_value_beyond_float32_rejected_without_a_warning(tmp_path):
     path = tmp_path / "v.txt"
     path.write_bytes(b"2 2\na\t1e90 1\nb 1 2\n")
@@ -479,12 +466,6 @@ def test_text_value_beyond_float32_rejected_without_a_warning(tmp_path):
             w2v_io.load_word2vec_format(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="bug: a vocabulary count of 2**63 or more (load_vocab accepts any integer) "
-    "makes build_vocab_from_freq raise OverflowError from numpy",
-)
 def test_huge_vocab_count(tmp_path):
     path = tmp_path / "v.vocab"
     path.write_bytes(b"the %d\nx 5\n" % 10**30)
@@ -545,12 +526,6 @@ def test_native_npy_header_claiming_huge_shape(small_model, tmp_path):
         assert out[name] == "ValueError" and out[name + "_rss"] < 16, out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: numpy allocates the shape an npy header claims before reading the data "
-    "(only virtual memory: no page is touched); load_native could check the claimed size "
-    "against the zip member's size first",
-)
 def test_native_npy_header_claiming_huge_shape_allocates_nothing(small_model, tmp_path):
     small_model.save(tmp_path / "m.pyw2v")
     _native_with_npy_shape(tmp_path / "big.pyw2v", tmp_path / "m.pyw2v", (100_000, 10_000))
@@ -572,11 +547,6 @@ def _native_with_header_blob(path, model_path, blob: bytes):
         np.savez(f, **arrays)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="bug: io.load_native lets json.loads' RecursionError out on a deeply nested header",
-)
 def test_native_deeply_nested_header_value_error(small_model, tmp_path):
     small_model.save(tmp_path / "m.pyw2v")
     _native_with_header_blob(tmp_path / "deep.pyw2v", tmp_path / "m.pyw2v", b"[" * 100_000)
@@ -661,12 +631,6 @@ def test_absurd_alpha_raises_floating_point_error_with_advice():
 DIVERGING = dict(vector_size=16, min_count=1, workers=1, progress=False, seed=1, sample=0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: divergence with a finite loss goes unnoticed: with alpha=0.5 the mean "
-    "loss grows 3.8 -> 8.6e3 -> 4.6e8 -> 2.3e13 -> 4.5e17 and vectors reach 5e9 "
-    "(-log sigma is linear beyond MAX_EXP), but only a non-finite loss is checked",
-)
 def test_divergence_with_a_finite_loss_is_reported():
     model = Word2Vec(alpha=0.5, min_alpha=0.5, epochs=5, **DIVERGING)
     model.build_vocab(SENTENCES)
@@ -683,12 +647,6 @@ def test_divergence_error_not_replaced_by_a_warning():
             model.train(SENTENCES)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="bug: a model left with NaN weights by divergence saves into a file that "
-    "Word2Vec.load rejects ('vectors holds NaN or infinite values')",
-)
 def test_diverged_model_does_not_save_an_unloadable_file(tmp_path):
     model = Word2Vec(alpha=1e6, **FAST)
     model.build_vocab(SENTENCES)
