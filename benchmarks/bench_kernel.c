@@ -109,16 +109,20 @@ int main(int argc, char **argv) {
         ids = make_corpus(vocab, tokens, &n_ids, counts);
     }
     /* like pyw2v/memory.py: weights on transparent huge pages unless W2V_NO_HUGE is set */
-    float *in_vecs = alloc_matrix((size_t)vocab * dim);
-    float *out_vecs = alloc_matrix((size_t)vocab * dim);
+    /* rows padded to whole cache lines, as pyw2v/memory.py lays them out
+       (W2V_NO_PAD=1: packed rows) */
+    int32_t stride = getenv("W2V_NO_PAD") ? dim : (dim + 15) / 16 * 16;
+    float *in_vecs = alloc_matrix((size_t)vocab * stride);
+    float *out_vecs = alloc_matrix((size_t)vocab * stride);
     float *keep = malloc((size_t)vocab * sizeof(float));
     uint64_t state = w2v_rng_seed(1, 1);
-    for (int64_t i = 0; i < (int64_t)vocab * dim; i++)
-        in_vecs[i] = (w2v_rng_uniform(w2v_rng_next(&state)) - 0.5f) / dim;
+    for (int64_t r = 0; r < vocab; r++)
+        for (int32_t i = 0; i < dim; i++)
+            in_vecs[r * stride + i] = (w2v_rng_uniform(w2v_rng_next(&state)) - 0.5f) / dim;
     w2v_subsample_keep_probs(counts, vocab, sample, keep);
 
     w2v_model model;
-    if (w2v_model_init(&model, in_vecs, out_vecs, keep, counts, vocab, 0.75) != W2V_OK) return 1;
+    if (w2v_model_init(&model, in_vecs, out_vecs, stride, keep, counts, vocab, 0.75) != W2V_OK) return 1;
     const char *reuse = getenv("W2V_NEGATIVE_REUSE");
     w2v_params params = {.dim = dim, .window = 5, .negative = negative,
                          .negative_reuse = reuse ? atoi(reuse) : 1, .cbow_mean = 1,

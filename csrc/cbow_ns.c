@@ -33,17 +33,18 @@ W2V_INLINE double cbow_ns_step(const w2v_params *params, w2v_model *model, w2v_s
     float *hidden = scratch->hidden;
     float *grad_hidden = scratch->grad_hidden; /* accumulates -alpha dJ/dh */
     const float *in_vecs = model->in_vecs;
+    const size_t stride = (size_t)model->row_stride;
     const w2v_sigmoid *table = &model->sigmoid;
 
     /* h = sum of context rows, then / |C| for the mean */
-    w2v_vec_copy(in_vecs + (size_t)ctx[0] * dim, hidden, dim);
-    for (int32_t i = 1; i < n_ctx; i++) w2v_vec_add(in_vecs + (size_t)ctx[i] * dim, hidden, dim);
+    w2v_vec_copy(in_vecs + (size_t)ctx[0] * stride, hidden, dim);
+    for (int32_t i = 1; i < n_ctx; i++) w2v_vec_add(in_vecs + (size_t)ctx[i] * stride, hidden, dim);
     if (params->cbow_mean && n_ctx > 1) w2v_vec_scale(1.0f / (float)n_ctx, hidden, dim);
     w2v_vec_zero(grad_hidden, dim);
 
     double loss = 0.0;
     for (int32_t t = 0; t < n_targets; t++) {
-        float *out = model->out_vecs + (size_t)targets[t] * dim;
+        float *out = model->out_vecs + (size_t)targets[t] * stride;
         float score = w2v_vec_dot(hidden, out, dim);
         /* label 1: J_t = -log sigma(score); label 0: J_t = -log sigma(-score) */
         float label = t == 0 ? 1.0f : 0.0f;
@@ -58,7 +59,7 @@ W2V_INLINE double cbow_ns_step(const w2v_params *params, w2v_model *model, w2v_s
     if (params->exact_ctx_grad && params->cbow_mean && n_ctx > 1)
         w2v_vec_scale(1.0f / (float)n_ctx, grad_hidden, dim);
     for (int32_t i = 0; i < n_ctx; i++)
-        w2v_vec_add(grad_hidden, model->in_vecs + (size_t)ctx[i] * dim, dim);
+        w2v_vec_add(grad_hidden, model->in_vecs + (size_t)ctx[i] * stride, dim);
     return loss;
 }
 
@@ -101,10 +102,12 @@ w2v_cbow_ns_fn w2v_cbow_ns_select(w2v_simd simd, int32_t dim) {
     }
 }
 
-int w2v_model_init(w2v_model *model, float *in_vecs, float *out_vecs, const float *keep,
-                   const int64_t *counts, int32_t vocab_size, double ns_power) {
+int w2v_model_init(w2v_model *model, float *in_vecs, float *out_vecs, int32_t row_stride,
+                   const float *keep, const int64_t *counts, int32_t vocab_size,
+                   double ns_power) {
     model->in_vecs = in_vecs;
     model->out_vecs = out_vecs;
+    model->row_stride = row_stride;
     model->keep = keep;
     model->vocab_size = vocab_size;
     w2v_sigmoid_init(&model->sigmoid);

@@ -27,6 +27,7 @@ W2V_AVX512 double fused_step(const int nv, const w2v_params *params, w2v_model *
                              const int32_t *ctx, int32_t n_ctx, const int32_t *targets,
                              int32_t n_targets, float alpha) {
     const int dim = params->dim;
+    const size_t stride = (size_t)model->row_stride;
     const int rem = dim - 16 * (nv - 1);
     const __mmask16 tail = (__mmask16)(rem == 16 ? 0xFFFF : (1u << rem) - 1u);
     const w2v_sigmoid *table = &model->sigmoid;
@@ -35,7 +36,7 @@ W2V_AVX512 double fused_step(const int nv, const w2v_params *params, w2v_model *
     /* h = sum of context rows (then the mean) */
     FOR_EACH_REG(v) { hidden[v] = _mm512_setzero_ps(); }
     for (int32_t i = 0; i < n_ctx; i++) {
-        const float *in = model->in_vecs + (size_t)ctx[i] * dim;
+        const float *in = model->in_vecs + (size_t)ctx[i] * stride;
         FOR_EACH_REG(v) {
             __m512 x = _mm512_maskz_loadu_ps(lane_mask(v, nv, tail), in + 16 * v);
             hidden[v] = _mm512_add_ps(hidden[v], x);
@@ -49,7 +50,7 @@ W2V_AVX512 double fused_step(const int nv, const w2v_params *params, w2v_model *
 
     double loss = 0.0;
     for (int32_t t = 0; t < n_targets; t++) {
-        float *out = model->out_vecs + (size_t)targets[t] * dim;
+        float *out = model->out_vecs + (size_t)targets[t] * stride;
         /* two partial sums halve the dependency chain of the dot product */
         __m512 acc[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
         FOR_EACH_REG(v) {
@@ -73,7 +74,7 @@ W2V_AVX512 double fused_step(const int nv, const w2v_params *params, w2v_model *
         FOR_EACH_REG(v) { grad[v] = _mm512_mul_ps(grad[v], scale); }
     }
     for (int32_t i = 0; i < n_ctx; i++) {
-        float *in = model->in_vecs + (size_t)ctx[i] * dim;
+        float *in = model->in_vecs + (size_t)ctx[i] * stride;
         FOR_EACH_REG(v) {
             __mmask16 m = lane_mask(v, nv, tail);
             __m512 x = _mm512_maskz_loadu_ps(m, in + 16 * v);

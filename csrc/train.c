@@ -194,13 +194,14 @@ static void prefetch_plan(const w2v_step_plan *next, const w2v_step_plan *curren
 #ifdef W2V_NO_PREFETCH /* for measuring what prefetching buys (benchmarks/RESULTS.md) */
     return;
 #endif
+    const size_t stride = (size_t)model->row_stride;
     for (int32_t t = 0; t < next->n_targets; t++)
-        prefetch_row(model->out_vecs + (size_t)next->targets[t] * dim, dim);
+        prefetch_row(model->out_vecs + (size_t)next->targets[t] * stride, dim);
     int32_t i = 0;
     for (int32_t j = next->lo; j <= next->hi; j++) {
         if (j == next->pos) continue;
         if (j < current->lo || j > current->hi || j == current->pos)
-            prefetch_row(model->in_vecs + (size_t)next->ctx[i] * dim, dim);
+            prefetch_row(model->in_vecs + (size_t)next->ctx[i] * stride, dim);
         i++;
     }
 }
@@ -323,7 +324,8 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, const w2v_corpus
                     w2v_simd simd, w2v_epoch_stats *stats) {
     stats->words = stats->examples = 0;
     stats->loss_sum = 0.0;
-    if (params->dim <= 0 || params->dim > W2V_MAX_DIM || params->window <= 0 ||
+    if (params->dim <= 0 || params->dim > W2V_MAX_DIM || model->row_stride < params->dim ||
+        params->window <= 0 ||
         params->negative < 0 || params->negative_reuse < 1 || params->n_threads <= 0 ||
         params->n_threads > progress->n_threads || model->vocab_size <= 0 || corpus->n_ids < 0)
         return W2V_ERR_INVALID;

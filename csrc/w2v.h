@@ -111,8 +111,10 @@ typedef struct {
 
 /* Shared weights and read-only tables. */
 typedef struct {
-    float *in_vecs;        /* vocab_size x dim, row-major; caller-owned */
-    float *out_vecs;       /* vocab_size x dim, row-major; caller-owned */
+    float *in_vecs;        /* vocab_size rows of dim floats, row_stride apart; caller-owned */
+    float *out_vecs;       /* the same layout; caller-owned */
+    int32_t row_stride;    /* floats from one row to the next, >= dim; a multiple of 16 with a
+                              64-byte aligned base keeps every row on whole cache lines */
     const float *keep;     /* vocab_size keep probabilities; caller-owned */
     int32_t vocab_size;
     w2v_noise noise;       /* owned by the model: w2v_model_init / w2v_model_free */
@@ -127,8 +129,9 @@ typedef struct {
 } w2v_scratch;
 
 /* Builds the noise and sigmoid tables; the weight pointers are stored as given. */
-int w2v_model_init(w2v_model *model, float *in_vecs, float *out_vecs, const float *keep,
-                   const int64_t *counts, int32_t vocab_size, double ns_power);
+int w2v_model_init(w2v_model *model, float *in_vecs, float *out_vecs, int32_t row_stride,
+                   const float *keep, const int64_t *counts, int32_t vocab_size,
+                   double ns_power);
 void w2v_model_free(w2v_model *model);
 
 int w2v_scratch_init(w2v_scratch *scratch, int32_t dim, uint64_t seed);

@@ -163,13 +163,21 @@ cdef void _fill_params(w2v_params *p, int dim, int window, int negative, int neg
     p.seed = seed
 
 
-def _check_weights(float[:, ::1] in_vecs, float[:, ::1] out_vecs):
+def _check_weights(float[:, :] in_vecs, float[:, :] out_vecs) -> int:
+    """Checks the two weight matrices; returns their row stride in floats. Rows may be
+    padded (a view of the first d columns of a wider array), but each row's floats must
+    be contiguous and both matrices laid out alike."""
     if in_vecs.shape[0] != out_vecs.shape[0] or in_vecs.shape[1] != out_vecs.shape[1]:
         raise ValueError("in_vecs and out_vecs must have the same shape")
+    if (in_vecs.strides[1] != 4 or out_vecs.strides[1] != 4
+            or in_vecs.strides[0] != out_vecs.strides[0] or in_vecs.strides[0] % 4
+            or in_vecs.strides[0] < 4 * in_vecs.shape[1]):
+        raise ValueError("weight rows must be contiguous float32, both matrices alike")
     if in_vecs.shape[0] == 0 or in_vecs.shape[0] > 2**31 - 2:
         raise ValueError("the vocabulary must hold 1 .. 2**31-2 words")
     if not 0 < in_vecs.shape[1] <= W2V_MAX_DIM:
         raise ValueError(f"vector size must be in 1..{W2V_MAX_DIM}")
+    return in_vecs.strides[0] // 4
 
 
 def _check_ids(int32_t[::1] ids, Py_ssize_t vocab_size, str what):
@@ -180,11 +188,11 @@ def _check_ids(int32_t[::1] ids, Py_ssize_t vocab_size, str what):
         raise ValueError(f"{what} must be word ids in [0, {vocab_size})")
 
 
-def cbow_ns_update(float[:, ::1] in_vecs, float[:, ::1] out_vecs, ctx, targets, float alpha,
+def cbow_ns_update(float[:, :] in_vecs, float[:, :] out_vecs, ctx, targets, float alpha,
                    bint cbow_mean=True, bint exact_ctx_grad=False, str simd="auto") -> float:
     """One kernel step in place on the weights: targets[0] is the center word, the rest
     noise words. Returns the loss J before the step."""
-    _check_weights(in_vecs, out_vecs)
+    cdef int32_t stride = _check_weights(in_vecs, out_vecs)
     cdef int32_t[::1] c = np.ascontiguousarray(ctx, dtype=np.int32)
     cdef int32_t[::1] t = np.ascontiguousarray(targets, dtype=np.int32)
     _check_ids(c, in_vecs.shape[0], "ctx")
@@ -201,6 +209,7 @@ def cbow_ns_update(float[:, ::1] in_vecs, float[:, ::1] out_vecs, ctx, targets, 
     memset(&model, 0, sizeof(model))
     model.in_vecs = &in_vecs[0, 0]
     model.out_vecs = &out_vecs[0, 0]
+    model.row_stride = stride
     model.vocab_size = <int32_t> in_vecs.shape[0]
     w2v_sigmoid_init(&model.sigmoid)
     _check(w2v_scratch_init(&scratch, params.dim, 0), "scratch")
@@ -223,13 +232,13 @@ cdef class Trainer:
     cdef w2v_simd simd
     cdef object _refs
 
-    def __cinit__(self, float[:, ::1] in_vecs, float[:, ::1] out_vecs, float[::1] keep,
+    def __cinit__(self, float[:, :] in_vecs, float[:, :] out_vecs, float[::1] keep,
                   counts, double ns_exponent, int window, int negative, bint cbow_mean,
                   bint exact_ctx_grad, int workers, uint64_t seed, str simd="auto",
                   int negative_reuse=1):
         self._progress = NULL
         self.model_ready = False
-        _check_weights(in_vecs, out_vecs)
+        cdef int32_t stride = _check_weights(in_vecs, out_vecs)
         cdef int64_t[::1] c = _counts(counts)
         if keep.shape[0] != in_vecs.shape[0] or c.shape[0] != in_vecs.shape[0]:
             raise ValueError("keep and counts must have one entry per word")
@@ -242,7 +251,7 @@ cdef class Trainer:
             raise ValueError(f"this CPU cannot run the {simd!r} kernel")
         _fill_params(&self.params, in_vecs.shape[1], window, negative, negative_reuse, cbow_mean,
                      exact_ctx_grad, workers, seed)
-        _check(w2v_model_init(&self.model, &in_vecs[0, 0], &out_vecs[0, 0], &keep[0], &c[0],
+        _check(w2v_model_init(&self.model, &in_vecs[0, 0], &out_vecs[0, 0], stride, &keep[0], &c[0],
                               <int32_t> in_vecs.shape[0], ns_exponent), "noise table")
         self.model_ready = True
         self._progress = w2v_progress_new(workers)

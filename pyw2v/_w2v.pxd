@@ -55,6 +55,7 @@ cdef extern from "w2v.h" nogil:
     ctypedef struct w2v_model:
         float *in_vecs
         float *out_vecs
+        int32_t row_stride
         const float *keep
         int32_t vocab_size
         w2v_noise noise
@@ -65,7 +66,8 @@ cdef extern from "w2v.h" nogil:
         float *grad_hidden
         uint64_t rng
 
-    int w2v_model_init(w2v_model *model, float *in_vecs, float *out_vecs, const float *keep,
+    int w2v_model_init(w2v_model *model, float *in_vecs, float *out_vecs, int32_t row_stride,
+                       const float *keep,
                        const int64_t *counts, int32_t vocab_size, double ns_power)
     void w2v_model_free(w2v_model *model)
     int w2v_scratch_init(w2v_scratch *scratch, int32_t dim, uint64_t seed)

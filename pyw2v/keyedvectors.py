@@ -33,13 +33,14 @@ class KeyedVectors:
     ----------
     vectors : numpy.ndarray
         (len(index_to_key), vector_size) float32 array; kept, not copied, when it is
-        already float32 and C-contiguous (training writes into it).
+        already float32 with contiguous rows (training writes into it; its rows may be
+        padded, see pyw2v.memory).
     index_to_key : list of str
         The word of each row.
     """
 
     def __init__(self, vectors: np.ndarray, index_to_key: Sequence[str]) -> None:
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        vectors = _as_row_contiguous(vectors)
         if vectors.ndim != 2:
             raise ValueError(f"vectors must be 2-d, got shape {vectors.shape}")
         if vectors.shape[0] != len(index_to_key):
@@ -553,3 +554,16 @@ def _as_list(items: Query | Sequence[Query] | None) -> list[Query]:
     if isinstance(items, str) or (isinstance(items, np.ndarray) and items.ndim == 1):
         return [items]
     return list(items)
+
+
+def _as_row_contiguous(vectors: np.ndarray) -> np.ndarray:
+    """`vectors` itself if it is a float32 matrix with contiguous rows, else a copy."""
+    vectors = np.asarray(vectors)
+    if (
+        vectors.dtype == np.float32
+        and vectors.ndim == 2
+        and vectors.strides[1] == 4
+        and vectors.strides[0] >= 4 * vectors.shape[1]
+    ):
+        return vectors
+    return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -13,17 +13,31 @@ import mmap
 import numpy as np
 
 HUGE_PAGE_BYTES = 2 << 20
+ROW_ALIGN_FLOATS = 16  # 64 bytes: one cache line
+
+
+def padded_width(cols: int) -> int:
+    """Floats per stored row: `cols` rounded up to whole cache lines."""
+    return -(-cols // ROW_ALIGN_FLOATS) * ROW_ALIGN_FLOATS
 
 
 def zeros_matrix(rows: int, cols: int) -> np.ndarray:
-    """A zeroed C-contiguous float32 (rows, cols) array, on huge pages when possible."""
-    nbytes = rows * cols * 4
+    """A zeroed float32 (rows, cols) array whose rows start on cache-line boundaries: a
+    view of the first `cols` columns of a (rows, padded_width(cols)) buffer, on huge pages
+    when possible. With d = 100, packed rows of 400 bytes straddle cache lines, so most
+    vector loads of the kernel touch two lines; padded rows measured 20 % faster
+    (benchmarks/RESULTS.md). The padding stays zero, rows are contiguous."""
+    width = padded_width(cols)
+    nbytes = rows * width * 4
     advice = getattr(mmap, "MADV_HUGEPAGE", None)
-    if nbytes < HUGE_PAGE_BYTES or advice is None:
-        return np.zeros((rows, cols), dtype=np.float32)
-    try:
-        buf = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-        buf.madvise(advice)
-    except (OSError, ValueError, AttributeError):
-        return np.zeros((rows, cols), dtype=np.float32)
-    return np.frombuffer(buf, dtype=np.float32).reshape(rows, cols)
+    buf: np.ndarray | None = None
+    if nbytes >= HUGE_PAGE_BYTES and advice is not None:
+        try:
+            anon = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+            anon.madvise(advice)
+            buf = np.frombuffer(anon, dtype=np.float32).reshape(rows, width)
+        except (OSError, ValueError, AttributeError):
+            buf = None
+    if buf is None:
+        buf = np.zeros((rows, width), dtype=np.float32)
+    return buf[:, :cols]

@@ -134,3 +134,20 @@ def test_kernel_rejects_bad_ids():
         _core.cbow_ns_update(in_vecs, out_vecs, ctx, [-1], 0.05)
     with pytest.raises(ValueError, match="same shape"):
         _core.cbow_ns_update(in_vecs, out_vecs[:, :3].copy(), ctx, targets, 0.05)
+
+
+@pytest.mark.parametrize("simd", SIMD_VARIANTS)
+def test_step_on_padded_rows(simd):
+    """The kernel addresses rows by the matrix's row stride, not by d."""
+    in_vecs, out_vecs, ctx, targets = make_problem(6, dim=37)
+    wide_in = np.zeros((in_vecs.shape[0], 48), dtype=np.float32)
+    wide_out = np.zeros_like(wide_in)
+    wide_in[:, :37], wide_out[:, :37] = in_vecs, out_vecs
+    a, b = in_vecs.copy(), out_vecs.copy()
+    _core.cbow_ns_update(a, b, ctx, targets, 0.05, True, False, simd)
+    _core.cbow_ns_update(wide_in[:, :37], wide_out[:, :37], ctx, targets, 0.05, True, False, simd)
+    np.testing.assert_array_equal(wide_in[:, :37], a)
+    np.testing.assert_array_equal(wide_out[:, :37], b)
+    assert not wide_in[:, 37:].any() and not wide_out[:, 37:].any()  # padding untouched
+    with pytest.raises(ValueError, match="contiguous"):
+        _core.cbow_ns_update(in_vecs[:, ::2], out_vecs[:, ::2], ctx, targets, 0.05)

@@ -154,3 +154,23 @@ def test_negative_reuse_option():
     assert shared.epoch_losses[-1] < shared.epoch_losses[0]
     # fewer fresh draws, same objective: the final losses stay close (both ~ the same model)
     assert abs(shared.epoch_losses[-1] - base.epoch_losses[-1]) < 0.1 * base.epoch_losses[-1]
+
+
+def test_padded_and_packed_rows_train_identically():
+    """Rows are stored padded to whole cache lines (pyw2v.memory); the kernel must give
+    bit-identical results on packed (contiguous) rows."""
+    from pyw2v import KeyedVectors
+
+    corpus = zipf_corpus(300)
+    padded = Word2Vec(vector_size=20, min_count=1, epochs=2, workers=1, seed=3, progress=False)
+    padded.build_vocab(corpus)
+    assert padded.wv.vectors.strides[0] == 32 * 4  # 20 floats padded to 32
+    packed = Word2Vec(vector_size=20, min_count=1, epochs=2, workers=1, seed=3, progress=False)
+    packed.build_vocab(corpus)
+    packed.wv = KeyedVectors(np.ascontiguousarray(packed.wv.vectors), packed.wv.index_to_key)
+    packed.syn1neg = np.ascontiguousarray(packed.syn1neg)
+    assert packed.wv.vectors.flags.c_contiguous
+    padded.train(corpus)
+    packed.train(corpus)
+    np.testing.assert_array_equal(padded.wv.vectors, packed.wv.vectors)
+    np.testing.assert_array_equal(padded.syn1neg, packed.syn1neg)
