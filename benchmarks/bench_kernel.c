@@ -128,7 +128,10 @@ int main(int argc, char **argv) {
                          .negative_reuse = reuse ? atoi(reuse) : 1, .cbow_mean = 1,
                          .exact_ctx_grad = 0, .n_threads = threads, .seed = 1};
     w2v_progress *progress = w2v_progress_new(threads);
-    w2v_corpus corpus = {ids, n_ids};
+    uint8_t *packed = malloc(5 * (size_t)n_ids + 1); /* 5 bytes per id at most */
+    int64_t n_bytes = 0;
+    if (!packed || w2v_pack_ids(ids, n_ids, packed, 5 * n_ids + 1, &n_bytes) != W2V_OK) return 1;
+    w2v_corpus corpus = {packed, n_bytes};
     w2v_schedule schedule = {0.05f, 0.0001f, 0, tokens};
     w2v_epoch_stats stats;
     double t0 = now();
@@ -143,6 +146,7 @@ int main(int argc, char **argv) {
     w2v_progress_free(progress);
     w2v_model_free(&model);
     free(ids);
+    free(packed);
     free(counts);
     free(in_vecs);
     free(out_vecs);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 
 #include "noise.h"
+#include "packed.h"
 #include "rng.h"
 #include "w2v.h"
 
@@ -113,7 +114,7 @@ typedef struct {
     w2v_progress *progress;
     w2v_cbow_ns_fn kernel;
     int32_t thread_id;
-    int64_t begin, end; /* the slice: sentences starting in [begin, end) */
+    int64_t begin, end; /* the slice: bytes [begin, end) of the packed ids, whole sentences */
     uint64_t seed;
     int status;
     w2v_epoch_stats stats;
@@ -257,8 +258,7 @@ static float report(w2v_worker *worker, int64_t *unreported) {
 static void *worker_main(void *arg) {
     w2v_worker *worker = arg;
     const w2v_params *params = worker->params;
-    const int32_t *ids = worker->corpus->ids;
-    const int64_t n_ids = worker->corpus->n_ids;
+    const uint8_t *bytes = worker->corpus->bytes;
     const float *keep = worker->model->keep;
 
     w2v_scratch scratch;
@@ -276,23 +276,21 @@ static void *worker_main(void *arg) {
     if (worker->status == W2V_OK && (!sentence || !plan_buf)) worker->status = W2V_ERR_NOMEM;
     if (worker->status != W2V_OK) goto done;
 
-    /* Start at the first sentence that begins inside the slice. */
     int64_t pos = worker->begin;
-    if (pos > 0)
-        while (pos < n_ids && ids[pos - 1] != -1) pos++;
-
     int64_t unreported = 0;
     float alpha = w2v_schedule_alpha(worker->schedule, 0);
-    while (pos < worker->end && pos < n_ids) {
+    const int64_t end = worker->end;
+    while (pos < end) {
         int32_t n_kept = 0;
-        /* Read one sentence (or W2V_MAX_SENTENCE tokens of it), dropping frequent words. */
-        while (pos < n_ids && ids[pos] != -1 && n_kept < W2V_MAX_SENTENCE) {
-            int32_t word = ids[pos++];
+        /* Read one sentence (or W2V_MAX_SENTENCE tokens of it), dropping frequent words.
+         * The bytes were checked by scan_corpus: every code is whole and in range. */
+        while (pos < end && n_kept < W2V_MAX_SENTENCE) {
+            int32_t word = w2v_packed_next(bytes, end, &pos);
+            if (word < 0) break; /* sentence end */
             unreported++;
             if (keep[word] >= 1.0f || w2v_rng_uniform(w2v_rng_next(&scratch.rng)) < keep[word])
                 sentence[n_kept++] = word;
         }
-        if (pos < n_ids && ids[pos] == -1) pos++;
         train_sentence(worker, &scratch, sentence, n_kept, plans, alpha);
 
         if (unreported >= W2V_PROGRESS_WORDS) {
@@ -311,11 +309,29 @@ done:
     return NULL;
 }
 
-static int check_corpus(const w2v_model *model, const w2v_corpus *corpus) {
-    for (int64_t i = 0; i < corpus->n_ids; i++) {
-        int32_t id = corpus->ids[i];
-        if (id < -1 || id >= model->vocab_size) return W2V_ERR_INVALID;
+/* Checks the packed ids and cuts them into n_threads slices of whole sentences holding
+ * about the same number of words: slice t is bytes [cuts[t], cuts[t + 1]). */
+static int scan_corpus(const w2v_model *model, const w2v_corpus *corpus, int32_t n_threads,
+                       int64_t *cuts) {
+    int64_t n_words, n_sentences;
+    int status = w2v_packed_scan(corpus->bytes, corpus->n_bytes, model->vocab_size, &n_words,
+                                 &n_sentences);
+    if (status != W2V_OK) return status;
+    cuts[0] = 0;
+    int64_t pos = 0, words = 0;
+    for (int32_t t = 1; t < n_threads; t++) {
+        /* the first sentence start at or after word n_words * t / n_threads */
+        int64_t target = n_words * t / n_threads;
+        while (pos < corpus->n_bytes) {
+            int32_t id = w2v_packed_next(corpus->bytes, corpus->n_bytes, &pos);
+            if (id >= 0)
+                words++;
+            else if (words >= target)
+                break; /* pos is just after this sentence end */
+        }
+        cuts[t] = pos;
     }
+    cuts[n_threads] = corpus->n_bytes;
     return W2V_OK;
 }
 
@@ -327,20 +343,23 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, const w2v_corpus
     if (params->dim <= 0 || params->dim > W2V_MAX_DIM || model->row_stride < params->dim ||
         params->window <= 0 ||
         params->negative < 0 || params->negative_reuse < 1 || params->n_threads <= 0 ||
-        params->n_threads > progress->n_threads || model->vocab_size <= 0 || corpus->n_ids < 0)
+        params->n_threads > progress->n_threads || model->vocab_size <= 0 || corpus->n_bytes < 0 ||
+        (corpus->n_bytes > 0 && !corpus->bytes))
         return W2V_ERR_INVALID;
-    int status = check_corpus(model, corpus);
-    if (status != W2V_OK) return status;
     w2v_cbow_ns_fn kernel = w2v_cbow_ns_select(simd, params->dim);
     if (!kernel) return W2V_ERR_INVALID;
 
     const int32_t n_threads = params->n_threads;
     w2v_worker *workers = calloc((size_t)n_threads, sizeof *workers);
     pthread_t *threads = calloc((size_t)n_threads, sizeof *threads);
-    if (!workers || !threads) {
+    int64_t *cuts = calloc((size_t)n_threads + 1, sizeof *cuts);
+    int status = workers && threads && cuts ? W2V_OK : W2V_ERR_NOMEM;
+    if (status == W2V_OK) status = scan_corpus(model, corpus, n_threads, cuts);
+    if (status != W2V_OK) {
         free(workers);
         free(threads);
-        return W2V_ERR_NOMEM;
+        free(cuts);
+        return status;
     }
     w2v_progress_reset(progress);
     int32_t started = 0;
@@ -353,8 +372,8 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, const w2v_corpus
         worker->progress = progress;
         worker->kernel = kernel;
         worker->thread_id = t;
-        worker->begin = corpus->n_ids * t / n_threads;
-        worker->end = corpus->n_ids * (t + 1) / n_threads;
+        worker->begin = cuts[t];
+        worker->end = cuts[t + 1];
         worker->seed = w2v_rng_seed(params->seed, (uint64_t)epoch * W2V_MAX_THREADS + (uint64_t)t);
         if (pthread_create(&threads[t], NULL, worker_main, worker) != 0) {
             status = W2V_ERR_THREAD;
@@ -372,5 +391,6 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, const w2v_corpus
     stats->words = w2v_progress_words(progress);
     free(workers);
     free(threads);
+    free(cuts);
     return status;
 }

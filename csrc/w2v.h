@@ -156,11 +156,28 @@ w2v_simd w2v_simd_best(void);
 
 /* ---- training (train.c) ------------------------------------------------------- */
 
-/* Token ids of the whole corpus; -1 ends a sentence. */
+/* The token ids of the whole corpus, packed (packed.c): 1 to 5 bytes per id, frequent
+ * (small) ids shortest, and one byte per sentence end; 1.55 bytes per token on W1. */
 typedef struct {
-    const int32_t *ids;
-    int64_t n_ids;
+    const uint8_t *bytes;
+    int64_t n_bytes;
 } w2v_corpus;
+
+/* Bytes the packed code takes for `id` (-1, a sentence end, takes 1); 0 if id < -1. */
+int32_t w2v_packed_width(int32_t id);
+/* Appends the codes of ids[0..n_ids) (-1 ends a sentence) to out[*n_out..capacity).
+ * Returns W2V_ERR_INVALID for an id < -1, W2V_ERR_CAPACITY if out is too small (*n_out
+ * then counts the ids that fitted). */
+int w2v_pack_ids(const int32_t *ids, int64_t n_ids, uint8_t *out, int64_t capacity,
+                 int64_t *n_out);
+/* Decodes packed bytes into ids (-1 ends a sentence). Returns W2V_ERR_FORMAT if a code
+ * is cut off or too large, W2V_ERR_CAPACITY if out is too small. */
+int w2v_unpack_ids(const uint8_t *bytes, int64_t n_bytes, int32_t *out, int64_t capacity,
+                   int64_t *n_out);
+/* Checks packed bytes (W2V_ERR_FORMAT as above; W2V_ERR_INVALID for an id >= vocab_size)
+ * and counts their words and sentence ends. */
+int w2v_packed_scan(const uint8_t *bytes, int64_t n_bytes, int32_t vocab_size, int64_t *n_words,
+                    int64_t *n_sentences);
 
 /* Linear learning-rate decay over one `train` call of several epochs:
  * alpha = alpha_start - (alpha_start - alpha_end) * done / words_total, done being

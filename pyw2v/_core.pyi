@@ -40,6 +40,10 @@ def cbow_ns_update(
     exact_ctx_grad: bool = ...,
     simd: str = ...,
 ) -> float: ...
+def packed_widths(n: int) -> npt.NDArray[np.int8]: ...
+def pack_ids(ids: npt.NDArray[np.int32], out: npt.NDArray[np.uint8], n_out: int) -> int: ...
+def unpack_ids(packed: npt.NDArray[np.uint8]) -> npt.NDArray[np.int32]: ...
+def packed_stats(packed: npt.NDArray[np.uint8], vocab_size: int) -> tuple[int, int]: ...
 
 class Trainer:
     def __init__(
@@ -60,7 +64,7 @@ class Trainer:
     ) -> None: ...
     def train_epoch(
         self,
-        ids: npt.NDArray[np.int32],
+        packed: npt.NDArray[np.uint8],
         epoch: int,
         alpha_start: float,
         alpha_end: float,

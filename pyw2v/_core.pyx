@@ -4,7 +4,7 @@
 No training logic lives here; see csrc/ for the algorithm and pyw2v/model.py for its use.
 """
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
-from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
 
 from pyw2v._w2v cimport *
@@ -220,6 +220,66 @@ def cbow_ns_update(float[:, :] in_vecs, float[:, :] out_vecs, ctx, targets, floa
     return loss
 
 
+# ------------------------------------------------------------ packed token ids
+
+def packed_widths(int32_t n) -> np.ndarray:
+    """Bytes the packed code takes for each id 0..n-1 (a sentence end takes 1)."""
+    out = np.empty(max(n, 0), dtype=np.int8)
+    cdef int8_t[::1] o = out
+    cdef int32_t i
+    for i in range(max(n, 0)):
+        o[i] = <int8_t> w2v_packed_width(i)
+    return out
+
+
+def pack_ids(const int32_t[::1] ids, uint8_t[::1] out, int64_t n_out) -> int:
+    """Appends the packed code of `ids` (-1 ends a sentence) to out[n_out:]; returns the
+    new n_out, or -1 if out is too small."""
+    cdef int64_t cap = out.shape[0]
+    cdef int status
+    if not 0 <= n_out <= cap:
+        raise ValueError("n_out out of range")
+    with nogil:
+        status = w2v_pack_ids(&ids[0] if ids.shape[0] > 0 else NULL, ids.shape[0],
+                              &out[0] if cap > 0 else NULL, cap, &n_out)
+    if status == W2V_ERR_CAPACITY:
+        return -1
+    if status == W2V_ERR_INVALID:
+        raise ValueError("token ids must be >= -1 (-1 ends a sentence)")
+    _check(status, "packing token ids")
+    return n_out
+
+
+def unpack_ids(const uint8_t[::1] packed) -> np.ndarray:
+    """The int32 ids (-1 ends a sentence) of packed bytes."""
+    cdef int64_t n = packed.shape[0], n_out = 0
+    cdef int status
+    out = np.empty(n, dtype=np.int32)  # every code takes at least one byte
+    cdef int32_t[::1] o = out
+    with nogil:
+        status = w2v_unpack_ids(&packed[0] if n > 0 else NULL, n,
+                                &o[0] if n > 0 else NULL, n, &n_out)
+    if status == W2V_ERR_FORMAT:
+        raise ValueError("packed token ids are corrupt: a code is cut off or too large")
+    _check(status, "unpacking token ids")
+    return out[:n_out]
+
+
+def packed_stats(const uint8_t[::1] packed, int32_t vocab_size):
+    """(words, sentence ends) of packed bytes whose ids are all below vocab_size."""
+    cdef int64_t words = 0, sentences = 0
+    cdef int status
+    with nogil:
+        status = w2v_packed_scan(&packed[0] if packed.shape[0] > 0 else NULL,
+                                 packed.shape[0], vocab_size, &words, &sentences)
+    if status == W2V_ERR_FORMAT:
+        raise ValueError("packed token ids are corrupt: a code is cut off or too large")
+    if status == W2V_ERR_INVALID:
+        raise ValueError(f"packed token ids out of range for a vocabulary of {vocab_size}")
+    _check(status, "scanning packed token ids")
+    return words, sentences
+
+
 cdef class Trainer:
     """Shared weights and tables for one `train` call; runs epochs without the GIL.
 
@@ -264,9 +324,9 @@ cdef class Trainer:
             w2v_model_free(&self.model)
         w2v_progress_free(self._progress)
 
-    def train_epoch(self, const int32_t[::1] ids, int64_t epoch, float alpha_start,
+    def train_epoch(self, const uint8_t[::1] packed, int64_t epoch, float alpha_start,
                     float alpha_end, int64_t words_before, int64_t words_total):
-        """Trains one epoch on `ids` (-1 ends a sentence) with the GIL released.
+        """Trains one epoch on packed token ids (see pack_ids) with the GIL released.
 
         Returns (stopped, words, examples, loss_sum).
         """
@@ -274,8 +334,8 @@ cdef class Trainer:
         cdef w2v_schedule schedule
         cdef w2v_epoch_stats stats
         cdef int status
-        corpus.ids = &ids[0] if ids.shape[0] > 0 else NULL
-        corpus.n_ids = ids.shape[0]
+        corpus.bytes = &packed[0] if packed.shape[0] > 0 else NULL
+        corpus.n_bytes = packed.shape[0]
         schedule.alpha_start = alpha_start
         schedule.alpha_end = alpha_end
         schedule.words_before = words_before
@@ -285,6 +345,8 @@ cdef class Trainer:
                                      self._progress, epoch, self.simd, &stats)
         if status == W2V_ERR_INVALID:
             raise ValueError("token ids out of range for the vocabulary")
+        if status == W2V_ERR_FORMAT:
+            raise ValueError("packed token ids are corrupt: a code is cut off or too large")
         _check(status, "training")
         return status == W2V_STOPPED, stats.words, stats.examples, stats.loss_sum
 

@@ -1,5 +1,5 @@
 # The C core's contract (csrc/w2v.h) as Cython sees it.
-from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 
 
 cdef extern from "w2v.h" nogil:
@@ -86,8 +86,16 @@ cdef extern from "w2v.h" nogil:
     w2v_simd w2v_simd_best()
 
     ctypedef struct w2v_corpus:
-        const int32_t *ids
-        int64_t n_ids
+        const uint8_t *bytes
+        int64_t n_bytes
+
+    int32_t w2v_packed_width(int32_t id)
+    int w2v_pack_ids(const int32_t *ids, int64_t n_ids, uint8_t *out, int64_t capacity,
+                     int64_t *n_out) nogil
+    int w2v_unpack_ids(const uint8_t *bytes, int64_t n_bytes, int32_t *out, int64_t capacity,
+                       int64_t *n_out) nogil
+    int w2v_packed_scan(const uint8_t *bytes, int64_t n_bytes, int32_t vocab_size,
+                        int64_t *n_words, int64_t *n_sentences) nogil
 
     ctypedef struct w2v_schedule:
         float alpha_start

@@ -1,5 +1,5 @@
 """Corpus readers: text files (plain, .gz, .bz2, .xz) and iterables of token lists,
-counted and encoded to int32 token ids (-1 ends a sentence).
+counted and encoded to packed token ids (pack_ids; -1 ends a sentence before packing).
 
 Files go through the C tokenizer chunk by chunk (no Python per token): a token is a
 run of non-whitespace bytes, a line is a sentence, lines longer than MAX_SENTENCE
@@ -74,11 +74,30 @@ class Counts:
 
 @dataclass
 class EncodedCorpus:
-    """Token ids of a whole corpus, -1 after each sentence; n_words excludes the -1s."""
+    """A whole corpus as packed token ids (pack_ids): 1 to 5 bytes per word, frequent
+    words shortest, one byte per sentence end. n_words excludes the sentence ends."""
 
-    ids: np.ndarray
+    packed: np.ndarray
     n_words: int
     n_sentences: int
+
+    @property
+    def ids(self) -> np.ndarray:
+        """The int32 token ids, -1 after each sentence (decoded on each access)."""
+        return _core.unpack_ids(self.packed)
+
+
+def pack_ids(ids: np.ndarray, vocab_size: int) -> np.ndarray:
+    """Packs int32 ids in 0..vocab_size-1 (-1 ends a sentence) into the byte code the
+    trainer reads (csrc/packed.h); raises ValueError for an id outside that range."""
+    ids = np.ascontiguousarray(ids, dtype=np.int32)
+    if len(ids) and (ids.min() < -1 or ids.max() >= vocab_size):
+        raise ValueError(f"token ids must be in -1..{vocab_size - 1}")
+    widths = _core.packed_widths(vocab_size)
+    words = ids[ids >= 0]
+    out = np.empty(int(widths[words].sum(dtype=np.int64)) + (len(ids) - len(words)), np.uint8)
+    _core.pack_ids(ids, out, 0)
+    return out
 
 
 class FileCorpus:
@@ -112,37 +131,56 @@ class FileCorpus:
         return self.counted
 
     def encode(self, vocab: Vocab, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> EncodedCorpus:
-        encoder = _core.Encoder(vocab.index_to_key)
         if self.counted is not None:
-            bound = self.counted.tokens + self.counted.sentences
-            if bound * 4 <= memory_budget:
-                ids = np.empty(bound, dtype=np.int32)
-                n = 0
-                for path in self.paths:
-                    for chunk in read_chunks(path):
-                        n = encoder.feed(chunk, False, ids, n)
-                    n = encoder.feed(b"", True, ids, n)
-                return _finish(ids[:n])
-        return _finish(_encode_streaming(self.paths, encoder, memory_budget))
+            # the counts give the packed size: allocate once, fill chunk by chunk
+            widths = _core.packed_widths(len(vocab)).astype(np.int64)
+            size = int(widths @ vocab.counts) + self.counted.sentences
+            if size <= memory_budget:
+                packed = np.empty(size, dtype=np.uint8)
+                n = _encode_into(self.paths, _core.Encoder(vocab.index_to_key), packed)
+                if n >= 0:
+                    return _finish(packed[:n], len(vocab))
+                # the files changed since they were counted: fall through
+        return _finish(_encode_streaming(self.paths, vocab, memory_budget), len(vocab))
 
 
-def _encode_streaming(paths: list[str], encoder: Any, memory_budget: int) -> np.ndarray:
-    """Encodes without knowing the size: ids go to a temporary file, then to memory
-    (if they fit the budget) or stay memory-mapped (the file is unlinked at once)."""
+def _encode_chunks(paths: list[str], encoder: Any) -> Iterator[np.ndarray]:
+    """Yields the int32 ids of the files chunk by chunk (one buffer, reused)."""
     chunk_bytes = CHUNK_BYTES  # one value for both the reads and the buffer they fill
     buf = np.empty(chunk_bytes + 2, dtype=np.int32)
-    with tempfile.NamedTemporaryFile(prefix="pyw2v-ids-", suffix=".i32", delete=False) as tmp:
+    for path in paths:
+        for chunk, final in _with_final(read_chunks(path, chunk_bytes)):
+            yield buf[: encoder.feed(chunk, final, buf, 0)]
+
+
+def _encode_into(paths: list[str], encoder: Any, packed: np.ndarray) -> int:
+    """Packs the ids of the files into `packed`; returns the bytes used, or -1 if they
+    do not fit."""
+    n = 0
+    for ids in _encode_chunks(paths, encoder):
+        n = _core.pack_ids(ids, packed, n)
+        if n < 0:
+            return -1
+    return n
+
+
+def _encode_streaming(paths: list[str], vocab: Vocab, memory_budget: int) -> np.ndarray:
+    """Encodes without knowing the size: packed ids go to a temporary file, then to
+    memory (if they fit the budget) or stay memory-mapped (the file is unlinked at once)."""
+    encoder = _core.Encoder(vocab.index_to_key)
+    piece = 1 << 20  # ids packed per write
+    out = np.empty(5 * piece, dtype=np.uint8)  # 5 bytes per id at most
+    with tempfile.NamedTemporaryFile(prefix="pyw2v-ids-", suffix=".bin", delete=False) as tmp:
         try:
-            for path in paths:
-                for chunk, final in _with_final(read_chunks(path, chunk_bytes)):
-                    n = encoder.feed(chunk, final, buf, 0)
-                    tmp.write(buf[:n].tobytes())
+            for ids in _encode_chunks(paths, encoder):
+                for lo in range(0, len(ids), piece):
+                    tmp.write(out[: _core.pack_ids(ids[lo : lo + piece], out, 0)].data)
             tmp.flush()
-            size = tmp.tell() // 4
-            if size * 4 <= memory_budget or size == 0:
+            size = tmp.tell()
+            if size <= memory_budget or size == 0:
                 tmp.seek(0)
-                return np.fromfile(tmp, dtype=np.int32, count=size)
-            return np.memmap(tmp.name, dtype=np.int32, mode="r", shape=(size,))
+                return np.fromfile(tmp, dtype=np.uint8, count=size)
+            return np.memmap(tmp.name, dtype=np.uint8, mode="r", shape=(size,))
         finally:
             os.unlink(tmp.name)
 
@@ -154,9 +192,9 @@ def _with_final(chunks: Iterator[bytes]) -> Iterator[tuple[bytes, bool]]:
     yield b"", True
 
 
-def _finish(ids: np.ndarray) -> EncodedCorpus:
-    n_sentences = int(np.count_nonzero(ids == -1))
-    return EncodedCorpus(ids, len(ids) - n_sentences, n_sentences)
+def _finish(packed: np.ndarray, vocab_size: int) -> EncodedCorpus:
+    n_words, n_sentences = _core.packed_stats(packed, vocab_size)
+    return EncodedCorpus(packed, n_words, n_sentences)
 
 
 class IterableCorpus:
@@ -212,7 +250,7 @@ class IterableCorpus:
                     ids.append(-1)
                     parts.append(np.array(ids, dtype=np.int32))
         ids_all = np.concatenate(parts) if parts else np.empty(0, dtype=np.int32)
-        return _finish(ids_all)
+        return _finish(pack_ids(ids_all, len(vocab)), len(vocab))
 
 
 Corpus = FileCorpus | IterableCorpus

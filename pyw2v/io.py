@@ -197,12 +197,13 @@ def save_word2vec_format(kv: KeyedVectors, path: PathLike, binary: bool = False)
     is empty or holds ASCII whitespace or NUL cannot be written (ValueError).
     """
     keys = _encode_words(kv.index_to_key)
-    vectors = np.ascontiguousarray(kv.vectors, dtype="<f4")
+    vectors = kv.vectors  # rows may be padded: each block is copied on its own
     with atomic_write(path) as f:
         f.write(f"{len(keys)} {kv.vector_size}\n".encode())
         step = max(1, _COPY_BLOCK // max(vectors.shape[1] * 4, 1))
         for lo in range(0, len(keys), step):
-            block, block_keys = vectors[lo : lo + step], keys[lo : lo + step]
+            block = np.ascontiguousarray(vectors[lo : lo + step], dtype="<f4")
+            block_keys = keys[lo : lo + step]
             if binary:
                 raw, nbytes = block.tobytes(), 4 * block.shape[1]
                 rows = (

@@ -341,7 +341,7 @@ class Word2Vec:
                 notify(hooks, "on_epoch_begin", self)
                 stopped, words, examples, loss_sum = _run_epoch(
                     trainer,
-                    encoded.ids,
+                    encoded.packed,
                     self.epochs_trained,
                     alpha_start,
                     alpha_end,
@@ -472,7 +472,7 @@ def _require_corpus(corpus: Any, corpus_file: Any) -> Any:
 
 def _run_epoch(
     trainer: Any,
-    ids: np.ndarray,
+    packed: np.ndarray,
     epoch_seed: int,
     alpha_start: float,
     alpha_end: float,
@@ -489,7 +489,7 @@ def _run_epoch(
     def work() -> None:
         try:
             outcome["result"] = trainer.train_epoch(
-                ids, epoch_seed, alpha_start, alpha_end, words_before, words_total
+                packed, epoch_seed, alpha_start, alpha_end, words_before, words_total
             )
         except BaseException as exc:  # re-raised in the caller's thread
             outcome["error"] = exc

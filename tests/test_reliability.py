@@ -199,7 +199,7 @@ def test_huge_single_line_counts_and_encodes_in_bounded_memory(tmp_path):
                 tracemalloc.stop()
                 result["encode_anon"] = rss_anon_mib() - anon
                 result["n_words"] = enc.n_words
-                result["memmap"] = type(enc.ids).__name__
+                result["memmap"] = type(enc.packed).__name__
         print(json.dumps(result))
         """,
         tmp_path,
@@ -210,10 +210,10 @@ def test_huge_single_line_counts_and_encodes_in_bounded_memory(tmp_path):
     assert line["count_rss"] < 32, out
     assert line["count_traced"] < 16, out
     assert out["n_words"] == n_tokens and out["memmap"] == "memmap"
-    # the ids are memory-mapped (file pages, not anonymous memory); the Python peak is the
-    # 16 MiB id buffer and its bytes copy, or the 1-byte-per-id temporary that counts
-    # the sentence ends (20.5 MiB here; it grows with the corpus: see docs/errors.md)
-    assert out["encode_traced"] < 48, out
+    # the packed ids are memory-mapped (file pages, not anonymous memory); the Python
+    # peak is the 4 MiB chunk read, the 16 MiB id buffer it is encoded into and the
+    # 5 MiB buffer its pieces are packed into (29 MiB measured), whatever the corpus size
+    assert out["encode_traced"] < 32, out
     assert out["encode_anon"] < 16, out
     assert (token["tokens"], token["truncated"]) == (1, 1)
     assert token["longest"] == _core.MAX_TOKEN_BYTES

@@ -500,10 +500,10 @@ def test_encode_to_memory_mapped_file_matches_in_memory(tmp_path, monkeypatch):
     vocab = Vocab.from_counts(counted.words, counted.counts, min_count=1)
     in_memory = fc.encode(vocab)
     assert not created  # counted and within the default budget: no temporary file
-    assert not isinstance(in_memory.ids, np.memmap)
+    assert not isinstance(in_memory.packed, np.memmap)
 
     mapped = fc.encode(vocab, memory_budget=64)
-    assert isinstance(mapped.ids, np.memmap)
+    assert isinstance(mapped.packed, np.memmap)
     np.testing.assert_array_equal(mapped.ids, in_memory.ids)
     assert (mapped.n_words, mapped.n_sentences) == (in_memory.n_words, in_memory.n_sentences)
     np.testing.assert_array_equal(in_memory.ids, py_ids(MIXED * 20, vocab))
@@ -517,7 +517,7 @@ def test_encode_to_memory_mapped_file_matches_in_memory(tmp_path, monkeypatch):
 
     # not counted first: streamed through a temporary file, then read into memory
     streamed = FileCorpus([path]).encode(vocab)
-    assert not isinstance(streamed.ids, np.memmap)
+    assert not isinstance(streamed.packed, np.memmap)
     np.testing.assert_array_equal(streamed.ids, in_memory.ids)
     assert len(created) == 2
     assert os.listdir(tmpdir) == []

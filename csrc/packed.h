@@ -1,0 +1,59 @@
+/* Packed token ids: the byte code of the id stream the workers read (see w2v.h).
+ * Ids are ranks by descending count, so small ids are the frequent ones; on W1 the
+ * code takes 1.55 bytes per token instead of 4:
+ *
+ *   0x00-0xBF            id 0..191                                   (1 byte)
+ *   0xC0-0xEF b1         id 192 + ((lead-0xC0)<<8 | b1)              (2 bytes, to 12479)
+ *   0xF0-0xFD b1 b2      id 12480 + ((lead-0xF0)<<16 | b2<<8 | b1)   (3 bytes, to 929983)
+ *   0xFE b1 b2 b3 b4     id b1 | b2<<8 | b3<<16 | b4<<24             (5 bytes, any id)
+ *   0xFF                 end of sentence                             (1 byte)
+ */
+#ifndef W2V_PACKED_H
+#define W2V_PACKED_H
+
+#include <stdint.h>
+
+#define W2V_PACK_END 0xFF
+#define W2V_PACK_LONG 0xFE
+#define W2V_PACK_LIMIT1 192
+#define W2V_PACK_LIMIT2 (W2V_PACK_LIMIT1 + 48 * 256)
+#define W2V_PACK_LIMIT3 (W2V_PACK_LIMIT2 + 14 * 65536)
+
+/* What w2v_packed_next returns besides ids. */
+#define W2V_PACKED_SENTENCE_END (-1)
+#define W2V_PACKED_MALFORMED (-2)
+
+/* Decodes the code at bytes[*pos] (*pos < n) and moves *pos past it. Returns an id,
+ * W2V_PACKED_SENTENCE_END, or W2V_PACKED_MALFORMED if the code runs past n or a 5-byte
+ * id exceeds INT32_MAX (*pos is then left unchanged). */
+static inline int32_t w2v_packed_next(const uint8_t *bytes, int64_t n, int64_t *pos) {
+    int64_t p = *pos;
+    uint32_t lead = bytes[p];
+    if (lead < 0xC0) {
+        *pos = p + 1;
+        return (int32_t)lead;
+    }
+    if (lead < 0xF0) {
+        if (p + 2 > n) return W2V_PACKED_MALFORMED;
+        *pos = p + 2;
+        return W2V_PACK_LIMIT1 + (int32_t)((lead - 0xC0) << 8 | bytes[p + 1]);
+    }
+    if (lead < W2V_PACK_LONG) {
+        if (p + 3 > n) return W2V_PACKED_MALFORMED;
+        *pos = p + 3;
+        return W2V_PACK_LIMIT2 +
+               (int32_t)((lead - 0xF0) << 16 | (uint32_t)bytes[p + 2] << 8 | bytes[p + 1]);
+    }
+    if (lead == W2V_PACK_END) {
+        *pos = p + 1;
+        return W2V_PACKED_SENTENCE_END;
+    }
+    if (p + 5 > n) return W2V_PACKED_MALFORMED;
+    uint32_t id = (uint32_t)bytes[p + 1] | (uint32_t)bytes[p + 2] << 8 |
+                  (uint32_t)bytes[p + 3] << 16 | (uint32_t)bytes[p + 4] << 24;
+    if (id > INT32_MAX) return W2V_PACKED_MALFORMED;
+    *pos = p + 5;
+    return (int32_t)id;
+}
+
+#endif /* W2V_PACKED_H */
