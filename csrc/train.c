@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "noise.h"
 #include "packed.h"
@@ -106,8 +107,10 @@ int w2v_window_reaches(uint64_t seed, int32_t window, int64_t n, int32_t *out) {
     return W2V_OK;
 }
 
+/* Each worker on its own cache lines: a worker writes its stats on every step, and a
+ * neighbour sharing the line would take a coherence miss on every step too. */
 typedef struct {
-    const w2v_params *params;
+    _Alignas(64) const w2v_params *params;
     w2v_model *model;
     const w2v_corpus *corpus;
     const w2v_schedule *schedule;
@@ -283,7 +286,7 @@ static void *worker_main(void *arg) {
     while (pos < end) {
         int32_t n_kept = 0;
         /* Read one sentence (or W2V_MAX_SENTENCE tokens of it), dropping frequent words.
-         * The bytes were checked by scan_corpus: every code is whole and in range. */
+         * The bytes were checked by w2v_corpus_prepare: every code is whole and in range. */
         while (pos < end && n_kept < W2V_MAX_SENTENCE) {
             int32_t word = w2v_packed_next(bytes, end, &pos);
             if (word < 0) break; /* sentence end */
@@ -309,19 +312,20 @@ done:
     return NULL;
 }
 
-/* Checks the packed ids and cuts them into n_threads slices of whole sentences holding
- * about the same number of words: slice t is bytes [cuts[t], cuts[t + 1]). */
-static int scan_corpus(const w2v_model *model, const w2v_corpus *corpus, int32_t n_threads,
-                       int64_t *cuts) {
+int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_slices) {
+    corpus->n_slices = 0;
+    if (n_slices < 1 || n_slices > W2V_MAX_THREADS || corpus->n_bytes < 0 ||
+        (corpus->n_bytes > 0 && !corpus->bytes))
+        return W2V_ERR_INVALID;
     int64_t n_words, n_sentences;
-    int status = w2v_packed_scan(corpus->bytes, corpus->n_bytes, model->vocab_size, &n_words,
-                                 &n_sentences);
+    int status =
+        w2v_packed_scan(corpus->bytes, corpus->n_bytes, vocab_size, &n_words, &n_sentences);
     if (status != W2V_OK) return status;
-    cuts[0] = 0;
+    corpus->cuts[0] = 0;
     int64_t pos = 0, words = 0;
-    for (int32_t t = 1; t < n_threads; t++) {
-        /* the first sentence start at or after word n_words * t / n_threads */
-        int64_t target = n_words * t / n_threads;
+    for (int32_t t = 1; t < n_slices; t++) {
+        /* the first sentence start at or after word n_words * t / n_slices */
+        int64_t target = n_words * t / n_slices;
         while (pos < corpus->n_bytes) {
             int32_t id = w2v_packed_next(corpus->bytes, corpus->n_bytes, &pos);
             if (id >= 0)
@@ -329,13 +333,15 @@ static int scan_corpus(const w2v_model *model, const w2v_corpus *corpus, int32_t
             else if (words >= target)
                 break; /* pos is just after this sentence end */
         }
-        cuts[t] = pos;
+        corpus->cuts[t] = pos;
     }
-    cuts[n_threads] = corpus->n_bytes;
+    corpus->cuts[n_slices] = corpus->n_bytes;
+    corpus->vocab_size = vocab_size;
+    corpus->n_slices = n_slices;
     return W2V_OK;
 }
 
-int w2v_train_epoch(const w2v_params *params, w2v_model *model, const w2v_corpus *corpus,
+int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corpus,
                     const w2v_schedule *schedule, w2v_progress *progress, int64_t epoch,
                     w2v_simd simd, w2v_epoch_stats *stats) {
     stats->words = stats->examples = 0;
@@ -343,22 +349,22 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, const w2v_corpus
     if (params->dim <= 0 || params->dim > W2V_MAX_DIM || model->row_stride < params->dim ||
         params->window <= 0 ||
         params->negative < 0 || params->negative_reuse < 1 || params->n_threads <= 0 ||
-        params->n_threads > progress->n_threads || model->vocab_size <= 0 || corpus->n_bytes < 0 ||
-        (corpus->n_bytes > 0 && !corpus->bytes))
+        params->n_threads > progress->n_threads || model->vocab_size <= 0)
         return W2V_ERR_INVALID;
     w2v_cbow_ns_fn kernel = w2v_cbow_ns_select(simd, params->dim);
     if (!kernel) return W2V_ERR_INVALID;
 
     const int32_t n_threads = params->n_threads;
-    w2v_worker *workers = calloc((size_t)n_threads, sizeof *workers);
+    w2v_worker *workers = aligned_alloc(64, (size_t)n_threads * sizeof *workers);
     pthread_t *threads = calloc((size_t)n_threads, sizeof *threads);
-    int64_t *cuts = calloc((size_t)n_threads + 1, sizeof *cuts);
-    int status = workers && threads && cuts ? W2V_OK : W2V_ERR_NOMEM;
-    if (status == W2V_OK) status = scan_corpus(model, corpus, n_threads, cuts);
+    int status = workers && threads ? W2V_OK : W2V_ERR_NOMEM;
+    if (status == W2V_OK) memset(workers, 0, (size_t)n_threads * sizeof *workers);
+    if (status == W2V_OK &&
+        (corpus->n_slices != n_threads || corpus->vocab_size != model->vocab_size))
+        status = w2v_corpus_prepare(corpus, model->vocab_size, n_threads);
     if (status != W2V_OK) {
         free(workers);
         free(threads);
-        free(cuts);
         return status;
     }
     w2v_progress_reset(progress);
@@ -372,8 +378,8 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, const w2v_corpus
         worker->progress = progress;
         worker->kernel = kernel;
         worker->thread_id = t;
-        worker->begin = cuts[t];
-        worker->end = cuts[t + 1];
+        worker->begin = corpus->cuts[t];
+        worker->end = corpus->cuts[t + 1];
         worker->seed = w2v_rng_seed(params->seed, (uint64_t)epoch * W2V_MAX_THREADS + (uint64_t)t);
         if (pthread_create(&threads[t], NULL, worker_main, worker) != 0) {
             status = W2V_ERR_THREAD;
@@ -391,6 +397,5 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, const w2v_corpus
     stats->words = w2v_progress_words(progress);
     free(workers);
     free(threads);
-    free(cuts);
     return status;
 }

@@ -161,7 +161,19 @@ w2v_simd w2v_simd_best(void);
 typedef struct {
     const uint8_t *bytes;
     int64_t n_bytes;
+    /* Set by w2v_corpus_prepare (zero them when bytes change): the bytes were checked
+     * against a vocabulary of vocab_size words and cut into n_slices slices of whole
+     * sentences holding about the same number of words, slice t being bytes
+     * [cuts[t], cuts[t + 1]). n_slices = 0: not prepared. */
+    int32_t vocab_size, n_slices;
+    int64_t cuts[W2V_MAX_THREADS + 1];
 } w2v_corpus;
+
+/* Checks the bytes (W2V_ERR_FORMAT: a code is cut off or too large; W2V_ERR_INVALID: an
+ * id >= vocab_size) and cuts them into n_slices slices (1..W2V_MAX_THREADS). Training
+ * calls it when the corpus is not prepared for its vocabulary and thread count; calling
+ * it once before several epochs saves a pass over the corpus per epoch. */
+int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_slices);
 
 /* Bytes the packed code takes for `id` (-1, a sentence end, takes 1); 0 if id < -1. */
 int32_t w2v_packed_width(int32_t id);
@@ -216,7 +228,7 @@ typedef struct {
 /* One epoch over `corpus` with params->n_threads threads, each on its own slice.
  * `epoch` perturbs the random streams. Returns W2V_OK, W2V_STOPPED (stop was
  * requested; `stats` holds what was done) or an error. */
-int w2v_train_epoch(const w2v_params *params, w2v_model *model, const w2v_corpus *corpus,
+int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corpus,
                     const w2v_schedule *schedule, w2v_progress *progress, int64_t epoch,
                     w2v_simd simd, w2v_epoch_stats *stats);
 

@@ -291,12 +291,16 @@ cdef class Trainer:
     cdef bint model_ready
     cdef w2v_simd simd
     cdef object _refs
+    cdef w2v_corpus corpus
+    cdef object _packed  # the read-only array `corpus` was prepared for, or None
 
     def __cinit__(self, float[:, :] in_vecs, float[:, :] out_vecs, float[::1] keep,
                   counts, double ns_exponent, int window, int negative, bint cbow_mean,
                   bint exact_ctx_grad, int workers, uint64_t seed, str simd="auto",
                   int negative_reuse=1):
         self._progress = NULL
+        self._packed = None
+        self.corpus.n_slices = 0
         self.model_ready = False
         cdef int32_t stride = _check_weights(in_vecs, out_vecs)
         cdef int64_t[::1] c = _counts(counts)
@@ -328,20 +332,29 @@ cdef class Trainer:
                     float alpha_end, int64_t words_before, int64_t words_total):
         """Trains one epoch on packed token ids (see pack_ids) with the GIL released.
 
+        The ids are checked and cut into slices (one per thread) before the first epoch;
+        later epochs on the same read-only array reuse that.
+
         Returns (stopped, words, examples, loss_sum).
         """
-        cdef w2v_corpus corpus
         cdef w2v_schedule schedule
         cdef w2v_epoch_stats stats
         cdef int status
-        corpus.bytes = &packed[0] if packed.shape[0] > 0 else NULL
-        corpus.n_bytes = packed.shape[0]
+        cdef const uint8_t *data = &packed[0] if packed.shape[0] > 0 else NULL
+        base = packed.base
+        if not (base is self._packed and data == self.corpus.bytes
+                and packed.shape[0] == self.corpus.n_bytes
+                and not getattr(getattr(base, "flags", None), "writeable", True)):
+            self._packed = base
+            self.corpus.bytes = data
+            self.corpus.n_bytes = packed.shape[0]
+            self.corpus.n_slices = 0  # prepared by w2v_train_epoch
         schedule.alpha_start = alpha_start
         schedule.alpha_end = alpha_end
         schedule.words_before = words_before
         schedule.words_total = words_total
         with nogil:
-            status = w2v_train_epoch(&self.params, &self.model, &corpus, &schedule,
+            status = w2v_train_epoch(&self.params, &self.model, &self.corpus, &schedule,
                                      self._progress, epoch, self.simd, &stats)
         if status == W2V_ERR_INVALID:
             raise ValueError("token ids out of range for the vocabulary")

@@ -88,6 +88,10 @@ cdef extern from "w2v.h" nogil:
     ctypedef struct w2v_corpus:
         const uint8_t *bytes
         int64_t n_bytes
+        int32_t vocab_size
+        int32_t n_slices
+
+    int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_slices) nogil
 
     int32_t w2v_packed_width(int32_t id)
     int w2v_pack_ids(const int32_t *ids, int64_t n_ids, uint8_t *out, int64_t capacity,
@@ -121,7 +125,7 @@ cdef extern from "w2v.h" nogil:
         int64_t examples
         double loss_sum
 
-    int w2v_train_epoch(const w2v_params *params, w2v_model *model, const w2v_corpus *corpus,
+    int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corpus,
                         const w2v_schedule *schedule, w2v_progress *progress, int64_t epoch,
                         w2v_simd simd, w2v_epoch_stats *stats)
 

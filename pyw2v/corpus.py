@@ -194,6 +194,8 @@ def _with_final(chunks: Iterator[bytes]) -> Iterator[tuple[bytes, bool]]:
 
 def _finish(packed: np.ndarray, vocab_size: int) -> EncodedCorpus:
     n_words, n_sentences = _core.packed_stats(packed, vocab_size)
+    # read-only: the trainer then checks and cuts it once for all epochs
+    packed.flags.writeable = False
     return EncodedCorpus(packed, n_words, n_sentences)
 
 

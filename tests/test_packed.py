@@ -147,3 +147,34 @@ def test_more_threads_than_sentences():
     model = Word2Vec(vector_size=8, min_count=1, sample=0, workers=4, seed=1, progress=False)
     model.build_vocab(sentences)
     assert model.train(sentences, epochs=2) == (10, 10)
+
+
+def test_checked_once_for_a_read_only_array_and_every_epoch_for_a_writeable_one():
+    """The trainer reuses its check and cuts of a read-only array across epochs; a
+    writeable array could change between epochs, so it is checked again each time."""
+    t = trainer(300, workers=2)
+    ids = [1, 2, 3, -1, 4, 5, -1, 6, 7, 8, -1]
+    writeable = pack_raw(ids)
+    assert t.train_epoch(writeable, 0, 0.05, 0.0001, 0, 8)[1] == 8
+    writeable[-1] = 0xC0  # the last code is now a cut-off 2-byte one
+    with pytest.raises(ValueError, match="corrupt"):
+        t.train_epoch(writeable, 1, 0.05, 0.0001, 0, 8)
+
+    frozen = pack_raw(ids)
+    frozen.flags.writeable = False
+    other = pack_raw([9, 9, -1] * 3 + [9, -1])  # another array of the same length
+    other.flags.writeable = False
+    assert len(other) == len(frozen)
+    for epoch in range(3):
+        assert t.train_epoch(frozen, epoch, 0.05, 0.0001, 0, 8)[1:3] == (8, 8)
+        assert t.train_epoch(other, epoch, 0.05, 0.0001, 0, 7)[1:3] == (7, 6)
+    assert t.train_epoch(pack_raw([1, 2, -1]), 9, 0.05, 0.0001, 0, 2)[1:3] == (2, 2)
+
+
+def test_encoded_corpus_is_read_only(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("a b c\nb c\n")
+    model = Word2Vec(vector_size=8, min_count=1, workers=2, seed=1, progress=False)
+    model.build_vocab(str(path))
+    model.train(str(path))
+    assert not model._encoded[1].packed.flags.writeable
