@@ -132,13 +132,48 @@ typedef struct {
     int32_t pos, lo, hi; /* the center's position and the window [lo, hi] around it */
 } w2v_step_plan;
 
+/* Noise draws resolved W2V_NOISE_AHEAD draws after their random number was drawn and
+ * their alias slot prefetched: a slot is a random read of an 8-byte-per-word table
+ * that is rarely in L1, so looking it up at once stalls the planning of every step. */
+#ifdef W2V_NOISE_AHEAD_OVERRIDE
+#define W2V_NOISE_AHEAD W2V_NOISE_AHEAD_OVERRIDE
+#else
+#define W2V_NOISE_AHEAD 16 /* a power of two */
+#endif
+
+typedef struct {
+    uint64_t randoms[W2V_NOISE_AHEAD];
+    uint32_t next; /* randoms[next % W2V_NOISE_AHEAD] is the oldest */
+    int primed;
+} w2v_noise_queue;
+
+static inline void prefetch_slot(const w2v_noise *noise, uint64_t random64) {
+    const w2v_alias_slot *slot = &noise->slots[w2v_rng_below(random64, (uint32_t)noise->n_words)];
+    __builtin_prefetch(slot, 0, 3);
+}
+
+static inline int32_t queue_draw(w2v_noise_queue *queue, const w2v_noise *noise, uint64_t *rng) {
+    if (!queue->primed) {
+        for (int i = 0; i < W2V_NOISE_AHEAD; i++) {
+            queue->randoms[i] = w2v_rng_next(rng);
+            prefetch_slot(noise, queue->randoms[i]);
+        }
+        queue->primed = 1;
+    }
+    uint64_t *oldest = &queue->randoms[queue->next++ % W2V_NOISE_AHEAD];
+    int32_t draw = w2v_noise_draw_fast(noise, *oldest);
+    *oldest = w2v_rng_next(rng);
+    prefetch_slot(noise, *oldest);
+    return draw;
+}
+
 /* Draws the reduced window m' in 1..m and the noise words of position pos; n_ctx == 0
  * means there is nothing to train (then no noise is drawn). With negative_reuse = r > 1,
  * only every r-th position draws noise words; the positions in between train against
  * the draws of the position before them (`previous`, or NULL at a sentence start). */
 static void plan_step(w2v_step_plan *plan, const w2v_step_plan *previous, const int32_t *sentence,
                       int32_t n, int32_t pos, const w2v_params *params, const w2v_noise *noise,
-                      uint64_t *rng) {
+                      w2v_noise_queue *queue, uint64_t *rng) {
     int32_t reach = w2v_rng_reach(rng, params->window);
     int32_t lo = pos - reach > 0 ? pos - reach : 0;
     int32_t hi = pos + reach < n - 1 ? pos + reach : n - 1;
@@ -156,7 +191,7 @@ static void plan_step(w2v_step_plan *plan, const w2v_step_plan *previous, const 
     plan->targets[plan->n_targets++] = center;
     if (params->negative_reuse == 1) {
         for (int32_t k = 0; k < params->negative; k++) {
-            int32_t draw = w2v_noise_draw_fast(noise, w2v_rng_next(rng));
+            int32_t draw = queue_draw(queue, noise, rng);
             if (draw != center) plan->targets[plan->n_targets++] = draw;
         }
         return;
@@ -164,7 +199,7 @@ static void plan_step(w2v_step_plan *plan, const w2v_step_plan *previous, const 
     int reuse = previous && pos % params->negative_reuse != 0 &&
                 previous->n_noise == params->negative;
     for (int32_t k = 0; k < params->negative; k++)
-        plan->noise[k] = reuse ? previous->noise[k] : w2v_noise_draw_fast(noise, w2v_rng_next(rng));
+        plan->noise[k] = reuse ? previous->noise[k] : queue_draw(queue, noise, rng);
     plan->n_noise = params->negative;
     for (int32_t k = 0; k < params->negative; k++)
         if (plan->noise[k] != center) plan->targets[plan->n_targets++] = plan->noise[k];
@@ -221,18 +256,18 @@ static void prefetch_plan(const w2v_step_plan *next, const w2v_step_plan *curren
  * ahead. Plans are drawn in position order, so the random stream is consumed exactly
  * as without look-ahead. */
 static void train_sentence(w2v_worker *worker, w2v_scratch *scratch, const int32_t *sentence,
-                           int32_t n, w2v_step_plan *plans, float alpha) {
+                           int32_t n, w2v_step_plan *plans, w2v_noise_queue *queue, float alpha) {
     const w2v_params *params = worker->params;
     w2v_model *model = worker->model;
     const int32_t ahead = W2V_PREFETCH_AHEAD;
     for (int32_t pos = 0; pos < n && pos < ahead; pos++)
         plan_step(&plans[pos % W2V_PLAN_RING], pos ? &plans[(pos - 1) % W2V_PLAN_RING] : NULL,
-                  sentence, n, pos, params, &model->noise, &scratch->rng);
+                  sentence, n, pos, params, &model->noise, queue, &scratch->rng);
     for (int32_t pos = 0; pos < n; pos++) {
         if (pos + ahead < n) {
             w2v_step_plan *next = &plans[(pos + ahead) % W2V_PLAN_RING];
             const w2v_step_plan *before = &plans[(pos + ahead - 1) % W2V_PLAN_RING];
-            plan_step(next, before, sentence, n, pos + ahead, params, &model->noise,
+            plan_step(next, before, sentence, n, pos + ahead, params, &model->noise, queue,
                       &scratch->rng);
             prefetch_plan(next, &plans[pos % W2V_PLAN_RING], model, params->dim);
         }
@@ -270,6 +305,7 @@ static void *worker_main(void *arg) {
     size_t plan_ids = 2 * (size_t)params->window + 2 * (size_t)params->negative + 1;
     int32_t *plan_buf = malloc(W2V_PLAN_RING * plan_ids * sizeof *plan_buf);
     w2v_step_plan plans[W2V_PLAN_RING];
+    w2v_noise_queue queue = {.next = 0, .primed = 0};
     for (int i = 0; i < W2V_PLAN_RING && plan_buf; i++) {
         plans[i].ctx = plan_buf + i * plan_ids;
         plans[i].targets = plans[i].ctx + 2 * (size_t)params->window;
@@ -294,7 +330,7 @@ static void *worker_main(void *arg) {
             if (keep[word] >= 1.0f || w2v_rng_uniform(w2v_rng_next(&scratch.rng)) < keep[word])
                 sentence[n_kept++] = word;
         }
-        train_sentence(worker, &scratch, sentence, n_kept, plans, alpha);
+        train_sentence(worker, &scratch, sentence, n_kept, plans, &queue, alpha);
 
         if (unreported >= W2V_PROGRESS_WORDS) {
             alpha = report(worker, &unreported);
