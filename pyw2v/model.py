@@ -169,7 +169,8 @@ class Word2Vec:
     ) -> Word2Vec:
         """Counts the corpus, keeps words with count >= min_count (sorted by
         descending count) and initialises the vectors: input vectors uniform in
-        [-0.5/d, 0.5/d], output vectors zero (word2vec.c)."""
+        [-0.5/d, 0.5/d], output vectors zero (word2vec.c). Then encodes the corpus
+        to word ids, which train() on the same corpus reuses in every epoch."""
         source = as_corpus(_require_corpus(corpus_iterable, corpus_file))
         p = self.params
         counted = source.count(p.max_vocab_size)
@@ -190,6 +191,7 @@ class Word2Vec:
                 "lower min_count or use a larger corpus"
             )
         self._start(vocab, source)
+        self._encode(source)
         return self
 
     def build_vocab_from_freq(
@@ -260,6 +262,7 @@ class Word2Vec:
         key = corpus.key()
         if self._encoded is not None and self._encoded[0] == key:
             return self._encoded[1]
+        self._encoded = None  # not held while another corpus is encoded
         encoded = corpus.encode(self.vocab, self.memory_budget)
         self._encoded = (key, encoded)
         return encoded

@@ -174,3 +174,30 @@ def test_padded_and_packed_rows_train_identically():
     packed.train(corpus)
     np.testing.assert_array_equal(padded.wv.vectors, packed.wv.vectors)
     np.testing.assert_array_equal(padded.syn1neg, packed.syn1neg)
+
+
+def test_build_vocab_encodes_once_for_all_training_calls(tmp_path, monkeypatch):
+    """build_vocab encodes the corpus; train() on the same corpus (the default, or the
+    same path again) reuses those ids instead of reading the text again."""
+    from pyw2v import corpus as corpus_module
+
+    calls = []
+    real = corpus_module.FileCorpus.encode
+
+    def spy(self, *args, **kwargs):
+        calls.append(self.paths)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(corpus_module.FileCorpus, "encode", spy)
+    path = tmp_path / "c.txt"
+    path.write_text("a b c a\nb c a\n" * 20)
+    model = Word2Vec(vector_size=8, min_count=1, epochs=1, workers=1, seed=1, progress=False)
+    model.build_vocab(str(path))
+    assert calls == [[str(path)]]
+    assert model.train()[0] == 140
+    assert model.train(str(path))[0] == 140
+    assert len(calls) == 1
+    other = tmp_path / "d.txt"
+    other.write_text("c b a\n")
+    assert model.train(str(other))[0] == 3
+    assert len(calls) == 2
