@@ -43,6 +43,21 @@ def parse_option(text: str) -> tuple[str, object]:
     return key, value
 
 
+def train(model, corpus: str, schedule: str, threads: int) -> None:
+    """Trains model.epochs epochs with the learning-rate schedule named `schedule`."""
+    if schedule == "linear":
+        model.train(corpus)
+        return
+    a0, a1, n = model.alpha, model.min_alpha, model.epochs
+    for e in range(n):  # gensim-file: each worker's own count covers 1/threads of an epoch
+        model.train(
+            corpus,
+            epochs=1,
+            start_alpha=max(a1, a0 - (a0 - a1) * e / n),
+            end_alpha=max(a1, a0 - (a0 - a1) * (e + 1 / threads) / n),
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=HERE.parent / "../shared/corpus/en-mix-17m.txt")
@@ -80,21 +95,7 @@ def main() -> None:
                 )
                 t0 = time.perf_counter()
                 model.build_vocab(str(args.corpus))
-                if args.schedule == "linear":
-                    model.train(str(args.corpus))
-                else:
-                    a0, a1, n = model.alpha, model.min_alpha, args.epochs
-
-                    def alpha(progress: float) -> float:
-                        return max(a1, a0 - (a0 - a1) * progress)
-
-                    for e in range(n):
-                        model.train(
-                            str(args.corpus),
-                            epochs=1,
-                            start_alpha=alpha(e / n),
-                            end_alpha=alpha((e + 1 / threads) / n),
-                        )
+                train(model, str(args.corpus), args.schedule, threads)
                 elapsed = time.perf_counter() - t0
                 path = Path(tmp) / "v.bin"
                 model.wv.save_word2vec_format(str(path), binary=True)
@@ -109,10 +110,11 @@ def main() -> None:
                 )
     for threads in sorted({r["threads"] for r in rows}):
         mine = [r for r in rows if r["threads"] == threads]
+        analogy = statistics.median(r["analogy_total"] for r in mine)
+        ws353 = statistics.median(r["ws353_spearman"] for r in mine)
         print(
-            f"threads={threads} median over {len(mine)} seeds: analogy "
-            f"{statistics.median(r['analogy_total'] for r in mine):.2f}%  ws353 "
-            f"{statistics.median(r['ws353_spearman'] for r in mine):.3f}  {args.schedule} {extra or ''}"
+            f"threads={threads} median over {len(mine)} seeds: analogy {analogy:.2f}%  "
+            f"ws353 {ws353:.3f}  schedule {args.schedule} {extra or ''}"
         )
     if args.out:
         args.out.write_text(json.dumps(rows, indent=1))
