@@ -42,10 +42,18 @@ W2V_INLINE double cbow_ns_step(const w2v_params *params, w2v_model *model, w2v_s
     if (params->cbow_mean && n_ctx > 1) w2v_vec_scale(1.0f / (float)n_ctx, hidden, dim);
     w2v_vec_zero(grad_hidden, dim);
 
+    /* h is fixed during the step, so the scores of distinct targets can all be taken
+     * first (independent dot products that overlap); a repeated target must see its
+     * first update, so then each score is taken just before its update. */
+    float scores[W2V_SCORES_AHEAD];
+    int ahead = n_targets <= W2V_SCORES_AHEAD && w2v_distinct_ids(targets, n_targets);
+    for (int32_t t = 0; ahead && t < n_targets; t++)
+        scores[t] = w2v_vec_dot(hidden, model->out_vecs + (size_t)targets[t] * stride, dim);
+
     double loss = 0.0;
     for (int32_t t = 0; t < n_targets; t++) {
         float *out = model->out_vecs + (size_t)targets[t] * stride;
-        float score = w2v_vec_dot(hidden, out, dim);
+        float score = ahead ? scores[t] : w2v_vec_dot(hidden, out, dim);
         /* label 1: J_t = -log sigma(score); label 0: J_t = -log sigma(-score) */
         float label = t == 0 ? 1.0f : 0.0f;
         loss += w2v_neg_log_sigmoid_fast(table, t == 0 ? score : -score);

@@ -49,6 +49,36 @@ W2V_AVX512 double fused_step(const int nv, const w2v_params *params, w2v_model *
     FOR_EACH_REG(v) { grad[v] = _mm512_setzero_ps(); }
 
     double loss = 0.0;
+    /* h is fixed during the step, so the scores b_t.h of distinct targets are
+     * independent: computing them all first lets their loads and reductions overlap
+     * instead of waiting on one target's update before the next target's dot product.
+     * A repeated target must see its first update (the order of cbow_ns.c), so a step
+     * with repeats (rare) takes the sequential loop below. */
+    if (n_targets <= W2V_SCORES_AHEAD && w2v_distinct_ids(targets, n_targets)) {
+        float scores[W2V_SCORES_AHEAD];
+        for (int32_t t = 0; t < n_targets; t++) {
+            const float *out = model->out_vecs + (size_t)targets[t] * stride;
+            __m512 acc[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
+            FOR_EACH_REG(v) {
+                __m512 x = _mm512_maskz_loadu_ps(lane_mask(v, nv, tail), out + 16 * v);
+                acc[v & 1] = _mm512_fmadd_ps(hidden[v], x, acc[v & 1]);
+            }
+            scores[t] = _mm512_reduce_add_ps(_mm512_add_ps(acc[0], acc[1]));
+        }
+        for (int32_t t = 0; t < n_targets; t++) {
+            float *out = model->out_vecs + (size_t)targets[t] * stride;
+            float label = t == 0 ? 1.0f : 0.0f;
+            loss += w2v_neg_log_sigmoid_fast(table, t == 0 ? scores[t] : -scores[t]);
+            __m512 step = _mm512_set1_ps(alpha * (label - w2v_sigmoid_fast(table, scores[t])));
+            FOR_EACH_REG(v) {
+                __mmask16 m = lane_mask(v, nv, tail);
+                row[v] = _mm512_maskz_loadu_ps(m, out + 16 * v);
+                grad[v] = _mm512_fmadd_ps(step, row[v], grad[v]);
+                _mm512_mask_storeu_ps(out + 16 * v, m, _mm512_fmadd_ps(step, hidden[v], row[v]));
+            }
+        }
+        n_targets = 0; /* done: skip the sequential loop */
+    }
     for (int32_t t = 0; t < n_targets; t++) {
         float *out = model->out_vecs + (size_t)targets[t] * stride;
         /* two partial sums halve the dependency chain of the dot product */

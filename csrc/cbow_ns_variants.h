@@ -8,6 +8,17 @@
     const w2v_params *params, w2v_model *model, w2v_scratch *scratch, const int32_t *ctx,         \
         int32_t n_ctx, const int32_t *targets, int32_t n_targets, float alpha
 
+/* Steps with at most this many targets take all scores before any update, when no
+ * target repeats (see cbow_ns.c). */
+#define W2V_SCORES_AHEAD 32
+
+static inline int w2v_distinct_ids(const int32_t *ids, int32_t n) {
+    for (int32_t t = 1; t < n; t++)
+        for (int32_t u = 0; u < t; u++)
+            if (ids[u] == ids[t]) return 0;
+    return 1;
+}
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define W2V_HAVE_X86_VARIANTS 1
 /* The largest vector size the fused AVX-512 kernel handles (8 registers of 16). */

@@ -151,3 +151,26 @@ def test_step_on_padded_rows(simd):
     assert not wide_in[:, 37:].any() and not wide_out[:, 37:].any()  # padding untouched
     with pytest.raises(ValueError, match="contiguous"):
         _core.cbow_ns_update(in_vecs[:, ::2], out_vecs[:, ::2], ctx, targets, 0.05)
+
+
+@pytest.mark.parametrize("simd", SIMD_VARIANTS)
+@pytest.mark.parametrize("dim", [37, 100, 300])
+def test_repeated_targets_see_their_earlier_update(simd, dim):
+    """With distinct targets the kernels take all scores before updating (h is fixed in
+    a step, so that is the same arithmetic); a target drawn twice must score its second
+    occurrence against the row its first occurrence updated, as the reference does."""
+    in_vecs, out_vecs, ctx, _ = make_problem(7, dim=dim)
+    targets = np.array([3, 11, 3, 17, 11, 8], dtype=np.int32)
+    want_in, want_out = ref.step(in_vecs, out_vecs, ctx, targets, 0.05, True, False)
+    a, b = in_vecs.copy(), out_vecs.copy()
+    _core.cbow_ns_update(a, b, ctx, targets, 0.05, True, False, simd)
+    # the same float32 bound as test_step_matches_reference
+    np.testing.assert_allclose(a, want_in, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(b, want_out, atol=1e-5, rtol=0)
+    # the tolerance tells the orders apart: scoring both occurrences of row 3 before
+    # its update (exact sigmoid here) lands more than 10x the tolerance away
+    both_first = out_vecs[3].astype(np.float64)
+    h = in_vecs[ctx].mean(axis=0)
+    sig = 1 / (1 + np.exp(-float(out_vecs[3] @ h)))
+    both_first += 0.05 * ((1 - sig) + (0 - sig)) * h
+    assert np.abs(b[3] - both_first).max() > 1e-4
