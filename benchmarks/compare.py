@@ -75,6 +75,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per run")
     parser.add_argument("--keep-vectors", action="store_true", help="keep out/vectors/*")
+    parser.add_argument(
+        "--report-from", type=Path, metavar="RESULTS_JSON",
+        help="run nothing: rewrite --out from the raw records of an earlier run",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     args.tools = comma_list(args.tools)
     unknown = [t for t in args.tools if t not in TOOLS]
@@ -262,7 +266,10 @@ def run_once(
         record["error"] = f"exit status {code}, see {shown(log)}"
         return record
     runner = json.loads(result.read_text())
-    record |= {"whole_s": wall, "peak_rss_mib": rss, "runner": runner}
+    # the runner's own measure; wait4's ru_maxrss also counts this harness's memory at
+    # fork (Linux carries it over exec), kept for reference only
+    peak = runner.get("peak_rss_mib", rss)
+    record |= {"whole_s": wall, "peak_rss_mib": peak, "wait4_maxrss_mib": rss, "runner": runner}
     if tool in ("word2vec.c", "fasttext"):
         setup_result = dirs["runs"] / f"{tag}-setup.json"
         cmd = [*runner_cmd(args, tool, threads, setup_result, rep), "--setup-only"]
@@ -341,6 +348,14 @@ def median_of(runs: list[Record], key: str, sub: str | None = None) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def peak_rss(runs: list[Record]) -> float:
+    """Median peak RSS over the runs whose runner measured it itself (VmHWM, see
+    run_one.rusage_mb); runs recorded before it did only have wait4's figure, which
+    includes the harness's memory at fork, and count only if no run has the former."""
+    own = [r["runner"]["peak_rss_mib"] for r in runs if "peak_rss_mib" in r["runner"]]
+    return statistics.median(own) if own else median_of(runs, "peak_rss_mib")
+
+
 def summarize(records: list[Record]) -> dict[int, dict[str, Record]]:
     """Medians per thread count and tool over the successful runs."""
     summary: dict[int, dict[str, Record]] = {}
@@ -356,7 +371,7 @@ def summarize(records: list[Record]) -> dict[int, dict[str, Record]]:
             row["train_s"] = median_of(ok, "train_s")
             row["train_wps"] = median_of(ok, "train_wps")
             row["whole_s"] = median_of(ok, "whole_s")
-            row["peak_rss_mib"] = median_of(ok, "peak_rss_mib")
+            row["peak_rss_mib"] = peak_rss(ok)
             for key in ("analogy_total", "analogy_semantic", "analogy_syntactic",
                         "ws353_spearman", "vocab_size", "analogy_questions"):  # fmt: skip
                 row[key] = median_of(ok, key, "eval")
@@ -417,7 +432,9 @@ def ratio_table(summary: dict[int, dict[str, Record]], tools: list[str]) -> list
 
 
 TIMING_NOTES = {
-    "pyw2v": "perf_counter around `model.train(path)` after `model.build_vocab(path)`.",
+    "pyw2v": "perf_counter around `model.train(path)` after `model.build_vocab(path)` "
+    "(which counts the corpus, then encodes it to packed ids once for all epochs; gensim's "
+    "corpus_file mode re-reads the text in every epoch, inside its `train`).",
     "word2vec.c": (
         "The binary does everything in one call, so its wall time minus the wall time of a "
         "vocabulary-only run (the same binary without `-output`, run right after) is the "
@@ -523,8 +540,10 @@ def report(meta: Record, summary: dict[int, dict[str, Record]], json_name: str) 
         "",
         "whole-process s = wall time of the run's process as seen by the harness "
         "(interpreter start, imports, vocabulary, training, writing the vectors; for "
-        "word2vec.c a small Python runner starts the binary). Peak RSS = maximum resident "
-        "set of that process and its children (wait4).",
+        "word2vec.c a small Python runner starts the binary). Peak RSS = the larger of "
+        "the run process's VmHWM (its peak since exec) and its children's ru_maxrss, as "
+        "the runner reports them (not wait4's ru_maxrss, which Linux carries over exec "
+        "and so includes the harness's own memory at fork).",
         "",
     ]
     return "\n".join(lines)
@@ -558,8 +577,19 @@ def progress_line(rep: int, reps: int, rec: Record) -> str:
     )
 
 
+def rewrite_report(args: argparse.Namespace) -> int:
+    """--report-from: the report of an earlier run, from its raw records."""
+    raw = json.loads(args.report_from.read_text())
+    text = report(raw["meta"], summarize(raw["runs"]), shown(args.report_from, args.out.parent))
+    args.out.write_text(text + kept_by_hand(args.out))
+    print(f"wrote {shown(args.out)} from {shown(args.report_from)}", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.report_from:
+        return rewrite_report(args)
     logging.basicConfig(level=logging.WARNING)
     now = dt.datetime.now(dt.timezone.utc)
     stamp = now.strftime("%Y%m%dT%H%M%SZ")

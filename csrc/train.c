@@ -135,10 +135,8 @@ typedef struct {
 /* Noise draws resolved W2V_NOISE_AHEAD draws after their random number was drawn and
  * their alias slot prefetched: a slot is a random read of an 8-byte-per-word table
  * that is rarely in L1, so looking it up at once stalls the planning of every step. */
-#ifdef W2V_NOISE_AHEAD_OVERRIDE
-#define W2V_NOISE_AHEAD W2V_NOISE_AHEAD_OVERRIDE
-#else
-#define W2V_NOISE_AHEAD 16 /* a power of two */
+#ifndef W2V_NOISE_AHEAD
+#define W2V_NOISE_AHEAD 16 /* 8 and 32 measured no better (benchmarks/RESULTS.md) */
 #endif
 
 typedef struct {

@@ -573,7 +573,13 @@ def test_most_similar_batch_blocks_and_small_vocab(random_kv, monkeypatch):
 
     whole = random_kv.most_similar_batch(random_kv.index_to_key, topn=4)
     monkeypatch.setattr(keyedvectors, "SCORE_BUDGET", 3 * 80)  # blocks of 3 queries
-    assert random_kv.most_similar_batch(random_kv.index_to_key, topn=4) == whole
+    blocked = random_kv.most_similar_batch(random_kv.index_to_key, topn=4)
+    # BLAS may pick a different kernel for another block shape, so scores agree to
+    # float32 rounding of a dot product of unit vectors, not bit for bit
+    assert [[w for w, _ in row] for row in blocked] == [[w for w, _ in row] for row in whole]
+    np.testing.assert_allclose(
+        [[s for _, s in row] for row in blocked], [[s for _, s in row] for row in whole], atol=1e-6
+    )
     # fewer candidates than topn: the query word is still left out
     tiny = random_kv.most_similar_batch(["w0", "w1", "w50"], topn=10, restrict_vocab=3)
     single = random_kv.most_similar("w0", topn=10, restrict_vocab=3)
