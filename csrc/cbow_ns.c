@@ -76,7 +76,7 @@ W2V_INLINE double cbow_ns_step(const w2v_params *params, w2v_model *model, w2v_s
 static double cbow_ns_scalar(W2V_KERNEL_ARGS) { return cbow_ns_step(W2V_KERNEL_CALL); }
 
 #if W2V_HAVE_X86_VARIANTS
-__attribute__((target("avx2,fma"))) static double cbow_ns_avx2(W2V_KERNEL_ARGS) {
+__attribute__((target("avx2,fma"))) double w2v_cbow_ns_avx2(W2V_KERNEL_ARGS) {
     return cbow_ns_step(W2V_KERNEL_CALL);
 }
 __attribute__((target("avx512f,avx512vl,avx2,fma,prefer-vector-width=512"))) static double
@@ -99,20 +99,22 @@ w2v_cbow_ns_fn w2v_cbow_ns_select(w2v_simd simd, int32_t dim) {
     w2v_simd best = w2v_simd_best();
     if (simd == W2V_SIMD_AUTO) simd = best;
     switch (simd) {
-    case W2V_SIMD_SCALAR: return cbow_ns_scalar;
+    case W2V_SIMD_SCALAR:
+        return cbow_ns_scalar;
 #if W2V_HAVE_X86_VARIANTS
-    case W2V_SIMD_AVX2: return best >= W2V_SIMD_AVX2 ? cbow_ns_avx2 : NULL;
+    case W2V_SIMD_AVX2:
+        return best >= W2V_SIMD_AVX2 ? w2v_cbow_ns_avx2_fused : NULL;
     case W2V_SIMD_AVX512:
         if (best < W2V_SIMD_AVX512) return NULL;
         return dim <= W2V_FUSED_MAX_DIM ? w2v_cbow_ns_avx512_fused : cbow_ns_avx512;
 #endif
-    default: return NULL;
+    default:
+        return NULL;
     }
 }
 
 int w2v_model_init(w2v_model *model, float *in_vecs, float *out_vecs, int32_t row_stride,
-                   const float *keep, const int64_t *counts, int32_t vocab_size,
-                   double ns_power) {
+                   const float *keep, const int64_t *counts, int32_t vocab_size, double ns_power) {
     model->in_vecs = in_vecs;
     model->out_vecs = out_vecs;
     model->row_stride = row_stride;

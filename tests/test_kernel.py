@@ -99,7 +99,9 @@ def test_wordvec_c_convention_is_c_times_exact():
 
 @pytest.mark.parametrize("simd", SIMD_VARIANTS)
 def test_simd_variants_agree_with_scalar(simd):
-    for dim in (1, 15, 16, 17, 100, 300):
+    # every count of whole registers left after the AVX2 kernel's blocks of 6 (8 to 48
+    # floats, then 56 = 6 + 1 registers), tails of 1 to 7 floats, one or more blocks
+    for dim in (1, 7, 8, 15, 16, 17, 24, 33, 40, 47, 48, 56, 100, 300):
         in_vecs, out_vecs, ctx, targets = make_problem(4, vocab=20, dim=dim)
         a0, b0 = in_vecs.copy(), out_vecs.copy()
         a1, b1 = in_vecs.copy(), out_vecs.copy()

@@ -1,0 +1,180 @@
+/*
+ * The CBOW negative-sampling step of cbow_ns.c, fused for AVX2+FMA (16 ymm registers of
+ * 8 floats), for CPUs without AVX-512 (AMD before Zen 4, most desktop Intel parts).
+ *
+ * h and the accumulated gradient do not both fit in registers at d = 100 (13 + 13 of
+ * 16), so the step runs in column blocks. The scores b_t.h need all of h and come
+ * first; once they are known every update is elementwise:
+ *     step_t = alpha (label_t - sigma(b_t.h))
+ *     grad   = sum_t step_t b_t              (b_t before its update; = -alpha dJ/dh)
+ *     b_t   += step_t h                      for each target t
+ *     a_w   += grad (or grad / |C|, exact)   for each context word w
+ * so a block of W2V_AVX2_BLOCK registers keeps its columns of h and of grad in
+ * registers while it updates those columns of every output row and then of every
+ * context row: each row is read once and written once per block, from L1 (the scores
+ * brought the output rows in). This is the math and order of cbow_ns.c when the
+ * targets are distinct; steps whose targets repeat take the generic kernel (a repeated
+ * target must see its first update), and only the summation order of the dot
+ * products differs.
+ *
+ * Columns past the last whole register (d mod 8) are done by scalar code: rows may be
+ * views of wider buffers, so nothing past d is read or written, and masked stores,
+ * microcoded on several x86-64 cores, are avoided.
+ */
+#include "cbow_ns_variants.h"
+
+#if W2V_HAVE_X86_VARIANTS
+#include <immintrin.h>
+
+#include "sigmoid.h"
+
+#define W2V_AVX2 __attribute__((target("avx2,fma"), always_inline)) static inline
+/* Registers per column block: 6 of h + 6 of grad + the row + the step = 14 of 16. */
+#define W2V_AVX2_BLOCK 6
+#define FOR_EACH_REG(v, n) _Pragma("GCC unroll 6") for (int v = 0; v < (n); v++)
+
+/* Calls fn(nreg, col, ...) over the whole registers of a row, W2V_AVX2_BLOCK at a time,
+ * with nreg a constant in every call so that fn's register arrays stay in registers. */
+#define W2V_FOR_EACH_BLOCK(n_full, fn, ...)                                                        \
+    do {                                                                                           \
+        int col_ = 0, left_ = (n_full);                                                            \
+        for (; left_ >= W2V_AVX2_BLOCK; left_ -= W2V_AVX2_BLOCK, col_ += 8 * W2V_AVX2_BLOCK)       \
+            fn(W2V_AVX2_BLOCK, col_, __VA_ARGS__);                                                 \
+        switch (left_) {                                                                           \
+        case 5:                                                                                    \
+            fn(5, col_, __VA_ARGS__);                                                              \
+            break;                                                                                 \
+        case 4:                                                                                    \
+            fn(4, col_, __VA_ARGS__);                                                              \
+            break;                                                                                 \
+        case 3:                                                                                    \
+            fn(3, col_, __VA_ARGS__);                                                              \
+            break;                                                                                 \
+        case 2:                                                                                    \
+            fn(2, col_, __VA_ARGS__);                                                              \
+            break;                                                                                 \
+        case 1:                                                                                    \
+            fn(1, col_, __VA_ARGS__);                                                              \
+            break;                                                                                 \
+        default:                                                                                   \
+            break;                                                                                 \
+        }                                                                                          \
+    } while (0)
+
+/* hidden[col .. col + 8 nreg) = scale * sum of the context rows' columns */
+W2V_AVX2 void hidden_block(const int nreg, int col, const float *in_vecs, size_t stride,
+                           const int32_t *ctx, int32_t n_ctx, float scale, float *hidden) {
+    __m256 acc[W2V_AVX2_BLOCK];
+    const float *first = in_vecs + (size_t)ctx[0] * stride + col;
+    FOR_EACH_REG(v, nreg) { acc[v] = _mm256_loadu_ps(first + 8 * v); }
+    for (int32_t i = 1; i < n_ctx; i++) {
+        const float *in = in_vecs + (size_t)ctx[i] * stride + col;
+        FOR_EACH_REG(v, nreg) { acc[v] = _mm256_add_ps(acc[v], _mm256_loadu_ps(in + 8 * v)); }
+    }
+    __m256 s = _mm256_set1_ps(scale);
+    FOR_EACH_REG(v, nreg) { _mm256_storeu_ps(hidden + col + 8 * v, _mm256_mul_ps(acc[v], s)); }
+}
+
+/* Columns [col, col + 8 nreg) of: b_t += step_t h for every target, then a_w += grad. */
+W2V_AVX2 void update_block(const int nreg, int col, w2v_model *model, size_t stride,
+                           const float *hidden, const int32_t *targets, const float *steps,
+                           int32_t n_targets, const int32_t *ctx, int32_t n_ctx, float grad_scale) {
+    __m256 h[W2V_AVX2_BLOCK], grad[W2V_AVX2_BLOCK];
+    FOR_EACH_REG(v, nreg) {
+        h[v] = _mm256_loadu_ps(hidden + col + 8 * v);
+        grad[v] = _mm256_setzero_ps();
+    }
+    for (int32_t t = 0; t < n_targets; t++) {
+        float *out = model->out_vecs + (size_t)targets[t] * stride + col;
+        __m256 step = _mm256_set1_ps(steps[t]);
+        FOR_EACH_REG(v, nreg) {
+            __m256 row = _mm256_loadu_ps(out + 8 * v);
+            grad[v] = _mm256_fmadd_ps(step, row, grad[v]);
+            _mm256_storeu_ps(out + 8 * v, _mm256_fmadd_ps(step, h[v], row));
+        }
+    }
+    if (grad_scale != 1.0f) {
+        __m256 s = _mm256_set1_ps(grad_scale);
+        FOR_EACH_REG(v, nreg) { grad[v] = _mm256_mul_ps(grad[v], s); }
+    }
+    for (int32_t i = 0; i < n_ctx; i++) {
+        float *in = model->in_vecs + (size_t)ctx[i] * stride + col;
+        FOR_EACH_REG(v, nreg) {
+            _mm256_storeu_ps(in + 8 * v, _mm256_add_ps(_mm256_loadu_ps(in + 8 * v), grad[v]));
+        }
+    }
+}
+
+/* b.h over d columns: four partial sums over whole registers (named, so that they stay
+ * in registers), then the scalar tail. */
+W2V_AVX2 float dot_row(const float *hidden, const float *row, int n_full, int dim) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
+    int v = 0;
+    for (; v + 4 <= n_full; v += 4) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(hidden + 8 * v), _mm256_loadu_ps(row + 8 * v), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(hidden + 8 * v + 8),
+                               _mm256_loadu_ps(row + 8 * v + 8), acc1);
+        acc2 = _mm256_fmadd_ps(_mm256_loadu_ps(hidden + 8 * v + 16),
+                               _mm256_loadu_ps(row + 8 * v + 16), acc2);
+        acc3 = _mm256_fmadd_ps(_mm256_loadu_ps(hidden + 8 * v + 24),
+                               _mm256_loadu_ps(row + 8 * v + 24), acc3);
+    }
+    for (; v < n_full; v++)
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(hidden + 8 * v), _mm256_loadu_ps(row + 8 * v), acc0);
+    __m256 sum = _mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3));
+    __m128 half = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
+    half = _mm_add_ps(half, _mm_movehl_ps(half, half));
+    half = _mm_add_ss(half, _mm_movehdup_ps(half));
+    float score = _mm_cvtss_f32(half);
+    for (int i = 8 * n_full; i < dim; i++) score += hidden[i] * row[i];
+    return score;
+}
+
+__attribute__((target("avx2,fma"))) double w2v_cbow_ns_avx2_fused(W2V_KERNEL_ARGS) {
+    if (n_targets > W2V_SCORES_AHEAD || !w2v_distinct_ids(targets, n_targets))
+        return w2v_cbow_ns_avx2(params, model, scratch, ctx, n_ctx, targets, n_targets, alpha);
+    const int dim = params->dim;
+    const int n_full = dim / 8;
+    const size_t stride = (size_t)model->row_stride;
+    const w2v_sigmoid *table = &model->sigmoid;
+    float *hidden = scratch->hidden;
+    const float *in_vecs = model->in_vecs;
+
+    /* h = (1/|C|) sum of context rows (cbow_mean), else the sum */
+    const float scale = params->cbow_mean && n_ctx > 1 ? 1.0f / (float)n_ctx : 1.0f;
+    W2V_FOR_EACH_BLOCK(n_full, hidden_block, in_vecs, stride, ctx, n_ctx, scale, hidden);
+    for (int c = 8 * n_full; c < dim; c++) {
+        float sum = 0.0f;
+        for (int32_t i = 0; i < n_ctx; i++) sum += in_vecs[(size_t)ctx[i] * stride + c];
+        hidden[c] = sum * scale;
+    }
+
+    /* scores, loss and steps: step_t = -alpha g_t = alpha (label_t - sigma(b_t.h)) */
+    float steps[W2V_SCORES_AHEAD];
+    double loss = 0.0;
+    for (int32_t t = 0; t < n_targets; t++) {
+        const float *out = model->out_vecs + (size_t)targets[t] * stride;
+        float score = dot_row(hidden, out, n_full, dim);
+        float label = t == 0 ? 1.0f : 0.0f;
+        loss += w2v_neg_log_sigmoid_fast(table, t == 0 ? score : -score);
+        steps[t] = alpha * (label - w2v_sigmoid_fast(table, score));
+    }
+
+    const float grad_scale =
+        params->exact_ctx_grad && params->cbow_mean && n_ctx > 1 ? 1.0f / (float)n_ctx : 1.0f;
+    W2V_FOR_EACH_BLOCK(n_full, update_block, model, stride, hidden, targets, steps, n_targets, ctx,
+                       n_ctx, grad_scale);
+    for (int c = 8 * n_full; c < dim; c++) {
+        float grad = 0.0f;
+        for (int32_t t = 0; t < n_targets; t++) {
+            float *out = model->out_vecs + (size_t)targets[t] * stride + c;
+            grad += steps[t] * *out;
+            *out += steps[t] * hidden[c];
+        }
+        grad *= grad_scale;
+        for (int32_t i = 0; i < n_ctx; i++) model->in_vecs[(size_t)ctx[i] * stride + c] += grad;
+    }
+    return loss;
+}
+#endif
