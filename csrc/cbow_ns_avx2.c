@@ -17,9 +17,9 @@
  * target must see its first update), and only the summation order of the dot
  * products differs.
  *
- * Columns past the last whole register (d mod 8) are done by scalar code: rows may be
- * views of wider buffers, so nothing past d is read or written, and masked stores,
- * microcoded on several x86-64 cores, are avoided.
+ * Columns past the last whole register (d mod 8) are done by one 4-wide register and
+ * scalar code: rows may be views of wider buffers, so nothing past d is read or
+ * written, and masked stores, microcoded on several x86-64 cores, are avoided.
  */
 #include "cbow_ns_variants.h"
 
@@ -105,8 +105,35 @@ W2V_AVX2 void update_block(const int nreg, int col, w2v_model *model, size_t str
     }
 }
 
+/* The same two steps for 4 columns at col, in one 4-wide register (d mod 8 >= 4). */
+W2V_AVX2 void hidden_quad(int col, const float *in_vecs, size_t stride, const int32_t *ctx,
+                          int32_t n_ctx, float scale, float *hidden) {
+    __m128 acc = _mm_loadu_ps(in_vecs + (size_t)ctx[0] * stride + col);
+    for (int32_t i = 1; i < n_ctx; i++)
+        acc = _mm_add_ps(acc, _mm_loadu_ps(in_vecs + (size_t)ctx[i] * stride + col));
+    _mm_storeu_ps(hidden + col, _mm_mul_ps(acc, _mm_set1_ps(scale)));
+}
+
+W2V_AVX2 void update_quad(int col, w2v_model *model, size_t stride, const float *hidden,
+                          const int32_t *targets, const float *steps, int32_t n_targets,
+                          const int32_t *ctx, int32_t n_ctx, float grad_scale) {
+    __m128 h = _mm_loadu_ps(hidden + col), grad = _mm_setzero_ps();
+    for (int32_t t = 0; t < n_targets; t++) {
+        float *out = model->out_vecs + (size_t)targets[t] * stride + col;
+        __m128 step = _mm_set1_ps(steps[t]), row = _mm_loadu_ps(out);
+        grad = _mm_fmadd_ps(step, row, grad);
+        _mm_storeu_ps(out, _mm_fmadd_ps(step, h, row));
+    }
+    grad = _mm_mul_ps(grad, _mm_set1_ps(grad_scale));
+    for (int32_t i = 0; i < n_ctx; i++) {
+        float *in = model->in_vecs + (size_t)ctx[i] * stride + col;
+        _mm_storeu_ps(in, _mm_add_ps(_mm_loadu_ps(in), grad));
+    }
+}
+
 /* b.h over d columns: four partial sums over whole registers (named, so that they stay
- * in registers), then the scalar tail. */
+ * in registers), a 4-wide one over the next 4 columns if there are as many, then the
+ * scalar tail. */
 W2V_AVX2 float dot_row(const float *hidden, const float *row, int n_full, int dim) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
@@ -122,12 +149,18 @@ W2V_AVX2 float dot_row(const float *hidden, const float *row, int n_full, int di
     }
     for (; v < n_full; v++)
         acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(hidden + 8 * v), _mm256_loadu_ps(row + 8 * v), acc0);
-    __m256 sum = _mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3));
-    __m128 half = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
-    half = _mm_add_ps(half, _mm_movehl_ps(half, half));
-    half = _mm_add_ss(half, _mm_movehdup_ps(half));
-    float score = _mm_cvtss_f32(half);
-    for (int i = 8 * n_full; i < dim; i++) score += hidden[i] * row[i];
+    __m256 all = _mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3));
+    __m128 half = _mm_setzero_ps();
+    int i = 8 * n_full;
+    if (dim - i >= 4) {
+        half = _mm_fmadd_ps(_mm_loadu_ps(hidden + i), _mm_loadu_ps(row + i), half);
+        i += 4;
+    }
+    __m128 sum = _mm_add_ps(_mm256_castps256_ps128(all), _mm256_extractf128_ps(all, 1));
+    sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
+    sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
+    float score = _mm_cvtss_f32(sum);
+    for (; i < dim; i++) score += hidden[i] * row[i];
     return score;
 }
 
@@ -144,18 +177,22 @@ __attribute__((target("avx2,fma"))) double w2v_cbow_ns_avx2_fused(W2V_KERNEL_ARG
     /* h = (1/|C|) sum of context rows (cbow_mean), else the sum */
     const float scale = params->cbow_mean && n_ctx > 1 ? 1.0f / (float)n_ctx : 1.0f;
     W2V_FOR_EACH_BLOCK(n_full, hidden_block, in_vecs, stride, ctx, n_ctx, scale, hidden);
-    for (int c = 8 * n_full; c < dim; c++) {
+    const int quad = dim - 8 * n_full >= 4; /* 4 columns after the whole registers */
+    const int tail = 8 * n_full + 4 * quad; /* the first column left to scalar code */
+    if (quad) hidden_quad(8 * n_full, in_vecs, stride, ctx, n_ctx, scale, hidden);
+    for (int c = tail; c < dim; c++) {
         float sum = 0.0f;
         for (int32_t i = 0; i < n_ctx; i++) sum += in_vecs[(size_t)ctx[i] * stride + c];
         hidden[c] = sum * scale;
     }
 
     /* scores, loss and steps: step_t = -alpha g_t = alpha (label_t - sigma(b_t.h)) */
-    float steps[W2V_SCORES_AHEAD];
+    float scores[W2V_SCORES_AHEAD], steps[W2V_SCORES_AHEAD];
+    for (int32_t t = 0; t < n_targets; t++)
+        scores[t] = dot_row(hidden, model->out_vecs + (size_t)targets[t] * stride, n_full, dim);
     double loss = 0.0;
     for (int32_t t = 0; t < n_targets; t++) {
-        const float *out = model->out_vecs + (size_t)targets[t] * stride;
-        float score = dot_row(hidden, out, n_full, dim);
+        float score = scores[t];
         float label = t == 0 ? 1.0f : 0.0f;
         loss += w2v_neg_log_sigmoid_fast(table, t == 0 ? score : -score);
         steps[t] = alpha * (label - w2v_sigmoid_fast(table, score));
@@ -165,7 +202,10 @@ __attribute__((target("avx2,fma"))) double w2v_cbow_ns_avx2_fused(W2V_KERNEL_ARG
         params->exact_ctx_grad && params->cbow_mean && n_ctx > 1 ? 1.0f / (float)n_ctx : 1.0f;
     W2V_FOR_EACH_BLOCK(n_full, update_block, model, stride, hidden, targets, steps, n_targets, ctx,
                        n_ctx, grad_scale);
-    for (int c = 8 * n_full; c < dim; c++) {
+    if (quad)
+        update_quad(8 * n_full, model, stride, hidden, targets, steps, n_targets, ctx, n_ctx,
+                    grad_scale);
+    for (int c = tail; c < dim; c++) {
         float grad = 0.0f;
         for (int32_t t = 0; t < n_targets; t++) {
             float *out = model->out_vecs + (size_t)targets[t] * stride + c;
