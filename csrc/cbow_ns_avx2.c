@@ -150,13 +150,14 @@ W2V_AVX2 float dot_row(const float *hidden, const float *row, int n_full, int di
     for (; v < n_full; v++)
         acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(hidden + 8 * v), _mm256_loadu_ps(row + 8 * v), acc0);
     __m256 all = _mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3));
-    __m128 half = _mm_setzero_ps();
+    __m128 quad = _mm_setzero_ps();
     int i = 8 * n_full;
     if (dim - i >= 4) {
-        half = _mm_fmadd_ps(_mm_loadu_ps(hidden + i), _mm_loadu_ps(row + i), half);
+        quad = _mm_mul_ps(_mm_loadu_ps(hidden + i), _mm_loadu_ps(row + i));
         i += 4;
     }
     __m128 sum = _mm_add_ps(_mm256_castps256_ps128(all), _mm256_extractf128_ps(all, 1));
+    sum = _mm_add_ps(sum, quad);
     sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
     sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
     float score = _mm_cvtss_f32(sum);
