@@ -31,6 +31,10 @@
 #define W2V_AVX2 __attribute__((target("avx2,fma"), always_inline)) static inline
 /* Registers per column block: 6 of h + 6 of grad + the row + the step = 14 of 16. */
 #define W2V_AVX2_BLOCK 6
+/* Makes the compiler hold x in a register: GCC otherwise folds a loaded row into both
+ * FMAs that use it as a memory operand, which costs a second load, a register copy for
+ * the destructive FMA and an address computation per register. */
+#define W2V_IN_REGISTER(x) __asm__("" : "+x"(x))
 #define FOR_EACH_REG(v, n) _Pragma("GCC unroll 6") for (int v = 0; v < (n); v++)
 
 /* Calls fn(nreg, col, ...) over the whole registers of a row, W2V_AVX2_BLOCK at a time,
@@ -89,8 +93,10 @@ W2V_AVX2 void update_block(const int nreg, int col, w2v_model *model, size_t str
         __m256 step = _mm256_set1_ps(steps[t]);
         FOR_EACH_REG(v, nreg) {
             __m256 row = _mm256_loadu_ps(out + 8 * v);
-            grad[v] = _mm256_fmadd_ps(step, row, grad[v]);
-            _mm256_storeu_ps(out + 8 * v, _mm256_fmadd_ps(step, h[v], row));
+            W2V_IN_REGISTER(row);
+            grad[v] = _mm256_fmadd_ps(row, step, grad[v]);
+            row = _mm256_fmadd_ps(h[v], step, row);
+            _mm256_storeu_ps(out + 8 * v, row);
         }
     }
     if (grad_scale != 1.0f) {
