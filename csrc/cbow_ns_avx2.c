@@ -14,8 +14,8 @@
  * context row: each row is read once and written once per block, from L1 (the scores
  * brought the output rows in). This is the math and order of cbow_ns.c when the
  * targets are distinct; steps whose targets repeat take the generic kernel (a repeated
- * target must see its first update), and only the summation order of the dot
- * products differs.
+ * target must see its first update), as do steps with more than W2V_AVX2_MAX_CTX
+ * context words; only the summation order of the dot products differs.
  *
  * Columns past the last whole register (d mod 8) are done by one 4-wide register and
  * scalar code: rows may be views of wider buffers, so nothing past d is read or
@@ -31,6 +31,8 @@
 #define W2V_AVX2 __attribute__((target("avx2,fma"), always_inline)) static inline
 /* Registers per column block: 6 of h + 6 of grad + the row + the step = 14 of 16. */
 #define W2V_AVX2_BLOCK 6
+/* Steps with more context words (window > 32) take the generic kernel. */
+#define W2V_AVX2_MAX_CTX 64
 /* Makes the compiler hold x in a register: GCC otherwise folds a loaded row into both
  * FMAs that use it as a memory operand, which costs a second load, a register copy for
  * the destructive FMA and an address computation per register. */
@@ -66,13 +68,13 @@
     } while (0)
 
 /* hidden[col .. col + 8 nreg) = scale * sum of the context rows' columns */
-W2V_AVX2 void hidden_block(const int nreg, int col, const float *in_vecs, size_t stride,
-                           const int32_t *ctx, int32_t n_ctx, float scale, float *hidden) {
+W2V_AVX2 void hidden_block(const int nreg, int col, float *const *in_rows, int32_t n_ctx,
+                           float scale, float *hidden) {
     __m256 acc[W2V_AVX2_BLOCK];
-    const float *first = in_vecs + (size_t)ctx[0] * stride + col;
+    const float *first = in_rows[0] + col;
     FOR_EACH_REG(v, nreg) { acc[v] = _mm256_loadu_ps(first + 8 * v); }
     for (int32_t i = 1; i < n_ctx; i++) {
-        const float *in = in_vecs + (size_t)ctx[i] * stride + col;
+        const float *in = in_rows[i] + col;
         FOR_EACH_REG(v, nreg) { acc[v] = _mm256_add_ps(acc[v], _mm256_loadu_ps(in + 8 * v)); }
     }
     __m256 s = _mm256_set1_ps(scale);
@@ -80,16 +82,16 @@ W2V_AVX2 void hidden_block(const int nreg, int col, const float *in_vecs, size_t
 }
 
 /* Columns [col, col + 8 nreg) of: b_t += step_t h for every target, then a_w += grad. */
-W2V_AVX2 void update_block(const int nreg, int col, w2v_model *model, size_t stride,
-                           const float *hidden, const int32_t *targets, const float *steps,
-                           int32_t n_targets, const int32_t *ctx, int32_t n_ctx, float grad_scale) {
+W2V_AVX2 void update_block(const int nreg, int col, const float *hidden, float *const *out_rows,
+                           const float *steps, int32_t n_targets, float *const *in_rows,
+                           int32_t n_ctx, float grad_scale) {
     __m256 h[W2V_AVX2_BLOCK], grad[W2V_AVX2_BLOCK];
     FOR_EACH_REG(v, nreg) {
         h[v] = _mm256_loadu_ps(hidden + col + 8 * v);
         grad[v] = _mm256_setzero_ps();
     }
     for (int32_t t = 0; t < n_targets; t++) {
-        float *out = model->out_vecs + (size_t)targets[t] * stride + col;
+        float *out = out_rows[t] + col;
         __m256 step = _mm256_set1_ps(steps[t]);
         FOR_EACH_REG(v, nreg) {
             __m256 row = _mm256_loadu_ps(out + 8 * v);
@@ -104,7 +106,7 @@ W2V_AVX2 void update_block(const int nreg, int col, w2v_model *model, size_t str
         FOR_EACH_REG(v, nreg) { grad[v] = _mm256_mul_ps(grad[v], s); }
     }
     for (int32_t i = 0; i < n_ctx; i++) {
-        float *in = model->in_vecs + (size_t)ctx[i] * stride + col;
+        float *in = in_rows[i] + col;
         FOR_EACH_REG(v, nreg) {
             _mm256_storeu_ps(in + 8 * v, _mm256_add_ps(_mm256_loadu_ps(in + 8 * v), grad[v]));
         }
@@ -112,27 +114,26 @@ W2V_AVX2 void update_block(const int nreg, int col, w2v_model *model, size_t str
 }
 
 /* The same two steps for 4 columns at col, in one 4-wide register (d mod 8 >= 4). */
-W2V_AVX2 void hidden_quad(int col, const float *in_vecs, size_t stride, const int32_t *ctx,
-                          int32_t n_ctx, float scale, float *hidden) {
-    __m128 acc = _mm_loadu_ps(in_vecs + (size_t)ctx[0] * stride + col);
-    for (int32_t i = 1; i < n_ctx; i++)
-        acc = _mm_add_ps(acc, _mm_loadu_ps(in_vecs + (size_t)ctx[i] * stride + col));
+W2V_AVX2 void hidden_quad(int col, float *const *in_rows, int32_t n_ctx, float scale,
+                          float *hidden) {
+    __m128 acc = _mm_loadu_ps(in_rows[0] + col);
+    for (int32_t i = 1; i < n_ctx; i++) acc = _mm_add_ps(acc, _mm_loadu_ps(in_rows[i] + col));
     _mm_storeu_ps(hidden + col, _mm_mul_ps(acc, _mm_set1_ps(scale)));
 }
 
-W2V_AVX2 void update_quad(int col, w2v_model *model, size_t stride, const float *hidden,
-                          const int32_t *targets, const float *steps, int32_t n_targets,
-                          const int32_t *ctx, int32_t n_ctx, float grad_scale) {
+W2V_AVX2 void update_quad(int col, const float *hidden, float *const *out_rows, const float *steps,
+                          int32_t n_targets, float *const *in_rows, int32_t n_ctx,
+                          float grad_scale) {
     __m128 h = _mm_loadu_ps(hidden + col), grad = _mm_setzero_ps();
     for (int32_t t = 0; t < n_targets; t++) {
-        float *out = model->out_vecs + (size_t)targets[t] * stride + col;
+        float *out = out_rows[t] + col;
         __m128 step = _mm_set1_ps(steps[t]), row = _mm_loadu_ps(out);
         grad = _mm_fmadd_ps(step, row, grad);
         _mm_storeu_ps(out, _mm_fmadd_ps(step, h, row));
     }
     grad = _mm_mul_ps(grad, _mm_set1_ps(grad_scale));
     for (int32_t i = 0; i < n_ctx; i++) {
-        float *in = model->in_vecs + (size_t)ctx[i] * stride + col;
+        float *in = in_rows[i] + col;
         _mm_storeu_ps(in, _mm_add_ps(_mm_loadu_ps(in), grad));
     }
 }
@@ -172,31 +173,35 @@ W2V_AVX2 float dot_row(const float *hidden, const float *row, int n_full, int di
 }
 
 __attribute__((target("avx2,fma"))) double w2v_cbow_ns_avx2_fused(W2V_KERNEL_ARGS) {
-    if (n_targets > W2V_SCORES_AHEAD || !w2v_distinct_ids(targets, n_targets))
+    if (n_targets > W2V_SCORES_AHEAD || n_ctx > W2V_AVX2_MAX_CTX ||
+        !w2v_distinct_ids(targets, n_targets))
         return w2v_cbow_ns_avx2(params, model, scratch, ctx, n_ctx, targets, n_targets, alpha);
     const int dim = params->dim;
     const int n_full = dim / 8;
     const size_t stride = (size_t)model->row_stride;
     const w2v_sigmoid *table = &model->sigmoid;
     float *hidden = scratch->hidden;
-    const float *in_vecs = model->in_vecs;
+    /* each row is visited once per column block: its address is worked out once */
+    float *in_rows[W2V_AVX2_MAX_CTX], *out_rows[W2V_SCORES_AHEAD];
+    for (int32_t i = 0; i < n_ctx; i++) in_rows[i] = model->in_vecs + (size_t)ctx[i] * stride;
+    for (int32_t t = 0; t < n_targets; t++)
+        out_rows[t] = model->out_vecs + (size_t)targets[t] * stride;
 
     /* h = (1/|C|) sum of context rows (cbow_mean), else the sum */
     const float scale = params->cbow_mean && n_ctx > 1 ? 1.0f / (float)n_ctx : 1.0f;
-    W2V_FOR_EACH_BLOCK(n_full, hidden_block, in_vecs, stride, ctx, n_ctx, scale, hidden);
+    W2V_FOR_EACH_BLOCK(n_full, hidden_block, in_rows, n_ctx, scale, hidden);
     const int quad = dim - 8 * n_full >= 4; /* 4 columns after the whole registers */
     const int tail = 8 * n_full + 4 * quad; /* the first column left to scalar code */
-    if (quad) hidden_quad(8 * n_full, in_vecs, stride, ctx, n_ctx, scale, hidden);
+    if (quad) hidden_quad(8 * n_full, in_rows, n_ctx, scale, hidden);
     for (int c = tail; c < dim; c++) {
         float sum = 0.0f;
-        for (int32_t i = 0; i < n_ctx; i++) sum += in_vecs[(size_t)ctx[i] * stride + c];
+        for (int32_t i = 0; i < n_ctx; i++) sum += in_rows[i][c];
         hidden[c] = sum * scale;
     }
 
     /* scores, loss and steps: step_t = -alpha g_t = alpha (label_t - sigma(b_t.h)) */
     float scores[W2V_SCORES_AHEAD], steps[W2V_SCORES_AHEAD];
-    for (int32_t t = 0; t < n_targets; t++)
-        scores[t] = dot_row(hidden, model->out_vecs + (size_t)targets[t] * stride, n_full, dim);
+    for (int32_t t = 0; t < n_targets; t++) scores[t] = dot_row(hidden, out_rows[t], n_full, dim);
     double loss = 0.0;
     for (int32_t t = 0; t < n_targets; t++) {
         float score = scores[t];
@@ -207,20 +212,18 @@ __attribute__((target("avx2,fma"))) double w2v_cbow_ns_avx2_fused(W2V_KERNEL_ARG
 
     const float grad_scale =
         params->exact_ctx_grad && params->cbow_mean && n_ctx > 1 ? 1.0f / (float)n_ctx : 1.0f;
-    W2V_FOR_EACH_BLOCK(n_full, update_block, model, stride, hidden, targets, steps, n_targets, ctx,
-                       n_ctx, grad_scale);
+    W2V_FOR_EACH_BLOCK(n_full, update_block, hidden, out_rows, steps, n_targets, in_rows, n_ctx,
+                       grad_scale);
     if (quad)
-        update_quad(8 * n_full, model, stride, hidden, targets, steps, n_targets, ctx, n_ctx,
-                    grad_scale);
+        update_quad(8 * n_full, hidden, out_rows, steps, n_targets, in_rows, n_ctx, grad_scale);
     for (int c = tail; c < dim; c++) {
         float grad = 0.0f;
         for (int32_t t = 0; t < n_targets; t++) {
-            float *out = model->out_vecs + (size_t)targets[t] * stride + c;
-            grad += steps[t] * *out;
-            *out += steps[t] * hidden[c];
+            grad += steps[t] * out_rows[t][c];
+            out_rows[t][c] += steps[t] * hidden[c];
         }
         grad *= grad_scale;
-        for (int32_t i = 0; i < n_ctx; i++) model->in_vecs[(size_t)ctx[i] * stride + c] += grad;
+        for (int32_t i = 0; i < n_ctx; i++) in_rows[i][c] += grad;
     }
     return loss;
 }

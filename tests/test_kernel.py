@@ -176,3 +176,20 @@ def test_repeated_targets_see_their_earlier_update(simd, dim):
     sig = 1 / (1 + np.exp(-float(out_vecs[3] @ h)))
     both_first += 0.05 * ((1 - sig) + (0 - sig)) * h
     assert np.abs(b[3] - both_first).max() > 1e-4
+
+
+@pytest.mark.parametrize("simd", SIMD_VARIANTS)
+def test_wide_windows_match_reference(simd):
+    """More context words than the AVX2 kernel's row table (64) take the generic path;
+    just under the limit takes the fused one: both must be the reference step."""
+    rng = np.random.default_rng(8)
+    in_vecs, out_vecs, _, targets = make_problem(8, vocab=100, dim=100)
+    for n_ctx in (63, 64, 65, 90):
+        ctx = rng.integers(0, 100, size=n_ctx).astype(np.int32)
+        want_in, want_out = ref.step(in_vecs, out_vecs, ctx, targets, 0.05, True, False)
+        a, b = in_vecs.copy(), out_vecs.copy()
+        _core.cbow_ns_update(a, b, ctx, targets, 0.05, True, False, simd)
+        # the bound of test_step_matches_reference; a context word drawn k times gets
+        # k updates, so the largest entries grow but stay O(1)
+        np.testing.assert_allclose(a, want_in, atol=1e-5, rtol=0)
+        np.testing.assert_allclose(b, want_out, atol=1e-5, rtol=0)
