@@ -325,8 +325,11 @@ static void *worker_main(void *arg) {
             int32_t word = w2v_packed_next(bytes, end, &pos);
             if (word < 0) break; /* sentence end */
             unreported++;
-            if (keep[word] >= 1.0f || w2v_rng_uniform(w2v_rng_next(&scratch.rng)) < keep[word])
-                sentence[n_kept++] = word;
+            /* kept with probability keep[word] (1 for rare words); branch-free, since for
+             * frequent words the outcome is a coin flip that a branch would mispredict */
+            float u = w2v_rng_uniform(w2v_rng_next(&scratch.rng));
+            sentence[n_kept] = word;
+            n_kept += u < keep[word];
         }
         train_sentence(worker, &scratch, sentence, n_kept, plans, &queue, alpha);
 
