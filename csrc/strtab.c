@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prefetch.h"
 #include "rng.h"
 #include "w2v.h"
 
@@ -57,6 +58,31 @@ int64_t w2v_strtab_find(const w2v_strtab *table, const char *bytes, int32_t len,
             return i;
         s = (s + 1) & table->mask;
     }
+}
+
+void w2v_token_batch_add(w2v_token_batch *batch, const char *bytes, int32_t len) {
+    int32_t k = batch->n++;
+    memcpy(batch->key[k], bytes, (size_t)len);
+    batch->len[k] = len;
+    batch->hash[k] = w2v_strtab_hash(bytes, len);
+}
+
+void w2v_strtab_find_batch(const w2v_strtab *table, w2v_token_batch *batch) {
+    const int32_t n = batch->n;
+    /* first probe slot of every key, then its entry, then its stored bytes: each pass
+     * asks for the lines the next one reads (a key whose first slot holds another key
+     * probes further in the last pass, as w2v_strtab_find does) */
+    for (int32_t k = 0; k < n; k++) w2v_prefetch(&table->slots[batch->hash[k] & table->mask]);
+    for (int32_t k = 0; k < n; k++) {
+        int32_t i = table->slots[batch->hash[k] & table->mask];
+        if (i >= 0) w2v_prefetch(&table->entries[i]);
+    }
+    for (int32_t k = 0; k < n; k++) {
+        int32_t i = table->slots[batch->hash[k] & table->mask];
+        if (i >= 0) w2v_prefetch(table->arena + table->entries[i].offset);
+    }
+    for (int32_t k = 0; k < n; k++)
+        batch->index[k] = w2v_strtab_find(table, batch->key[k], batch->len[k], batch->hash[k]);
 }
 
 static int grow(void **buf, int64_t *cap, int64_t need, size_t item) {

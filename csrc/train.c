@@ -23,6 +23,7 @@
 
 #include "noise.h"
 #include "packed.h"
+#include "prefetch.h"
 #include "rng.h"
 #include "w2v.h"
 
@@ -194,8 +195,8 @@ static void plan_step(w2v_step_plan *plan, const w2v_step_plan *previous, const 
         }
         return;
     }
-    int reuse = previous && pos % params->negative_reuse != 0 &&
-                previous->n_noise == params->negative;
+    int reuse =
+        previous && pos % params->negative_reuse != 0 && previous->n_noise == params->negative;
     for (int32_t k = 0; k < params->negative; k++)
         plan->noise[k] = reuse ? previous->noise[k] : queue_draw(queue, noise, rng);
     plan->n_noise = params->negative;
@@ -203,22 +204,12 @@ static void plan_step(w2v_step_plan *plan, const w2v_step_plan *previous, const 
         if (plan->noise[k] != center) plan->targets[plan->n_targets++] = plan->noise[k];
 }
 
-/* A prefetch the compiler cannot drop: GCC treats __builtin_prefetch as free of side
- * effects and deletes loops (and whole functions) made only of prefetches. */
-static inline void prefetch_line(const char *p) {
-#if defined(__x86_64__) || defined(__i386__)
-    __asm__ volatile("prefetcht0 %0" : : "m"(*p));
-#else
-    __builtin_prefetch(p, 1, 3);
-#endif
-}
-
 /* Prefetches the cache lines of a row. */
 static inline void prefetch_row(const float *row, int32_t dim) {
     const char *first = (const char *)row;
     const char *last = first + (size_t)dim * sizeof(float) - 1;
-    for (const char *p = first; p <= last; p += 64) prefetch_line(p);
-    prefetch_line(last);
+    for (const char *p = first; p <= last; p += 64) w2v_prefetch(p);
+    w2v_prefetch(last);
 }
 
 /* Asks for the rows the planned step `next` will touch while the step `current` computes:
@@ -271,9 +262,9 @@ static void train_sentence(w2v_worker *worker, w2v_scratch *scratch, const int32
         }
         const w2v_step_plan *current = &plans[pos % W2V_PLAN_RING];
         if (current->n_ctx == 0) continue;
-        worker->stats.loss_sum += worker->kernel(params, model, scratch, current->ctx,
-                                                 current->n_ctx, current->targets,
-                                                 current->n_targets, alpha);
+        worker->stats.loss_sum +=
+            worker->kernel(params, model, scratch, current->ctx, current->n_ctx, current->targets,
+                           current->n_targets, alpha);
         worker->stats.examples++;
     }
 }
@@ -384,9 +375,8 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corp
     stats->words = stats->examples = 0;
     stats->loss_sum = 0.0;
     if (params->dim <= 0 || params->dim > W2V_MAX_DIM || model->row_stride < params->dim ||
-        params->window <= 0 ||
-        params->negative < 0 || params->negative_reuse < 1 || params->n_threads <= 0 ||
-        params->n_threads > progress->n_threads || model->vocab_size <= 0)
+        params->window <= 0 || params->negative < 0 || params->negative_reuse < 1 ||
+        params->n_threads <= 0 || params->n_threads > progress->n_threads || model->vocab_size <= 0)
         return W2V_ERR_INVALID;
     w2v_cbow_ns_fn kernel = w2v_cbow_ns_select(simd, params->dim);
     if (!kernel) return W2V_ERR_INVALID;

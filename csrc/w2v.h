@@ -149,7 +149,8 @@ typedef double (*w2v_cbow_ns_fn)(const w2v_params *params, w2v_model *model, w2v
                                  int32_t n_targets, float alpha);
 
 /* The kernel for `simd` (AUTO: the best the CPU runs) and vector size `dim`; NULL if
- * the CPU cannot run it. AVX-512 uses a register-resident kernel for dim <= 128. */
+ * the CPU cannot run it. AVX-512 uses a register-resident kernel for dim <= 128, AVX2
+ * a column-blocked one for any dim (cbow_ns_avx2.c). */
 w2v_cbow_ns_fn w2v_cbow_ns_select(w2v_simd simd, int32_t dim);
 /* The variant AUTO resolves to on this CPU. */
 w2v_simd w2v_simd_best(void);

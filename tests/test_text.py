@@ -521,3 +521,50 @@ def test_encode_to_memory_mapped_file_matches_in_memory(tmp_path, monkeypatch):
     np.testing.assert_array_equal(streamed.ids, in_memory.ids)
     assert len(created) == 2
     assert os.listdir(tmpdir) == []
+
+
+def test_batched_lookups_keep_order_counts_and_ids():
+    """Counter and encoder look tokens up in batches of 32 (csrc/strtab.c), with tokens
+    over 64 bytes taken alone: a word repeated inside one batch, long tokens between
+    short ones, and sentence ends anywhere in a batch must give exactly the counts,
+    first-seen order and ids of one-at-a-time processing (Python's, here)."""
+    rng = np.random.default_rng(11)
+    pool = [f"w{i}" for i in range(50)] + ["x" * n for n in (63, 64, 65, 200)]
+    lines = []
+    for _ in range(300):
+        n = int(rng.integers(0, 80))
+        lines.append(" ".join(pool[int(k)] for k in rng.integers(0, len(pool), size=n)))
+    text = "\n".join(lines) + "\n"
+    data = text.encode()
+    words, counts = py_counts(text)
+    for chunk in (7, 100, len(data)):
+        counter = counter_feed(data, chunk)
+        got_words, got_counts = counter.export()
+        assert list(got_words) == words
+        assert list(got_counts) == counts
+        vocab = words[::2]  # every other word: the rest are out of vocabulary
+        index = {w: i for i, w in enumerate(vocab)}
+        want = []
+        for line in lines:
+            ids = [index[w] for w in line.split() if w in index]
+            want += ids + [-1] if ids else []
+        assert encoder_feed(vocab, data, chunk).tolist() == want
+
+
+def test_batched_counting_with_pruning_matches_word2vec_reduce_vocab():
+    """Pruning (max_vocab_size) in the middle of a batch invalidates the batch's looked-up
+    entries; the counts must still equal word2vec.c's ReduceVocab applied token by token."""
+    rng = np.random.default_rng(12)
+    tokens = [f"t{int(k)}" for k in rng.zipf(1.3, size=5000) % 3000]
+    max_size = 200
+    table, min_reduce = {}, 1
+    for tok in tokens:  # word2vec.c: ReduceVocab when the table exceeds its bound
+        table[tok] = table.get(tok, 0) + 1
+        while len(table) > max_size:
+            table = {w: c for w, c in table.items() if c > min_reduce}
+            min_reduce += 1
+    counter = _core.Counter(max_size)
+    counter.feed(" ".join(tokens).encode(), True)
+    words, counts = counter.export()
+    assert dict(zip(words, counts.tolist(), strict=True)) == table
+    assert list(words) == list(table)  # insertion order survives pruning
