@@ -606,7 +606,10 @@ def detect_word2vec_binary(path: PathLike) -> bool:
     if len(parts) != dim + 1:
         return True
     try:
-        np.array(parts[1:], dtype=np.float32)
+        # only whether the row parses as numbers matters: 1e99 overflows float32 (the
+        # loader reports that), which must not warn here
+        with np.errstate(over="ignore", invalid="ignore"):
+            np.array(parts[1:], dtype=np.float32)
     except ValueError:
         return True
     return False

@@ -439,6 +439,15 @@ def test_detect_binary_with_huge_header_dim_allocates_nothing(tmp_path, dim, com
     assert peak < MiB
 
 
+def test_detect_text_whose_first_row_overflows_float32(tmp_path):
+    """Found by the fuzz test: the format probe parsed a first row holding 1e99 into
+    float32 and warned (an error under pytest); it must just answer "text", and the
+    loader then reports the overflow."""
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"2 3\nthe 0.1 1e99 0.2\nx 0.1 0.2 0.3\n")
+    assert w2v_io.detect_word2vec_binary(path) is False  # pytest turns warnings into errors
+
+
 @pytest.mark.parametrize("limit", [None, 0])
 def test_binary_header_dim_beyond_int64_value_error(tmp_path, limit):
     path = tmp_path / "lies"
