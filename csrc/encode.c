@@ -55,10 +55,10 @@ int32_t w2v_encoder_lookup(const w2v_encoder *encoder, const char *token, int32_
     return index < 0 ? -1 : (int32_t)encoder->table.entries[index].value;
 }
 
-static int put_id(w2v_encoder *encoder, int64_t index) {
-    if (index < 0) return 0; /* out of vocabulary: dropped */
+static int put_id(w2v_encoder *encoder, int32_t id) {
+    if (id < 0) return 0; /* out of vocabulary: dropped */
     if (encoder->n_out >= encoder->capacity) return W2V_ERR_CAPACITY;
-    encoder->out[encoder->n_out++] = (int32_t)encoder->table.entries[index].value;
+    encoder->out[encoder->n_out++] = id;
     encoder->sentence_open = 1;
     return 0;
 }
@@ -68,7 +68,10 @@ static int encode_batch(w2v_encoder *encoder) {
     w2v_token_batch *batch = &encoder->batch;
     w2v_strtab_find_batch(&encoder->table, batch);
     int status = 0;
-    for (int32_t k = 0; k < batch->n && status == 0; k++) status = put_id(encoder, batch->index[k]);
+    for (int32_t k = 0; k < batch->n && status == 0; k++) {
+        int64_t index = batch->index[k];
+        status = put_id(encoder, index < 0 ? -1 : (int32_t)encoder->table.entries[index].value);
+    }
     batch->n = 0;
     return status;
 }
@@ -77,9 +80,7 @@ static int encode_token(void *ctx, const char *token, int32_t len) {
     w2v_encoder *encoder = ctx;
     if (len > W2V_BATCH_KEY_BYTES) { /* rare: looked up on its own, after the batch */
         int status = encode_batch(encoder);
-        uint64_t hash = w2v_strtab_hash(token, len);
-        return status ? status
-                      : put_id(encoder, w2v_strtab_find(&encoder->table, token, len, hash));
+        return status ? status : put_id(encoder, w2v_encoder_lookup(encoder, token, len));
     }
     w2v_token_batch_add(&encoder->batch, token, len);
     return encoder->batch.n == W2V_BATCH_TOKENS ? encode_batch(encoder) : 0;
