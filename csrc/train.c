@@ -1,5 +1,5 @@
 /*
- * One epoch of training: N worker threads, each on its own slice of the token array.
+ * One epoch of training: N worker threads taking chunks of the token array in turn.
  *
  * Hogwild (Recht, Re, Wright & Niu, "Hogwild!: A lock-free approach to parallelizing
  * stochastic gradient descent", NIPS 2011): the workers read and write the shared
@@ -37,6 +37,7 @@ struct w2v_progress {
     _Atomic int64_t words;
     _Atomic int stop;
     _Atomic float alpha;
+    _Atomic int32_t next_chunk; /* the next chunk of the corpus no worker has taken */
     int32_t n_threads;
     struct w2v_thread_slot *slots;
 };
@@ -65,6 +66,7 @@ void w2v_progress_reset(w2v_progress *progress) {
     atomic_store(&progress->words, 0);
     atomic_store(&progress->stop, 0);
     atomic_store(&progress->alpha, 0.0f);
+    atomic_store(&progress->next_chunk, 0);
     for (int32_t t = 0; t < progress->n_threads; t++) {
         atomic_store(&progress->slots[t].loss_sum, 0.0);
         atomic_store(&progress->slots[t].examples, 0);
@@ -118,7 +120,6 @@ typedef struct {
     w2v_progress *progress;
     w2v_cbow_ns_fn kernel;
     int32_t thread_id;
-    int64_t begin, end; /* the slice: bytes [begin, end) of the packed ids, whole sentences */
     uint64_t seed;
     int status;
     w2v_epoch_stats stats;
@@ -304,34 +305,40 @@ static void *worker_main(void *arg) {
     if (worker->status == W2V_OK && (!sentence || !plan_buf)) worker->status = W2V_ERR_NOMEM;
     if (worker->status != W2V_OK) goto done;
 
-    int64_t pos = worker->begin;
+    const w2v_corpus *corpus = worker->corpus;
     int64_t unreported = 0;
     float alpha = w2v_schedule_alpha(worker->schedule, 0);
-    const int64_t end = worker->end;
-    while (pos < end) {
-        int32_t n_kept = 0;
-        /* Read one sentence (or W2V_MAX_SENTENCE tokens of it), dropping frequent words.
-         * The bytes were checked by w2v_corpus_prepare: every code is whole and in range. */
-        while (pos < end && n_kept < W2V_MAX_SENTENCE) {
-            int32_t word = w2v_packed_next(bytes, end, &pos);
-            if (word < 0) break; /* sentence end */
-            unreported++;
-            /* kept with probability keep[word] (1 for rare words); branch-free, since for
-             * frequent words the outcome is a coin flip that a branch would mispredict */
-            float u = w2v_rng_uniform(w2v_rng_next(&scratch.rng));
-            sentence[n_kept] = word;
-            n_kept += u < keep[word];
-        }
-        train_sentence(worker, &scratch, sentence, n_kept, plans, &queue, alpha);
+    int32_t chunk;
+    while ((chunk = atomic_fetch_add(&worker->progress->next_chunk, 1)) < corpus->n_chunks) {
+        int64_t pos = corpus->cuts[chunk];
+        const int64_t end = corpus->cuts[chunk + 1];
+        while (pos < end) {
+            int32_t n_kept = 0;
+            /* Read one sentence (or W2V_MAX_SENTENCE tokens of it), dropping frequent
+             * words. The bytes were checked by w2v_corpus_prepare: every code is whole
+             * and in range. */
+            while (pos < end && n_kept < W2V_MAX_SENTENCE) {
+                int32_t word = w2v_packed_next(bytes, end, &pos);
+                if (word < 0) break; /* sentence end */
+                unreported++;
+                /* kept with probability keep[word] (1 for rare words); branch-free, since
+                 * for frequent words the outcome is a coin flip a branch would mispredict */
+                float u = w2v_rng_uniform(w2v_rng_next(&scratch.rng));
+                sentence[n_kept] = word;
+                n_kept += u < keep[word];
+            }
+            train_sentence(worker, &scratch, sentence, n_kept, plans, &queue, alpha);
 
-        if (unreported >= W2V_PROGRESS_WORDS) {
-            alpha = report(worker, &unreported);
-            if (atomic_load_explicit(&worker->progress->stop, memory_order_relaxed)) {
-                worker->status = W2V_STOPPED;
-                break;
+            if (unreported >= W2V_PROGRESS_WORDS) {
+                alpha = report(worker, &unreported);
+                if (atomic_load_explicit(&worker->progress->stop, memory_order_relaxed)) {
+                    worker->status = W2V_STOPPED;
+                    goto stopped;
+                }
             }
         }
     }
+stopped:
     report(worker, &unreported);
 done:
     w2v_scratch_free(&scratch);
@@ -340,20 +347,26 @@ done:
     return NULL;
 }
 
-int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_slices) {
-    corpus->n_slices = 0;
-    if (n_slices < 1 || n_slices > W2V_MAX_THREADS || corpus->n_bytes < 0 ||
+int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_threads) {
+    corpus->n_threads = 0;
+    if (n_threads < 1 || n_threads > W2V_MAX_THREADS || corpus->n_bytes < 0 ||
         (corpus->n_bytes > 0 && !corpus->bytes))
         return W2V_ERR_INVALID;
     int64_t n_words, n_sentences;
     int status =
         w2v_packed_scan(corpus->bytes, corpus->n_bytes, vocab_size, &n_words, &n_sentences);
     if (status != W2V_OK) return status;
+    int64_t n_chunks = 1;
+    if (n_threads > 1) {
+        n_chunks = n_words / W2V_CHUNK_WORDS;
+        if (n_chunks < 4 * (int64_t)n_threads) n_chunks = 4 * (int64_t)n_threads;
+        if (n_chunks > W2V_MAX_CHUNKS) n_chunks = W2V_MAX_CHUNKS;
+    }
     corpus->cuts[0] = 0;
     int64_t pos = 0, words = 0;
-    for (int32_t t = 1; t < n_slices; t++) {
-        /* the first sentence start at or after word n_words * t / n_slices */
-        int64_t target = n_words * t / n_slices;
+    for (int64_t c = 1; c < n_chunks; c++) {
+        /* the first sentence start at or after word n_words * c / n_chunks */
+        int64_t target = n_words * c / n_chunks;
         while (pos < corpus->n_bytes) {
             int32_t id = w2v_packed_next(corpus->bytes, corpus->n_bytes, &pos);
             if (id >= 0)
@@ -361,11 +374,12 @@ int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_slices)
             else if (words >= target)
                 break; /* pos is just after this sentence end */
         }
-        corpus->cuts[t] = pos;
+        corpus->cuts[c] = pos;
     }
-    corpus->cuts[n_slices] = corpus->n_bytes;
+    corpus->cuts[n_chunks] = corpus->n_bytes;
     corpus->vocab_size = vocab_size;
-    corpus->n_slices = n_slices;
+    corpus->n_chunks = (int32_t)n_chunks;
+    corpus->n_threads = n_threads;
     return W2V_OK;
 }
 
@@ -387,7 +401,7 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corp
     int status = workers && threads ? W2V_OK : W2V_ERR_NOMEM;
     if (status == W2V_OK) memset(workers, 0, (size_t)n_threads * sizeof *workers);
     if (status == W2V_OK &&
-        (corpus->n_slices != n_threads || corpus->vocab_size != model->vocab_size))
+        (corpus->n_threads != n_threads || corpus->vocab_size != model->vocab_size))
         status = w2v_corpus_prepare(corpus, model->vocab_size, n_threads);
     if (status != W2V_OK) {
         free(workers);
@@ -405,8 +419,6 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corp
         worker->progress = progress;
         worker->kernel = kernel;
         worker->thread_id = t;
-        worker->begin = corpus->cuts[t];
-        worker->end = corpus->cuts[t + 1];
         worker->seed = w2v_rng_seed(params->seed, (uint64_t)epoch * W2V_MAX_THREADS + (uint64_t)t);
         if (pthread_create(&threads[t], NULL, worker_main, worker) != 0) {
             status = W2V_ERR_THREAD;

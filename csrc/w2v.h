@@ -159,22 +159,28 @@ w2v_simd w2v_simd_best(void);
 
 /* The token ids of the whole corpus, packed (packed.c): 1 to 5 bytes per id, frequent
  * (small) ids shortest, and one byte per sentence end; 1.55 bytes per token on W1. */
+#define W2V_CHUNK_WORDS 16384 /* words per chunk the workers take in turn */
+#define W2V_MAX_CHUNKS (8 * W2V_MAX_THREADS)
 typedef struct {
     const uint8_t *bytes;
     int64_t n_bytes;
-    /* Set by w2v_corpus_prepare (zero them when bytes change): the bytes were checked
-     * against a vocabulary of vocab_size words and cut into n_slices slices of whole
-     * sentences holding about the same number of words, slice t being bytes
-     * [cuts[t], cuts[t + 1]). n_slices = 0: not prepared. */
-    int32_t vocab_size, n_slices;
-    int64_t cuts[W2V_MAX_THREADS + 1];
+    /* Set by w2v_corpus_prepare (zero n_threads when bytes change): the bytes were
+     * checked against a vocabulary of vocab_size words and cut for n_threads workers into
+     * n_chunks chunks of whole sentences holding about the same number of words, chunk c
+     * being bytes [cuts[c], cuts[c + 1]). n_threads = 0: not prepared. */
+    int32_t vocab_size, n_threads, n_chunks;
+    int64_t cuts[W2V_MAX_CHUNKS + 1];
 } w2v_corpus;
 
 /* Checks the bytes (W2V_ERR_FORMAT: a code is cut off or too large; W2V_ERR_INVALID: an
- * id >= vocab_size) and cuts them into n_slices slices (1..W2V_MAX_THREADS). Training
- * calls it when the corpus is not prepared for its vocabulary and thread count; calling
- * it once before several epochs saves a pass over the corpus per epoch. */
-int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_slices);
+ * id >= vocab_size) and cuts them into chunks for n_threads workers (1..W2V_MAX_THREADS):
+ * one chunk for one worker; for more, about W2V_CHUNK_WORDS words per chunk and at
+ * least 4 chunks per worker. Workers take the chunks in corpus order from a shared
+ * counter, so they train on neighbouring text at the same time and none waits at the
+ * end of an epoch for a slower one. Training calls it when the corpus is not prepared
+ * for its vocabulary and thread count; calling it once before several epochs saves a
+ * pass over the corpus per epoch. */
+int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_threads);
 
 /* Bytes the packed code takes for `id` (-1, a sentence end, takes 1); 0 if id < -1. */
 int32_t w2v_packed_width(int32_t id);
@@ -226,7 +232,7 @@ typedef struct {
     double loss_sum;    /* sum of J over those examples, double precision */
 } w2v_epoch_stats;
 
-/* One epoch over `corpus` with params->n_threads threads, each on its own slice.
+/* One epoch over `corpus` with params->n_threads threads, taking chunks in turn.
  * `epoch` perturbs the random streams. Returns W2V_OK, W2V_STOPPED (stop was
  * requested; `stats` holds what was done) or an error. */
 int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corpus,

@@ -300,7 +300,7 @@ cdef class Trainer:
                   int negative_reuse=1):
         self._progress = NULL
         self._packed = None
-        self.corpus.n_slices = 0
+        self.corpus.n_threads = 0
         self.model_ready = False
         cdef int32_t stride = _check_weights(in_vecs, out_vecs)
         cdef int64_t[::1] c = _counts(counts)
@@ -332,7 +332,7 @@ cdef class Trainer:
                     float alpha_end, int64_t words_before, int64_t words_total):
         """Trains one epoch on packed token ids (see pack_ids) with the GIL released.
 
-        The ids are checked and cut into slices (one per thread) before the first epoch;
+        The ids are checked and cut into chunks for the threads before the first epoch;
         later epochs on the same read-only array reuse that.
 
         Returns (stopped, words, examples, loss_sum).
@@ -348,7 +348,7 @@ cdef class Trainer:
             self._packed = base
             self.corpus.bytes = data
             self.corpus.n_bytes = packed.shape[0]
-            self.corpus.n_slices = 0  # prepared by w2v_train_epoch
+            self.corpus.n_threads = 0  # prepared by w2v_train_epoch
         schedule.alpha_start = alpha_start
         schedule.alpha_end = alpha_end
         schedule.words_before = words_before

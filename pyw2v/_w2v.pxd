@@ -89,9 +89,9 @@ cdef extern from "w2v.h" nogil:
         const uint8_t *bytes
         int64_t n_bytes
         int32_t vocab_size
-        int32_t n_slices
+        int32_t n_threads
 
-    int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_slices) nogil
+    int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_threads) nogil
 
     int32_t w2v_packed_width(int32_t id)
     int w2v_pack_ids(const int32_t *ids, int64_t n_ids, uint8_t *out, int64_t capacity,

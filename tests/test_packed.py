@@ -1,5 +1,5 @@
 """Packed token ids (csrc/packed.h): the byte code the trainer reads, its round trip,
-its errors, and the thread slices cut on it."""
+its errors, and the thread chunks cut on it."""
 
 import numpy as np
 import pytest
@@ -121,14 +121,17 @@ def test_trainer_rejects_corrupt_or_out_of_range_bytes_without_training():
     assert (stopped, words, examples) == (False, 2, 2)
 
 
-@pytest.mark.parametrize("workers", [1, 2, 3, 5])
-def test_thread_slices_cover_every_sentence_once(workers):
-    """The corpus is cut into one slice per thread at sentence ends, by word count:
+@pytest.mark.parametrize(
+    ("workers", "n_sentences"), [(1, 400), (2, 400), (3, 400), (5, 400), (2, 8000)]
+)
+def test_thread_chunks_cover_every_sentence_once(workers, n_sentences):
+    """The corpus is cut at sentence ends, by word count, into chunks the threads take
+    in turn (4 per thread, or one per 16384 words when that is more: the last case):
     every word is read once (no sentence lost or read twice at a cut) and every
     sentence of n >= 2 words gives n positive examples (no sentence split at a cut).
     Sentence lengths vary, and ids use every code width."""
     rng = np.random.default_rng(workers)
-    lengths = rng.integers(1, 40, size=400)
+    lengths = rng.integers(1, 40, size=n_sentences)
     vocab_size = LIMIT2 + 50
     ids = []
     for n in lengths:
