@@ -3,39 +3,42 @@
 
 #include "w2v.h"
 
-int32_t w2v_packed_width(int32_t id) {
-    if (id == -1) return 1;
-    if (id < 0) return 0;
-    return id < W2V_PACK_LIMIT1 ? 1 : id < W2V_PACK_LIMIT2 ? 2 : id < W2V_PACK_LIMIT3 ? 3 : 5;
-}
+int32_t w2v_packed_width(int32_t id) { return w2v_packed_width_of(id); }
 
 int w2v_pack_ids(const int32_t *ids, int64_t n_ids, uint8_t *out, int64_t capacity,
                  int64_t *n_out) {
     int64_t o = *n_out;
     for (int64_t i = 0; i < n_ids; i++) {
         int32_t id = ids[i];
-        int32_t width = w2v_packed_width(id);
+        int32_t width = w2v_packed_width_of(id);
         if (width == 0) return W2V_ERR_INVALID;
         if (o + width > capacity) return W2V_ERR_CAPACITY;
-        uint32_t x;
-        if (id == -1) {
-            out[o] = W2V_PACK_END;
-        } else if (width == 1) {
-            out[o] = (uint8_t)id;
-        } else if (width == 2) {
-            x = (uint32_t)(id - W2V_PACK_LIMIT1);
-            out[o] = (uint8_t)(0xC0 + (x >> 8));
-            out[o + 1] = (uint8_t)x;
-        } else if (width == 3) {
-            x = (uint32_t)(id - W2V_PACK_LIMIT2);
-            out[o] = (uint8_t)(0xF0 + (x >> 16));
-            out[o + 1] = (uint8_t)x;
-            out[o + 2] = (uint8_t)(x >> 8);
+        w2v_packed_put(out + o, id, width);
+        o += width;
+        *n_out = o;
+    }
+    return W2V_OK;
+}
+
+int w2v_packed_remap(const uint8_t *src, int64_t n_src, const int32_t *map, int64_t n_map,
+                     uint8_t *out, int64_t capacity, int64_t *n_out) {
+    int64_t pos = 0, o = *n_out;
+    int sentence_open = 0;
+    while (pos < n_src) {
+        int32_t id = w2v_packed_next(src, n_src, &pos);
+        if (id == W2V_PACKED_MALFORMED || id >= n_map) return W2V_ERR_FORMAT;
+        if (id >= 0) {
+            id = map[id];
+            if (id < 0) continue; /* dropped */
+            sentence_open = 1;
+        } else if (sentence_open) {
+            sentence_open = 0; /* a sentence end, after a sentence that kept a word */
         } else {
-            x = (uint32_t)id;
-            out[o] = W2V_PACK_LONG;
-            for (int k = 0; k < 4; k++) out[o + 1 + k] = (uint8_t)(x >> (8 * k));
+            continue;
         }
+        int32_t width = w2v_packed_width_of(id);
+        if (o + width > capacity) return W2V_ERR_CAPACITY;
+        w2v_packed_put(out + o, id, width);
         o += width;
         *n_out = o;
     }

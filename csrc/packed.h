@@ -19,6 +19,36 @@
 #define W2V_PACK_LIMIT2 (W2V_PACK_LIMIT1 + 48 * 256)
 #define W2V_PACK_LIMIT3 (W2V_PACK_LIMIT2 + 14 * 65536)
 
+/* Bytes the code of id takes (-1, a sentence end, takes 1); 0 if id < -1. */
+static inline int32_t w2v_packed_width_of(int32_t id) {
+    if (id == -1) return 1;
+    if (id < 0) return 0;
+    return id < W2V_PACK_LIMIT1 ? 1 : id < W2V_PACK_LIMIT2 ? 2 : id < W2V_PACK_LIMIT3 ? 3 : 5;
+}
+
+/* Writes the code of id (>= -1), `width` = w2v_packed_width_of(id) bytes, at out. */
+static inline void w2v_packed_put(uint8_t *out, int32_t id, int32_t width) {
+    uint32_t x;
+    if (id == -1) {
+        out[0] = W2V_PACK_END;
+    } else if (width == 1) {
+        out[0] = (uint8_t)id;
+    } else if (width == 2) {
+        x = (uint32_t)(id - W2V_PACK_LIMIT1);
+        out[0] = (uint8_t)(0xC0 + (x >> 8));
+        out[1] = (uint8_t)x;
+    } else if (width == 3) {
+        x = (uint32_t)(id - W2V_PACK_LIMIT2);
+        out[0] = (uint8_t)(0xF0 + (x >> 16));
+        out[1] = (uint8_t)x;
+        out[2] = (uint8_t)(x >> 8);
+    } else {
+        x = (uint32_t)id;
+        out[0] = W2V_PACK_LONG;
+        for (int k = 0; k < 4; k++) out[1 + k] = (uint8_t)(x >> (8 * k));
+    }
+}
+
 /* What w2v_packed_next returns besides ids. */
 #define W2V_PACKED_SENTENCE_END (-1)
 #define W2V_PACKED_MALFORMED (-2)

@@ -3,10 +3,15 @@
  * max_size distinct words are held, the words seen at most min_reduce times are
  * dropped and min_reduce grows by one (its ReduceVocab), so counts of rare words are
  * approximate but the table stays bounded.
+ *
+ * Without a bound it can also record the text as packed ids in first-seen order
+ * (w2v_counter_record), so that encoding the corpus is a remap of those ids rather than
+ * a second pass of tokenizing and hashing.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "packed.h"
 #include "strtab.h"
 #include "tokenize.h"
 #include "w2v.h"
@@ -17,6 +22,10 @@ struct w2v_counter {
     int64_t max_size;
     int64_t min_reduce;
     w2v_token_batch batch; /* tokens not counted yet, in order */
+    /* the recording (w2v_counter_record): packed first-seen ids, grown by doubling */
+    int recording, sentence_open;
+    uint8_t *record;
+    int64_t record_len, record_cap, record_max;
 };
 
 w2v_counter *w2v_counter_new(int64_t max_size) {
@@ -30,13 +39,56 @@ w2v_counter *w2v_counter_new(int64_t max_size) {
     counter->max_size = max_size;
     counter->min_reduce = 0;
     counter->batch.n = 0;
+    counter->recording = counter->sentence_open = 0;
+    counter->record = NULL;
+    counter->record_len = counter->record_cap = 0;
     return counter;
 }
 
 void w2v_counter_free(w2v_counter *counter) {
     if (!counter) return;
     w2v_strtab_free(&counter->table);
+    free(counter->record);
     free(counter);
+}
+
+int w2v_counter_record(w2v_counter *counter, int64_t max_bytes) {
+    if (counter->max_size > 0 || counter->table.n_entries > 0 ||
+        counter->tokenizer.stats.tokens > 0 || max_bytes < 0)
+        return W2V_ERR_INVALID;
+    counter->recording = 1;
+    counter->record_max = max_bytes;
+    return W2V_OK;
+}
+
+int w2v_counter_recording(const w2v_counter *counter, const uint8_t **bytes, int64_t *n_bytes) {
+    *bytes = counter->record;
+    *n_bytes = counter->record_len;
+    return counter->recording ? W2V_OK : W2V_ERR_INVALID;
+}
+
+/* Appends the code of id (-1: a sentence end) to the recording; drops the recording
+ * when it would outgrow its limit or id does not fit the code. */
+static int record_id(w2v_counter *counter, int64_t id) {
+    int32_t width = id <= INT32_MAX ? w2v_packed_width_of((int32_t)id) : 0;
+    if (width == 0 || counter->record_len + width > counter->record_max) {
+        free(counter->record);
+        counter->record = NULL;
+        counter->record_len = counter->record_cap = 0;
+        counter->recording = 0;
+        return W2V_OK;
+    }
+    if (counter->record_len + width > counter->record_cap) {
+        int64_t cap = counter->record_cap ? 2 * counter->record_cap : 1 << 20;
+        if (cap > counter->record_max) cap = counter->record_max;
+        uint8_t *grown = realloc(counter->record, (size_t)cap);
+        if (!grown) return W2V_ERR_NOMEM;
+        counter->record = grown;
+        counter->record_cap = cap;
+    }
+    w2v_packed_put(counter->record + counter->record_len, (int32_t)id, width);
+    counter->record_len += width;
+    return W2V_OK;
 }
 
 static int prune(w2v_counter *counter) {
@@ -56,9 +108,14 @@ static int count_one(w2v_counter *counter, const char *token, int32_t len, uint6
     if (index < 0 || *pruned) index = w2v_strtab_find(&counter->table, token, len, hash);
     if (index >= 0) {
         counter->table.entries[index].value++;
-        return 0;
+    } else {
+        index = w2v_strtab_insert(&counter->table, token, len, hash, 1);
+        if (index < 0) return W2V_ERR_NOMEM;
     }
-    if (w2v_strtab_insert(&counter->table, token, len, hash, 1) < 0) return W2V_ERR_NOMEM;
+    if (counter->recording) { /* never pruned: index is the first-seen order */
+        counter->sentence_open = 1;
+        return record_id(counter, index);
+    }
     if (counter->max_size > 0 && counter->table.n_entries > counter->max_size) {
         *pruned = 1; /* entry indices of the rest of the batch are stale */
         return prune(counter);
@@ -90,8 +147,12 @@ static int count_token(void *ctx, const char *token, int32_t len) {
 }
 
 static int count_sentence_end(void *ctx) {
-    (void)ctx;
-    return 0;
+    w2v_counter *counter = ctx;
+    if (!counter->recording) return 0;
+    int status = count_batch(counter); /* the sentence's last ids come before its end */
+    if (status != 0 || !counter->sentence_open) return status;
+    counter->sentence_open = 0;
+    return record_id(counter, -1);
 }
 
 int w2v_counter_feed(w2v_counter *counter, const char *bytes, int64_t n_bytes, int final) {

@@ -184,6 +184,12 @@ int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_threads
 
 /* Bytes the packed code takes for `id` (-1, a sentence end, takes 1); 0 if id < -1. */
 int32_t w2v_packed_width(int32_t id);
+/* Re-encodes packed ids src[0..n_src) through map (n_map entries: the new id of each old
+ * id, or -1 to drop it), appending to out[*n_out..capacity); a sentence end is kept after
+ * a sentence that kept a word. Returns W2V_ERR_FORMAT for a malformed code or an id >=
+ * n_map, W2V_ERR_CAPACITY if out is too small (*n_out then counts the bytes written). */
+int w2v_packed_remap(const uint8_t *src, int64_t n_src, const int32_t *map, int64_t n_map,
+                     uint8_t *out, int64_t capacity, int64_t *n_out);
 /* Appends the codes of ids[0..n_ids) (-1 ends a sentence) to out[*n_out..capacity).
  * Returns W2V_ERR_INVALID for an id < -1, W2V_ERR_CAPACITY if out is too small (*n_out
  * then counts the ids that fitted). */
@@ -269,6 +275,16 @@ int64_t w2v_counter_min_reduce(const w2v_counter *counter);
 /* Writes words in first-seen order: word i is bytes[offsets[i]:offsets[i+1]],
  * offsets has size()+1 entries, counts size() entries. */
 void w2v_counter_export(const w2v_counter *counter, char *bytes, int64_t *offsets, int64_t *counts);
+/* Makes the counter also keep the text as packed ids of first-seen order (word i of
+ * w2v_counter_export is id i; a sentence end after each sentence with a token), so that
+ * one pass over the text both counts and encodes it: w2v_packed_remap then maps those ids
+ * to the final vocabulary's. Only without pruning (max_size <= 0) and before the first
+ * feed: W2V_ERR_INVALID otherwise. A recording that would outgrow max_bytes is dropped
+ * (its memory freed) and the counter goes on counting only. */
+int w2v_counter_record(w2v_counter *counter, int64_t max_bytes);
+/* The recording, *n_bytes bytes of packed ids at *bytes; W2V_ERR_INVALID if the counter
+ * does not record (never did, or dropped the recording). */
+int w2v_counter_recording(const w2v_counter *counter, const uint8_t **bytes, int64_t *n_bytes);
 
 typedef struct w2v_encoder w2v_encoder;
 

@@ -250,6 +250,32 @@ def pack_ids(const int32_t[::1] ids, uint8_t[::1] out, int64_t n_out) -> int:
     return n_out
 
 
+cdef int64_t _remap(const uint8_t *src, int64_t n_src, const int32_t[::1] id_map,
+                    uint8_t[::1] out, int64_t n_out) except -2:
+    cdef int64_t cap = out.shape[0]
+    cdef int status
+    if not 0 <= n_out <= cap:
+        raise ValueError("n_out out of range")
+    with nogil:
+        status = w2v_packed_remap(src, n_src, &id_map[0] if id_map.shape[0] > 0 else NULL,
+                                  id_map.shape[0], &out[0] if cap > 0 else NULL, cap, &n_out)
+    if status == W2V_ERR_CAPACITY:
+        return -1
+    if status == W2V_ERR_FORMAT:
+        raise ValueError("packed token ids are corrupt or outside the map")
+    _check(status, "remapping token ids")
+    return n_out
+
+
+def remap_ids(const uint8_t[::1] packed, const int32_t[::1] id_map, uint8_t[::1] out,
+              int64_t n_out) -> int:
+    """Appends packed ids re-encoded through id_map (new id of each old id, -1: dropped)
+    to out[n_out:]; a sentence end is kept after a sentence that kept a word. Returns
+    the new n_out, or -1 if out is too small."""
+    return _remap(&packed[0] if packed.shape[0] > 0 else NULL, packed.shape[0], id_map,
+                  out, n_out)
+
+
 def unpack_ids(const uint8_t[::1] packed) -> np.ndarray:
     """The int32 ids (-1 ends a sentence) of packed bytes."""
     cdef int64_t n = packed.shape[0], n_out = 0
@@ -385,10 +411,12 @@ cdef class Counter:
     """Counts the words of a text fed in chunks of bytes (see w2v.h for the rules)."""
     cdef w2v_counter *counter
 
-    def __cinit__(self, int64_t max_size=0):
+    def __cinit__(self, int64_t max_size=0, int64_t record_bytes=-1):
         self.counter = w2v_counter_new(max_size)
         if self.counter == NULL:
             raise MemoryError("counter")
+        if record_bytes >= 0 and w2v_counter_record(self.counter, record_bytes) != W2V_OK:
+            raise ValueError("a counter with max_size cannot record the text")
 
     def __dealloc__(self):
         w2v_counter_free(self.counter)
@@ -426,6 +454,27 @@ cdef class Counter:
         for i in range(n):
             words.append(raw[o[i]:o[i + 1]].decode("utf-8"))
         return words, counts
+
+    @property
+    def recorded_bytes(self) -> int:
+        """Bytes of the recording (the text as packed first-seen ids, kept when made with
+        record_bytes >= 0), or -1 if there is none (never asked for, or it outgrew
+        record_bytes and was dropped)."""
+        cdef const uint8_t *src
+        cdef int64_t n = 0
+        if w2v_counter_recording(self.counter, &src, &n) != W2V_OK:
+            return -1
+        return n
+
+    def remap_recording(self, const int32_t[::1] id_map, uint8_t[::1] out,
+                        int64_t n_out) -> int:
+        """remap_ids on the recording: id_map gives the new id of each word of export()
+        (-1: dropped). Returns the new n_out, or -1 if out is too small."""
+        cdef const uint8_t *src
+        cdef int64_t n = 0
+        if w2v_counter_recording(self.counter, &src, &n) != W2V_OK:
+            raise ValueError("this counter holds no recording")
+        return _remap(src, n, id_map, out, n_out)
 
 
 cdef class Encoder:

@@ -96,6 +96,8 @@ cdef extern from "w2v.h" nogil:
     int32_t w2v_packed_width(int32_t id)
     int w2v_pack_ids(const int32_t *ids, int64_t n_ids, uint8_t *out, int64_t capacity,
                      int64_t *n_out) nogil
+    int w2v_packed_remap(const uint8_t *src, int64_t n_src, const int32_t *map, int64_t n_map,
+                         uint8_t *out, int64_t capacity, int64_t *n_out) nogil
     int w2v_unpack_ids(const uint8_t *bytes, int64_t n_bytes, int32_t *out, int64_t capacity,
                        int64_t *n_out) nogil
     int w2v_packed_scan(const uint8_t *bytes, int64_t n_bytes, int32_t vocab_size,
@@ -145,6 +147,9 @@ cdef extern from "w2v.h" nogil:
     int64_t w2v_counter_size(const w2v_counter *counter)
     int64_t w2v_counter_bytes(const w2v_counter *counter)
     int64_t w2v_counter_min_reduce(const w2v_counter *counter)
+    int w2v_counter_record(w2v_counter *counter, int64_t max_bytes)
+    int w2v_counter_recording(const w2v_counter *counter, const uint8_t **bytes,
+                              int64_t *n_bytes)
     void w2v_counter_export(const w2v_counter *counter, char *bytes, int64_t *offsets,
                             int64_t *counts)
 

@@ -108,12 +108,20 @@ class FileCorpus:
         for p in self.paths:
             open_text_file(p).close()  # fail early on a missing file or a directory
         self.counted: Counts | None = None
+        self._recorder: Any = None  # the counter holding the text as first-seen ids
 
     def key(self) -> tuple[Any, ...]:
         return ("files", tuple(self.paths))
 
-    def count(self, max_vocab_size: int | None = None) -> Counts:
-        counter = _core.Counter(max_vocab_size or 0)
+    def count(
+        self, max_vocab_size: int | None = None, memory_budget: int = DEFAULT_MEMORY_BUDGET
+    ) -> Counts:
+        """Counts the words. Without max_vocab_size (no pruning) the counter also keeps
+        the text as packed ids in first-seen order, up to memory_budget bytes, so that
+        the next encode() maps those ids instead of reading the files again."""
+        self._recorder = None
+        record = -1 if max_vocab_size else memory_budget
+        counter = _core.Counter(max_vocab_size or 0, record)
         for path in self.paths:
             for chunk in read_chunks(path):
                 counter.feed(chunk)
@@ -128,6 +136,8 @@ class FileCorpus:
             stats["invalid_tokens"],
             stats["truncated_tokens"],
         )
+        if counter.recorded_bytes >= 0:
+            self._recorder = counter
         return self.counted
 
     def encode(self, vocab: Vocab, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> EncodedCorpus:
@@ -135,6 +145,19 @@ class FileCorpus:
             # the counts give the packed size: allocate once, fill chunk by chunk
             widths = _core.packed_widths(len(vocab)).astype(np.int64)
             size = int(widths @ vocab.counts) + self.counted.sentences
+            recorder, self._recorder = self._recorder, None  # used once, then freed
+            if recorder is not None and size <= memory_budget:
+                index = vocab.key_to_index
+                id_map = np.fromiter(
+                    (index.get(w, -1) for w in self.counted.words),
+                    dtype=np.int32,
+                    count=len(self.counted.words),
+                )
+                packed = np.empty(size, dtype=np.uint8)
+                n = recorder.remap_recording(id_map, packed, 0)
+                del recorder
+                if n >= 0:
+                    return _finish(packed[:n], len(vocab))
             if size <= memory_budget:
                 packed = np.empty(size, dtype=np.uint8)
                 n = _encode_into(self.paths, _core.Encoder(vocab.index_to_key), packed)
@@ -218,7 +241,10 @@ class IterableCorpus:
                 )
             yield sentence
 
-    def count(self, max_vocab_size: int | None = None) -> Counts:
+    def count(
+        self, max_vocab_size: int | None = None, memory_budget: int = DEFAULT_MEMORY_BUDGET
+    ) -> Counts:
+        del memory_budget  # nothing is kept: encode() iterates the sentences again
         counts: collections.Counter[str] = collections.Counter()
         tokens = sentences = 0
         min_reduce = 0

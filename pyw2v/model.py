@@ -76,7 +76,8 @@ class Word2Vec:
     progress : bool
         Report progress on stderr during training.
     memory_budget : int
-        Encoded corpora larger than this many bytes live in a temporary memory-mapped file.
+        Encoded corpora larger than this many bytes live in a temporary memory-mapped file;
+        counting a file keeps its text as ids for encoding up to this many bytes.
     callbacks : iterable of callbacks
         Objects with on_train_begin / on_epoch_begin / on_epoch_end / on_train_end
         methods (see pyw2v.callbacks); used by every train() call not given its own.
@@ -173,7 +174,7 @@ class Word2Vec:
         to word ids, which train() on the same corpus reuses in every epoch."""
         source = as_corpus(_require_corpus(corpus_iterable, corpus_file))
         p = self.params
-        counted = source.count(p.max_vocab_size)
+        counted = source.count(p.max_vocab_size, self.memory_budget)
         self.corpus_stats = {
             "tokens": counted.tokens,
             "sentences": counted.sentences,

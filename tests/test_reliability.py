@@ -168,7 +168,8 @@ def test_huge_single_line_counts_and_encodes_in_bounded_memory(tmp_path):
     chunk (CHUNK_BYTES = 4 MiB) at a time; the C tokenizer carries at most one partial
     token (MAX_TOKEN_BYTES = 4 KiB, longer tokens are truncated) and a table of the
     distinct words. A reader that held the whole line would need 100 MiB more.
-    Encoding with a small memory_budget streams the ids to a memory-mapped file."""
+    With a memory_budget of 1 MiB, counting drops its recording of the text as ids once
+    it outgrows that, and encoding streams the ids to a memory-mapped file."""
     assert 4 * MiB == CHUNK_BYTES
     n_tokens = _write_single_line(tmp_path / "line.txt", 100 * MiB, token_text=True)
     _write_single_line(tmp_path / "token.txt", 100 * MiB, token_text=False)
@@ -181,7 +182,7 @@ def test_huge_single_line_counts_and_encodes_in_bounded_memory(tmp_path):
             before = hwm_mib()
             tracemalloc.start()
             fc = FileCorpus([name])
-            c = fc.count()
+            c = fc.count(memory_budget=2**20)
             result[name] = dict(
                 count_rss=hwm_mib() - before,
                 count_traced=tracemalloc.get_traced_memory()[1] / 2**20,

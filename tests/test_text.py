@@ -568,3 +568,94 @@ def test_batched_counting_with_pruning_matches_word2vec_reduce_vocab():
     words, counts = counter.export()
     assert dict(zip(words, counts.tolist(), strict=True)) == table
     assert list(words) == list(table)  # insertion order survives pruning
+
+
+# ------------------------------------------------------- counting that also encodes
+
+
+def recorded_ids(counter, id_map):
+    """The counter's recording remapped through id_map, as int32 ids."""
+    out = np.empty(5 * max(counter.recorded_bytes, 1), dtype=np.uint8)
+    n = counter.remap_recording(np.asarray(id_map, dtype=np.int32), out, 0)
+    return _core.unpack_ids(out[:n])
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 100, 10**6])
+def test_recording_remapped_equals_the_encoder(chunk):
+    """A counter made with record_bytes keeps the text as first-seen ids (word i of
+    export() is id i): remapped through a vocabulary it gives exactly the encoder's ids,
+    with sentence ends only after sentences that kept a word. The text has blank lines,
+    CRLF, a line split at MAX_SENTENCE, multi-byte words, long tokens and no final
+    newline."""
+    data = (
+        MIXED.encode("utf-8")
+        + b"\n"
+        + ("x" * 300 + " ").encode() * 3
+        + b"\n"
+        + b" ".join([b"a", b"b", b"c"] * (MAX_SENTENCE // 2))
+        + b"\nc d"
+    )
+    counter = _core.Counter(0, 1 << 30)
+    for start in range(0, len(data), chunk):
+        counter.feed(data[start : start + chunk])
+    counter.feed(b"", True)
+    words, counts = counter.export()
+    assert counter.recorded_bytes > 0
+    identity = recorded_ids(counter, np.arange(len(words)))
+    np.testing.assert_array_equal(identity, encoder_feed(words, data, len(data)))
+    vocab = Vocab.from_counts(words, counts, min_count=2)  # rare words are dropped
+    id_map = [vocab.key_to_index.get(w, -1) for w in words]
+    np.testing.assert_array_equal(
+        recorded_ids(counter, id_map), encoder_feed(vocab.index_to_key, data, len(data))
+    )
+
+
+def test_file_corpus_encodes_from_its_recording_as_from_the_files(tmp_path):
+    """FileCorpus.count() records the text (within memory_budget) and the next encode()
+    remaps it: byte for byte the packed ids of reading the files again, over two files
+    and min_count dropping words. The recording is used once, then freed."""
+    first = write(tmp_path / "1.txt", MIXED)
+    second = write(tmp_path / "2.txt", SMALL * 5 + "rare words here\n\n")
+    recorded = FileCorpus([first, second])
+    c = recorded.count()
+    assert recorded._recorder is not None
+    vocab = Vocab.from_counts(c.words, c.counts, min_count=3)
+    from_recording = recorded.encode(vocab)
+    assert recorded._recorder is None
+    reread = FileCorpus([first, second])
+    reread.count(memory_budget=0)  # a budget of 0 keeps no recording
+    assert reread._recorder is None
+    from_files = reread.encode(vocab)
+    assert from_recording.packed.tobytes() == from_files.packed.tobytes()
+    assert (from_recording.n_words, from_recording.n_sentences) == (
+        from_files.n_words,
+        from_files.n_sentences,
+    )
+    expected = np.concatenate([py_ids(MIXED, vocab), py_ids(SMALL * 5 + "rare words here", vocab)])
+    np.testing.assert_array_equal(from_recording.ids, expected)
+    # a second encode (another vocabulary) reads the files again
+    small = Vocab.from_counts(c.words, c.counts, min_count=10)
+    np.testing.assert_array_equal(
+        recorded.encode(small).ids,
+        np.concatenate([py_ids(MIXED, small), py_ids(SMALL * 5, small)]),
+    )
+
+
+def test_recording_dropped_past_its_budget_or_with_pruning():
+    """A recording that would outgrow record_bytes is dropped (counting goes on, the
+    counts are unchanged); pruning (max_size) and recording exclude each other."""
+    data = ("w1 w2 w3 w4\n" * 1000).encode()
+    small = counter_feed(data, 64)
+    bounded = _core.Counter(0, 100)
+    bounded.feed(data, True)
+    assert bounded.recorded_bytes == -1
+    assert bounded.export()[1].tolist() == small.export()[1].tolist()
+    with pytest.raises(ValueError, match="no recording"):
+        bounded.remap_recording(np.zeros(4, np.int32), np.empty(10, np.uint8), 0)
+    with pytest.raises(ValueError, match="no recording"):
+        small.remap_recording(np.zeros(4, np.int32), np.empty(10, np.uint8), 0)
+    with pytest.raises(ValueError, match="max_size"):
+        _core.Counter(10, 1 << 20)
+    whole = _core.Counter(0, 5 * 1000)  # 4 one-byte ids and an end per line fit exactly
+    whole.feed(data, True)
+    assert whole.recorded_bytes == 5 * 1000
