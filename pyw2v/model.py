@@ -191,8 +191,12 @@ class Word2Vec:
                 f"(the most frequent occurs {int(counted.counts.max())} times); "
                 "lower min_count or use a larger corpus"
             )
+        # encoded before the weights exist, so that the text's ids (the counter's
+        # recording and the packed ids made from it) are not held alongside them
+        self._encoded = None
+        encoded = source.encode(vocab, self.memory_budget)
         self._start(vocab, source)
-        self._encode(source)
+        self._encoded = (source.key(), encoded)
         return self
 
     def build_vocab_from_freq(
@@ -250,7 +254,9 @@ class Word2Vec:
         rng = np.random.default_rng(p.seed)
         d = p.vector_size
         vectors = zeros_matrix(len(vocab), d)
-        vectors[:] = rng.uniform(-0.5 / d, 0.5 / d, size=(len(vocab), d))
+        for lo in range(0, len(vocab), 1 << 14):  # the same draws, without a float64 copy
+            block = vectors[lo : lo + (1 << 14)]
+            block[:] = rng.uniform(-0.5 / d, 0.5 / d, size=block.shape)
         self.wv = KeyedVectors(vectors, vocab.index_to_key)
         self.syn1neg = zeros_matrix(len(vocab), d)
         self.epochs_trained = 0
