@@ -61,6 +61,20 @@ int w2v_counter_record(w2v_counter *counter, int64_t max_bytes) {
     return W2V_OK;
 }
 
+void w2v_counter_map_words(const w2v_counter *counter, const char *bytes, const int64_t *offsets,
+                           int32_t n_words, int32_t *map) {
+    const w2v_strtab *table = &counter->table;
+    for (int64_t i = 0; i < table->n_entries; i++) map[i] = -1;
+    for (int32_t j = 0; j < n_words; j++) {
+        const char *word = bytes + offsets[j];
+        int64_t len = offsets[j + 1] - offsets[j];
+        if (len < 0 || len > W2V_MAX_TOKEN_BYTES) continue; /* never counted */
+        int64_t index =
+            w2v_strtab_find(table, word, (int32_t)len, w2v_strtab_hash(word, (int32_t)len));
+        if (index >= 0 && map[index] < 0) map[index] = j; /* a repeated word keeps its first */
+    }
+}
+
 int w2v_counter_recording(const w2v_counter *counter, const uint8_t **bytes, int64_t *n_bytes) {
     *bytes = counter->record;
     *n_bytes = counter->record_len;

@@ -282,6 +282,11 @@ void w2v_counter_export(const w2v_counter *counter, char *bytes, int64_t *offset
  * feed: W2V_ERR_INVALID otherwise. A recording that would outgrow max_bytes is dropped
  * (its memory freed) and the counter goes on counting only. */
 int w2v_counter_record(w2v_counter *counter, int64_t max_bytes);
+/* map[i] = the index in words (word j is bytes[offsets[j]:offsets[j+1]], n_words of
+ * them) of the counter's word i (the order of w2v_counter_export), or -1 if absent:
+ * the map that w2v_packed_remap takes from the recording to the ids of `words`. */
+void w2v_counter_map_words(const w2v_counter *counter, const char *bytes, const int64_t *offsets,
+                           int32_t n_words, int32_t *map);
 /* The recording, *n_bytes bytes of packed ids at *bytes; W2V_ERR_INVALID if the counter
  * does not record (never did, or dropped the recording). */
 int w2v_counter_recording(const w2v_counter *counter, const uint8_t **bytes, int64_t *n_bytes);

@@ -407,6 +407,15 @@ cdef dict _stats_dict(const w2v_text_stats *s):
             "invalid_tokens": s.invalid_tokens, "truncated_tokens": s.truncated_tokens}
 
 
+def _joined_utf8(list words):
+    """(bytes, offsets): word i is bytes[offsets[i]:offsets[i + 1]] in UTF-8."""
+    encoded = [w.encode("utf-8", "surrogatepass") for w in words]
+    lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=len(encoded))
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return b"".join(encoded) or b"\0", offsets
+
+
 cdef class Counter:
     """Counts the words of a text fed in chunks of bytes (see w2v.h for the rules)."""
     cdef w2v_counter *counter
@@ -455,6 +464,20 @@ cdef class Counter:
             words.append(raw[o[i]:o[i + 1]].decode("utf-8"))
         return words, counts
 
+    def map_words(self, list words) -> np.ndarray:
+        """int32 map from the counted words (export() order) to their index in `words`,
+        -1 for a word not in it: the id_map of remap_recording for a vocabulary."""
+        raw, offsets = _joined_utf8(words)
+        cdef const unsigned char[::1] r = raw
+        cdef int64_t[::1] o = offsets
+        cdef int64_t n = w2v_counter_size(self.counter)
+        out = np.empty(n, dtype=np.int32)
+        cdef int32_t[::1] m = out
+        if n > 0:
+            w2v_counter_map_words(self.counter, <const char *> &r[0], &o[0],
+                                  <int32_t> len(words), &m[0])
+        return out
+
     @property
     def recorded_bytes(self) -> int:
         """Bytes of the recording (the text as packed first-seen ids, kept when made with
@@ -482,14 +505,10 @@ cdef class Encoder:
     cdef w2v_encoder *encoder
 
     def __cinit__(self, list words):
-        encoded = [w.encode("utf-8", "surrogatepass") for w in words]
-        lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=len(encoded))
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        raw = b"".join(encoded) or b"\0"
+        raw, offsets = _joined_utf8(words)
         cdef const unsigned char[::1] r = raw
         cdef int64_t[::1] o = offsets
-        self.encoder = w2v_encoder_new(<const char *> &r[0], &o[0], <int32_t> len(encoded))
+        self.encoder = w2v_encoder_new(<const char *> &r[0], &o[0], <int32_t> len(words))
         if self.encoder == NULL:
             raise MemoryError("encoder (or a word longer than MAX_TOKEN_BYTES)")
 

@@ -147,12 +147,7 @@ class FileCorpus:
             size = int(widths @ vocab.counts) + self.counted.sentences
             recorder, self._recorder = self._recorder, None  # used once, then freed
             if recorder is not None and size <= memory_budget:
-                index = vocab.key_to_index
-                id_map = np.fromiter(
-                    (index.get(w, -1) for w in self.counted.words),
-                    dtype=np.int32,
-                    count=len(self.counted.words),
-                )
+                id_map = recorder.map_words(vocab.index_to_key)
                 packed = np.empty(size, dtype=np.uint8)
                 n = recorder.remap_recording(id_map, packed, 0)
                 del recorder

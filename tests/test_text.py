@@ -605,6 +605,10 @@ def test_recording_remapped_equals_the_encoder(chunk):
     np.testing.assert_array_equal(identity, encoder_feed(words, data, len(data)))
     vocab = Vocab.from_counts(words, counts, min_count=2)  # rare words are dropped
     id_map = [vocab.key_to_index.get(w, -1) for w in words]
+    np.testing.assert_array_equal(counter.map_words(vocab.index_to_key), id_map)
+    # a word twice keeps its first index; words never counted are ignored
+    twice = counter.map_words([words[1], "never seen", words[0], words[1]])
+    assert twice[:2].tolist() == [2, 0] and (twice[2:] == -1).all()
     np.testing.assert_array_equal(
         recorded_ids(counter, id_map), encoder_feed(vocab.index_to_key, data, len(data))
     )
