@@ -61,6 +61,29 @@ int w2v_counter_record(w2v_counter *counter, int64_t max_bytes) {
     return W2V_OK;
 }
 
+int w2v_counter_merge(w2v_counter *counter, const w2v_counter *src, int32_t *map) {
+    if (counter->max_size > 0 || src->max_size > 0) return W2V_ERR_INVALID;
+    const w2v_strtab *from = &src->table;
+    for (int64_t i = 0; i < from->n_entries; i++) {
+        const w2v_strtab_entry *e = &from->entries[i];
+        const char *word = from->arena + e->offset;
+        int64_t index = w2v_strtab_find(&counter->table, word, e->len, e->hash);
+        if (index >= 0)
+            counter->table.entries[index].value += e->value;
+        else if ((index = w2v_strtab_insert(&counter->table, word, e->len, e->hash, e->value)) < 0)
+            return W2V_ERR_NOMEM;
+        if (index > INT32_MAX) return W2V_ERR_CAPACITY;
+        map[i] = (int32_t)index;
+    }
+    w2v_text_stats *to = &counter->tokenizer.stats;
+    const w2v_text_stats *add = &src->tokenizer.stats;
+    to->tokens += add->tokens;
+    to->sentences += add->sentences;
+    to->invalid_tokens += add->invalid_tokens;
+    to->truncated_tokens += add->truncated_tokens;
+    return W2V_OK;
+}
+
 void w2v_counter_map_words(const w2v_counter *counter, const char *bytes, const int64_t *offsets,
                            int32_t n_words, int32_t *map) {
     const w2v_strtab *table = &counter->table;

@@ -282,6 +282,13 @@ void w2v_counter_export(const w2v_counter *counter, char *bytes, int64_t *offset
  * feed: W2V_ERR_INVALID otherwise. A recording that would outgrow max_bytes is dropped
  * (its memory freed) and the counter goes on counting only. */
 int w2v_counter_record(w2v_counter *counter, int64_t max_bytes);
+/* Adds the words, counts and text statistics of src (a counter fed to its end) to
+ * counter; src's words that counter lacks are appended in src's first-seen order, so
+ * counting two halves of a text (cut after a newline) and merging the second into the
+ * first gives the counts and order of counting the whole. map[i] = the index in counter
+ * of src's word i (w2v_counter_size(src) entries). W2V_ERR_INVALID if either counter
+ * prunes (max_size > 0), whose counts would depend on the cut. */
+int w2v_counter_merge(w2v_counter *counter, const w2v_counter *src, int32_t *map);
 /* map[i] = the index in words (word j is bytes[offsets[j]:offsets[j+1]], n_words of
  * them) of the counter's word i (the order of w2v_counter_export), or -1 if absent:
  * the map that w2v_packed_remap takes from the recording to the ids of `words`. */

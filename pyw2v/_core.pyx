@@ -464,6 +464,22 @@ cdef class Counter:
             words.append(raw[o[i]:o[i + 1]].decode("utf-8"))
         return words, counts
 
+    def merge(self, Counter src) -> np.ndarray:
+        """Adds src's counts and statistics (src's new words after this counter's, in
+        src's first-seen order); returns the int32 index here of each word of src."""
+        cdef int64_t n = w2v_counter_size(src.counter)
+        out = np.empty(n, dtype=np.int32)
+        cdef int32_t[::1] m = out
+        cdef int status
+        if src is self:
+            raise ValueError("a counter cannot merge itself")
+        with nogil:
+            status = w2v_counter_merge(self.counter, src.counter, &m[0] if n > 0 else NULL)
+        if status == W2V_ERR_INVALID:
+            raise ValueError("counters that prune (max_size) cannot be merged")
+        _check(status, "merging word counts")
+        return out
+
     def map_words(self, list words) -> np.ndarray:
         """int32 map from the counted words (export() order) to their index in `words`,
         -1 for a word not in it: the id_map of remap_recording for a vocabulary."""

@@ -148,6 +148,7 @@ cdef extern from "w2v.h" nogil:
     int64_t w2v_counter_bytes(const w2v_counter *counter)
     int64_t w2v_counter_min_reduce(const w2v_counter *counter)
     int w2v_counter_record(w2v_counter *counter, int64_t max_bytes)
+    int w2v_counter_merge(w2v_counter *counter, const w2v_counter *src, int32_t *map)
     void w2v_counter_map_words(const w2v_counter *counter, const char *bytes,
                                const int64_t *offsets, int32_t n_words, int32_t *map)
     int w2v_counter_recording(const w2v_counter *counter, const uint8_t **bytes,

@@ -22,6 +22,7 @@ from typing import IO, Any, Union
 import numpy as np
 
 from pyw2v import _core
+from pyw2v.counting import Recording, count_files
 from pyw2v.vocab import Vocab
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -46,6 +47,13 @@ def open_text_file(path: PathLike) -> IO[bytes]:
         if head.startswith(magic):
             return opener(path, "rb")  # type: ignore[no-any-return]
     return open(path, "rb")
+
+
+def is_compressed(path: PathLike) -> bool:
+    """Whether a corpus file is compressed (by its magic bytes)."""
+    with open(path, "rb") as probe:
+        head = probe.read(6)
+    return any(head.startswith(magic) for magic, _ in _MAGIC)
 
 
 def read_chunks(path: PathLike, chunk_bytes: int | None = None) -> Iterator[bytes]:
@@ -108,24 +116,33 @@ class FileCorpus:
         for p in self.paths:
             open_text_file(p).close()  # fail early on a missing file or a directory
         self.counted: Counts | None = None
-        self._recorder: Any = None  # the counter holding the text as first-seen ids
+        self._counter: Any = None  # the counter of the last count()
+        self._recording: Recording | None = None  # the text as its first-seen ids
 
     def key(self) -> tuple[Any, ...]:
         return ("files", tuple(self.paths))
 
     def count(
-        self, max_vocab_size: int | None = None, memory_budget: int = DEFAULT_MEMORY_BUDGET
+        self,
+        max_vocab_size: int | None = None,
+        memory_budget: int = DEFAULT_MEMORY_BUDGET,
+        workers: int = 1,
     ) -> Counts:
-        """Counts the words. Without max_vocab_size (no pruning) the counter also keeps
-        the text as packed ids in first-seen order, up to memory_budget bytes, so that
-        the next encode() maps those ids instead of reading the files again."""
-        self._recorder = None
-        record = -1 if max_vocab_size else memory_budget
-        counter = _core.Counter(max_vocab_size or 0, record)
-        for path in self.paths:
-            for chunk in read_chunks(path):
-                counter.feed(chunk)
-            counter.feed(b"", True)
+        """Counts the words, with `workers` threads on pieces of plain files cut after
+        newlines (pyw2v.counting; the same result as one pass). Without max_vocab_size
+        (no pruning) the counters also keep the text as packed ids in first-seen order,
+        up to memory_budget bytes, so that the next encode() maps those ids instead of
+        reading the files again."""
+        self._counter = self._recording = None
+        counter, recording = count_files(
+            self.paths,
+            max_vocab_size,
+            memory_budget,
+            workers,
+            read_chunks,
+            is_compressed,
+            CHUNK_BYTES,
+        )
         words, counts = counter.export()
         stats = counter.stats
         self.counted = Counts(
@@ -136,8 +153,8 @@ class FileCorpus:
             stats["invalid_tokens"],
             stats["truncated_tokens"],
         )
-        if counter.recorded_bytes >= 0:
-            self._recorder = counter
+        if recording is not None:
+            self._counter, self._recording = counter, recording
         return self.counted
 
     def encode(self, vocab: Vocab, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> EncodedCorpus:
@@ -145,12 +162,12 @@ class FileCorpus:
             # the counts give the packed size: allocate once, fill chunk by chunk
             widths = _core.packed_widths(len(vocab)).astype(np.int64)
             size = int(widths @ vocab.counts) + self.counted.sentences
-            recorder, self._recorder = self._recorder, None  # used once, then freed
-            if recorder is not None and size <= memory_budget:
-                id_map = recorder.map_words(vocab.index_to_key)
+            counter, recording = self._counter, self._recording
+            self._counter = self._recording = None  # used once, then freed
+            if recording is not None and size <= memory_budget:
                 packed = np.empty(size, dtype=np.uint8)
-                n = recorder.remap_recording(id_map, packed, 0)
-                del recorder
+                n = recording.remap(counter, vocab.index_to_key, packed)
+                del counter, recording
                 if n >= 0:
                     return _finish(packed[:n], len(vocab))
             if size <= memory_budget:
@@ -237,9 +254,12 @@ class IterableCorpus:
             yield sentence
 
     def count(
-        self, max_vocab_size: int | None = None, memory_budget: int = DEFAULT_MEMORY_BUDGET
+        self,
+        max_vocab_size: int | None = None,
+        memory_budget: int = DEFAULT_MEMORY_BUDGET,
+        workers: int = 1,
     ) -> Counts:
-        del memory_budget  # nothing is kept: encode() iterates the sentences again
+        del memory_budget, workers  # one pass in Python; encode() iterates again
         counts: collections.Counter[str] = collections.Counter()
         tokens = sentences = 0
         min_reduce = 0

@@ -15,7 +15,7 @@ from pyw2v import _core, io
 from pyw2v.callbacks import check_callbacks, notify
 from pyw2v.corpus import DEFAULT_MEMORY_BUDGET, Corpus, EncodedCorpus, as_corpus
 from pyw2v.keyedvectors import KeyedVectors
-from pyw2v.memory import zeros_matrix
+from pyw2v.memory import release_free_heap, zeros_matrix
 from pyw2v.params import Params
 from pyw2v.progress import ProgressReporter
 from pyw2v.vocab import Vocab
@@ -174,7 +174,7 @@ class Word2Vec:
         to word ids, which train() on the same corpus reuses in every epoch."""
         source = as_corpus(_require_corpus(corpus_iterable, corpus_file))
         p = self.params
-        counted = source.count(p.max_vocab_size, self.memory_budget)
+        counted = source.count(p.max_vocab_size, self.memory_budget, p.workers)
         self.corpus_stats = {
             "tokens": counted.tokens,
             "sentences": counted.sentences,
@@ -195,7 +195,9 @@ class Word2Vec:
         # recording and the packed ids made from it) are not held alongside them
         self._encoded = None
         encoded = source.encode(vocab, self.memory_budget)
+        release_free_heap()
         self._start(vocab, source)
+        release_free_heap()  # and the blocks of random draws the weights were made from
         self._encoded = (source.key(), encoded)
         return self
 
@@ -271,6 +273,7 @@ class Word2Vec:
             return self._encoded[1]
         self._encoded = None  # not held while another corpus is encoded
         encoded = corpus.encode(self.vocab, self.memory_budget)
+        release_free_heap()
         self._encoded = (key, encoded)
         return encoded
 

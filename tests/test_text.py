@@ -622,13 +622,13 @@ def test_file_corpus_encodes_from_its_recording_as_from_the_files(tmp_path):
     second = write(tmp_path / "2.txt", SMALL * 5 + "rare words here\n\n")
     recorded = FileCorpus([first, second])
     c = recorded.count()
-    assert recorded._recorder is not None
+    assert recorded._recording is not None
     vocab = Vocab.from_counts(c.words, c.counts, min_count=3)
     from_recording = recorded.encode(vocab)
-    assert recorded._recorder is None
+    assert recorded._recording is None
     reread = FileCorpus([first, second])
     reread.count(memory_budget=0)  # a budget of 0 keeps no recording
-    assert reread._recorder is None
+    assert reread._recording is None
     from_files = reread.encode(vocab)
     assert from_recording.packed.tobytes() == from_files.packed.tobytes()
     assert (from_recording.n_words, from_recording.n_sentences) == (
@@ -663,3 +663,88 @@ def test_recording_dropped_past_its_budget_or_with_pruning():
     whole = _core.Counter(0, 5 * 1000)  # 4 one-byte ids and an end per line fit exactly
     whole.feed(data, True)
     assert whole.recorded_bytes == 5 * 1000
+
+
+# ------------------------------------------------------------- counting on threads
+
+
+def _corpus_files(tmp_path):
+    rng = np.random.default_rng(3)
+    pool = [f"w{i}" for i in range(300)] + ["café", "日本", "x" * 70]
+    lines = [
+        " ".join(pool[int(k)] for k in rng.integers(0, len(pool), size=int(rng.integers(0, 30))))
+        for _ in range(400)
+    ]
+    first = write(tmp_path / "a.txt", "\r\n".join(lines[:200]) + "\n\n")
+    # a line longer than a piece: cuts inside it move to the next newline
+    long_line = " ".join(pool[i % len(pool)] for i in range(3000))
+    second = write(tmp_path / "b.txt", "\n".join(lines[200:300] + [long_line] + lines[300:]))
+    third = write(tmp_path / "c.gz", gzip.compress("\n".join(lines[::3]).encode()))
+    return first, second, third
+
+
+@pytest.mark.parametrize("workers", [2, 3, 8])
+def test_count_on_threads_equals_one_pass(tmp_path, monkeypatch, workers):
+    """Plain files cut after newlines into pieces (here of a few hundred bytes, read 7
+    bytes at a time), counted by one counter each and merged in order: the same words,
+    first-seen order, counts and statistics as one pass, and the same packed ids from
+    the merged recordings as from reading the files again. A compressed file among them
+    makes the count one pass."""
+    from pyw2v import counting
+
+    monkeypatch.setattr(counting, "PARALLEL_MIN_BYTES", 256)
+    monkeypatch.setattr(corpus, "CHUNK_BYTES", 7)
+    first, second, third = _corpus_files(tmp_path)
+    pieces = counting._pieces([first, second], workers, corpus.is_compressed)
+    assert len(pieces) > 2
+    for path, start, end in pieces:
+        with open(path, "rb") as f:
+            raw = f.read()
+        assert start == 0 or raw[start - 1 : start] == b"\n"
+        assert end == len(raw) or raw[end - 1 : end] == b"\n"
+    assert counting._pieces([first, third], workers, corpus.is_compressed) is None
+    for paths in ([first, second], [first, second, third]):
+        one, many = FileCorpus(paths), FileCorpus(paths)
+        c1, cn = one.count(workers=1), many.count(workers=workers)
+        assert cn.words == c1.words
+        np.testing.assert_array_equal(cn.counts, c1.counts)
+        assert (cn.tokens, cn.sentences, cn.invalid_tokens, cn.truncated_tokens) == (
+            c1.tokens,
+            c1.sentences,
+            c1.invalid_tokens,
+            c1.truncated_tokens,
+        )
+        assert many._recording is not None
+        vocab = Vocab.from_counts(c1.words, c1.counts, min_count=2)
+        from_recordings = many.encode(vocab).packed.tobytes()
+        reread = FileCorpus(paths)
+        reread.count(memory_budget=0)
+        assert from_recordings == reread.encode(vocab).packed.tobytes()
+
+
+def test_count_on_threads_over_budget_reads_again(tmp_path, monkeypatch):
+    """With a budget smaller than the text's ids, the pieces drop their recordings and
+    encode() reads the files again: the same ids."""
+    from pyw2v import counting
+
+    monkeypatch.setattr(counting, "PARALLEL_MIN_BYTES", 256)
+    first, second, _ = _corpus_files(tmp_path)
+    small = FileCorpus([first, second])
+    c = small.count(memory_budget=64, workers=2)
+    assert small._recording is None
+    vocab = Vocab.from_counts(c.words, c.counts, min_count=2)
+    reference = FileCorpus([first, second])
+    reference.count()
+    assert small.encode(vocab).packed.tobytes() == reference.encode(vocab).packed.tobytes()
+
+
+def test_counter_merge_rules():
+    a, b = counter_feed(b"x y\nz x\n", 3), counter_feed(b"z w\nw\n", 3)
+    assert a.merge(b).tolist() == [2, 3]
+    words, counts = a.export()
+    assert (words, counts.tolist()) == (["x", "y", "z", "w"], [2, 1, 2, 2])
+    assert a.stats["tokens"] == 7 and a.stats["sentences"] == 4
+    with pytest.raises(ValueError, match="itself"):
+        a.merge(a)
+    with pytest.raises(ValueError, match="prune"):
+        a.merge(counter_feed(b"x\n", 3, max_size=10))

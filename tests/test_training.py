@@ -201,3 +201,21 @@ def test_build_vocab_encodes_once_for_all_training_calls(tmp_path, monkeypatch):
     other.write_text("c b a\n")
     assert model.train(str(other))[0] == 3
     assert len(calls) == 2
+
+
+def test_release_free_heap_calls_malloc_trim_where_there_is_one(monkeypatch):
+    """build_vocab hands the C heap's free pages back (malloc_trim) before training
+    allocates its matrices; on a libc without malloc_trim it is a no-op, not an error."""
+    import ctypes
+    import platform
+
+    from pyw2v import memory
+
+    assert memory.release_free_heap() is (platform.libc_ver()[0] == "glibc")
+
+    class NoTrim:
+        def __init__(self, name):
+            pass
+
+    monkeypatch.setattr(ctypes, "CDLL", NoTrim)
+    assert memory.release_free_heap() is False
