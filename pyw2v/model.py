@@ -57,7 +57,8 @@ class Word2Vec:
         Seeds the initial vectors and the per-thread random streams. With
         ``workers=1`` training is bit-for-bit reproducible.
     workers : int
-        Worker threads; 0 means all usable cores.
+        Worker threads for training, and for counting plain text files in build_vocab;
+        0 means all usable cores.
     negative : int
         Noise words per center word (>= 1).
     ns_exponent : float
@@ -174,7 +175,7 @@ class Word2Vec:
         to word ids, which train() on the same corpus reuses in every epoch."""
         source = as_corpus(_require_corpus(corpus_iterable, corpus_file))
         p = self.params
-        counted = source.count(p.max_vocab_size, self.memory_budget, p.workers)
+        counted = source.count(p.max_vocab_size, self.memory_budget, p.n_threads)
         self.corpus_stats = {
             "tokens": counted.tokens,
             "sentences": counted.sentences,

@@ -748,3 +748,23 @@ def test_counter_merge_rules():
         a.merge(a)
     with pytest.raises(ValueError, match="prune"):
         a.merge(counter_feed(b"x\n", 3, max_size=10))
+
+
+def test_build_vocab_counts_on_the_training_threads(tmp_path, monkeypatch):
+    """build_vocab counts a plain file on as many threads as training uses: `workers`,
+    or all usable cores for the default workers=0."""
+    from pyw2v import Word2Vec, counting, params
+
+    seen = []
+    real = counting.count_files
+
+    def spy(paths, max_vocab_size, memory_budget, workers, *rest):
+        seen.append(workers)
+        return real(paths, max_vocab_size, memory_budget, workers, *rest)
+
+    monkeypatch.setattr(corpus, "count_files", spy)
+    monkeypatch.setattr(params, "cpu_count", lambda: 3)
+    path = write(tmp_path / "c.txt", SMALL * 20)
+    for workers in (0, 1, 2):
+        Word2Vec(vector_size=8, min_count=1, workers=workers, progress=False).build_vocab(path)
+    assert seen == [3, 1, 2]
