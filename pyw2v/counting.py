@@ -105,10 +105,11 @@ def _pieces(
 ) -> list[tuple[str, int, int]] | None:
     """(path, start, end): each file cut just after newlines into at most `workers`
     pieces of about equal size, none shorter than PARALLEL_MIN_BYTES (a line longer
-    than a piece makes fewer); None if a file is compressed."""
+    than a piece makes fewer); None if a file is compressed or not a regular file (a
+    device or pipe has no size to cut)."""
     pieces = []
     for path in paths:
-        if is_compressed(path):
+        if not os.path.isfile(path) or is_compressed(path):
             return None
         size = os.path.getsize(path)
         n = max(1, min(workers, size // PARALLEL_MIN_BYTES))

@@ -703,6 +703,8 @@ def test_count_on_threads_equals_one_pass(tmp_path, monkeypatch, workers):
         assert start == 0 or raw[start - 1 : start] == b"\n"
         assert end == len(raw) or raw[end - 1 : end] == b"\n"
     assert counting._pieces([first, third], workers, corpus.is_compressed) is None
+    if os.path.exists(os.devnull):  # not a regular file: read as one stream
+        assert counting._pieces([first, os.devnull], workers, corpus.is_compressed) is None
     for paths in ([first, second], [first, second, third]):
         one, many = FileCorpus(paths), FileCorpus(paths)
         c1, cn = one.count(workers=1), many.count(workers=workers)
