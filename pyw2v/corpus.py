@@ -41,19 +41,20 @@ def open_text_file(path: PathLike) -> IO[bytes]:
         raise IsADirectoryError(f"corpus path {path!r} is a directory, not a text file")
     if not os.path.exists(path):
         raise FileNotFoundError(f"corpus file {path!r} not found")
-    with open(path, "rb") as probe:
-        head = probe.read(6)
-    for magic, opener in _MAGIC:
-        if head.startswith(magic):
-            return opener(path, "rb")  # type: ignore[no-any-return]
-    return open(path, "rb")
+    opener = _decompressor(path)
+    return opener(path, "rb") if opener else open(path, "rb")  # type: ignore[no-any-return]
 
 
 def is_compressed(path: PathLike) -> bool:
     """Whether a corpus file is compressed (by its magic bytes)."""
+    return _decompressor(path) is not None
+
+
+def _decompressor(path: PathLike) -> Any:
+    """The opener of the compression the file's magic bytes name, or None."""
     with open(path, "rb") as probe:
         head = probe.read(6)
-    return any(head.startswith(magic) for magic, _ in _MAGIC)
+    return next((opener for magic, opener in _MAGIC if head.startswith(magic)), None)
 
 
 def read_chunks(path: PathLike, chunk_bytes: int | None = None) -> Iterator[bytes]:
@@ -116,7 +117,6 @@ class FileCorpus:
         for p in self.paths:
             open_text_file(p).close()  # fail early on a missing file or a directory
         self.counted: Counts | None = None
-        self._counter: Any = None  # the counter of the last count()
         self._recording: Recording | None = None  # the text as its first-seen ids
 
     def key(self) -> tuple[Any, ...]:
@@ -133,7 +133,7 @@ class FileCorpus:
         (no pruning) the counters also keep the text as packed ids in first-seen order,
         up to memory_budget bytes, so that the next encode() maps those ids instead of
         reading the files again."""
-        self._counter = self._recording = None
+        self._recording = None
         counter, recording = count_files(
             self.paths,
             max_vocab_size,
@@ -153,8 +153,7 @@ class FileCorpus:
             stats["invalid_tokens"],
             stats["truncated_tokens"],
         )
-        if recording is not None:
-            self._counter, self._recording = counter, recording
+        self._recording = recording
         return self.counted
 
     def encode(self, vocab: Vocab, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> EncodedCorpus:
@@ -162,12 +161,11 @@ class FileCorpus:
             # the counts give the packed size: allocate once, fill chunk by chunk
             widths = _core.packed_widths(len(vocab)).astype(np.int64)
             size = int(widths @ vocab.counts) + self.counted.sentences
-            counter, recording = self._counter, self._recording
-            self._counter = self._recording = None  # used once, then freed
+            recording, self._recording = self._recording, None  # used once, then freed
             if recording is not None and size <= memory_budget:
                 packed = np.empty(size, dtype=np.uint8)
-                n = recording.remap(counter, vocab.index_to_key, packed)
-                del counter, recording
+                n = recording.remap(vocab.index_to_key, packed)
+                del recording
                 if n >= 0:
                     return _finish(packed[:n], len(vocab))
             if size <= memory_budget:

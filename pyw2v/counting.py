@@ -29,15 +29,15 @@ _SCAN_BYTES = 1 << 16  # read at a time while looking for the next newline
 @dataclass
 class Recording:
     """The counted text as packed ids, piece by piece: each part is a counter holding its
-    piece's ids and the map from its word ids to the merged counter's (None when the
-    part is the merged counter itself)."""
+    piece's ids and the map from its word ids to the merged counter's. The first part is
+    the merged counter itself (map None): it holds the counts of the whole text."""
 
     parts: list[tuple[Any, np.ndarray | None]]
 
-    def remap(self, merged: Any, words: list[str], out: np.ndarray) -> int:
+    def remap(self, words: list[str], out: np.ndarray) -> int:
         """Writes the text as packed ids of `words` (others dropped) to out; returns the
         bytes written, or -1 if out is too small."""
-        id_map = merged.map_words(words)
+        id_map = self.parts[0][0].map_words(words)
         n = 0
         for counter, to_merged in self.parts:
             n = counter.remap_recording(id_map if to_merged is None else id_map[to_merged], out, n)
