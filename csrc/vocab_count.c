@@ -41,7 +41,7 @@ w2v_counter *w2v_counter_new(int64_t max_size) {
     counter->batch.n = 0;
     counter->recording = counter->sentence_open = 0;
     counter->record = NULL;
-    counter->record_len = counter->record_cap = 0;
+    counter->record_len = counter->record_cap = counter->record_max = 0;
     return counter;
 }
 
@@ -104,22 +104,26 @@ int w2v_counter_recording(const w2v_counter *counter, const uint8_t **bytes, int
     return counter->recording ? W2V_OK : W2V_ERR_INVALID;
 }
 
+/* The recording is an optional shortcut: without it, encoding reads the text again. */
+static int drop_recording(w2v_counter *counter) {
+    free(counter->record);
+    counter->record = NULL;
+    counter->record_len = counter->record_cap = 0;
+    counter->recording = 0;
+    return W2V_OK;
+}
+
 /* Appends the code of id (-1: a sentence end) to the recording; drops the recording
- * when it would outgrow its limit or id does not fit the code. */
+ * when it would outgrow its limit, id does not fit the code or memory runs out. */
 static int record_id(w2v_counter *counter, int64_t id) {
     int32_t width = id <= INT32_MAX ? w2v_packed_width_of((int32_t)id) : 0;
-    if (width == 0 || counter->record_len + width > counter->record_max) {
-        free(counter->record);
-        counter->record = NULL;
-        counter->record_len = counter->record_cap = 0;
-        counter->recording = 0;
-        return W2V_OK;
-    }
+    if (width == 0 || counter->record_len + width > counter->record_max)
+        return drop_recording(counter);
     if (counter->record_len + width > counter->record_cap) {
         int64_t cap = counter->record_cap ? 2 * counter->record_cap : 1 << 20;
         if (cap > counter->record_max) cap = counter->record_max;
         uint8_t *grown = realloc(counter->record, (size_t)cap);
-        if (!grown) return W2V_ERR_NOMEM;
+        if (!grown) return drop_recording(counter);
         counter->record = grown;
         counter->record_cap = cap;
     }

@@ -279,8 +279,9 @@ void w2v_counter_export(const w2v_counter *counter, char *bytes, int64_t *offset
  * w2v_counter_export is id i; a sentence end after each sentence with a token), so that
  * one pass over the text both counts and encodes it: w2v_packed_remap then maps those ids
  * to the final vocabulary's. Only without pruning (max_size <= 0) and before the first
- * feed: W2V_ERR_INVALID otherwise. A recording that would outgrow max_bytes is dropped
- * (its memory freed) and the counter goes on counting only. */
+ * feed: W2V_ERR_INVALID otherwise. A recording that would outgrow max_bytes, or that
+ * cannot grow (out of memory), is dropped (its memory freed) and the counter goes on
+ * counting only. */
 int w2v_counter_record(w2v_counter *counter, int64_t max_bytes);
 /* Adds the words, counts and text statistics of src (a counter fed to its end) to
  * counter; src's words that counter lacks are appended in src's first-seen order, so

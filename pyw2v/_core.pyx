@@ -464,15 +464,15 @@ cdef class Counter:
             words.append(raw[o[i]:o[i + 1]].decode("utf-8"))
         return words, counts
 
-    def merge(self, Counter src) -> np.ndarray:
+    def merge(self, Counter src not None) -> np.ndarray:
         """Adds src's counts and statistics (src's new words after this counter's, in
         src's first-seen order); returns the int32 index here of each word of src."""
+        if src is self:
+            raise ValueError("a counter cannot merge itself")
         cdef int64_t n = w2v_counter_size(src.counter)
         out = np.empty(n, dtype=np.int32)
         cdef int32_t[::1] m = out
         cdef int status
-        if src is self:
-            raise ValueError("a counter cannot merge itself")
         with nogil:
             status = w2v_counter_merge(self.counter, src.counter, &m[0] if n > 0 else NULL)
         if status == W2V_ERR_INVALID:

@@ -12,8 +12,10 @@ pass of tokenizing and hashing (`Recording`).
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,11 +62,12 @@ def count_files(
     read_chunks(path) yields a file's decompressed bytes; is_compressed(path) says
     whether a file must be read as one stream (so one thread); plain files are read
     chunk_bytes at a time."""
+    budget = int(min(memory_budget, _MAX_BUDGET))
     pieces = None
     if workers > 1 and not max_vocab_size:
         pieces = _pieces(paths, workers, is_compressed)
     if pieces is None or len(pieces) < 2:
-        record = -1 if max_vocab_size else memory_budget
+        record = -1 if max_vocab_size else budget
         counter = _core.Counter(max_vocab_size or 0, record)
         for path in paths:
             for chunk in read_chunks(path):
@@ -73,16 +76,7 @@ def count_files(
         recording = Recording([(counter, None)]) if counter.recorded_bytes >= 0 else None
         return counter, recording
 
-    total = max(sum(end - start for _, start, end in pieces), 1)
-    # Each piece reads into a buffer made here: memory a pool thread allocates lands in
-    # its own glibc arena, whose freed pages malloc_trim does not give back.
-    jobs = [
-        (path, start, end, memory_budget * (end - start) // total, np.empty(chunk_bytes, np.uint8))
-        for path, start, end in pieces
-    ]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        counters = list(pool.map(lambda job: _count_piece(*job), jobs))
-    del jobs
+    counters = _count_pieces(pieces, budget, workers, chunk_bytes)
     merged = counters[0]
     parts: list[tuple[Any, np.ndarray | None]] = [(merged, None)]
     for counter in counters[1:]:
@@ -92,36 +86,112 @@ def count_files(
     return merged, Recording(parts)
 
 
-def _count_piece(path: str, start: int, end: int, record_bytes: int, buf: np.ndarray) -> Any:
+# Budgets beyond this are unlimited in practice (and must fit the C counter's int64).
+_MAX_BUDGET = 1 << 62
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """Bytes [start, end) of a file; end None: to the end of the file, whatever its size
+    then. size: the bytes expected when it was cut (for sharing the budget)."""
+
+    path: str
+    start: int
+    end: int | None
+    size: int
+
+
+class _Cancelled(Exception):
+    """A piece stopped because another failed or the count was interrupted."""
+
+
+def _count_pieces(
+    pieces: list[list[_Segment]], budget: int, workers: int, chunk_bytes: int
+) -> list[Any]:
+    """One counter per piece, counted on `workers` threads; stops every piece as soon as
+    one fails or the caller is interrupted (Ctrl-C)."""
+    sizes = [max(sum(seg.size for seg in piece), 1) for piece in pieces]
+    total = sum(sizes)
+    # The pieces read into buffers made here, one per thread: memory a pool thread
+    # allocates lands in its own glibc arena, whose freed pages malloc_trim does not
+    # give back.
+    buffers: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
+    for _ in range(min(workers, len(pieces))):
+        buffers.put(np.empty(chunk_bytes, np.uint8))
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [
+            pool.submit(_count_piece, piece, budget * size // total, buffers, stop)
+            for piece, size in zip(pieces, sizes, strict=True)
+        ]
+        try:
+            wait(futures, return_when=FIRST_EXCEPTION)
+            for future in futures:  # the first failure, not the first piece, decides
+                if future.done() and future.exception() is not None:
+                    future.result()
+            return [future.result() for future in futures]
+        except BaseException:
+            stop.set()  # the pool's exit then waits a chunk, not a whole piece
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def _count_piece(
+    piece: list[_Segment], record_bytes: int, buffers: queue.SimpleQueue, stop: threading.Event
+) -> Any:
     counter = _core.Counter(0, record_bytes)
-    for chunk in _read_range(path, start, end, buf):
-        counter.feed(chunk)
-    counter.feed(b"", True)
+    buf = buffers.get()
+    try:
+        for segment in piece:
+            for chunk in _read_segment(segment, buf):
+                if stop.is_set():
+                    raise _Cancelled
+                counter.feed(chunk)
+            counter.feed(b"", True)  # a segment ends with its file or after a newline
+    finally:
+        buffers.put(buf)
     return counter
 
 
-def _pieces(
-    paths: Sequence[str], workers: int, is_compressed: Any
-) -> list[tuple[str, int, int]] | None:
-    """(path, start, end): each file cut just after newlines into at most `workers`
-    pieces of about equal size, none shorter than PARALLEL_MIN_BYTES (a line longer
-    than a piece makes fewer); None if a file is compressed or not a regular file (a
-    device or pipe has no size to cut)."""
-    pieces = []
+def _pieces(paths: Sequence[str], workers: int, is_compressed: Any) -> list[list[_Segment]] | None:
+    """The files as at most `workers` pieces of about equal size, each a run of
+    segments in text order: files of at least PARALLEL_MIN_BYTES are cut just after a
+    newline where a piece ends (a line longer than a piece makes fewer pieces), smaller
+    files are never cut. None if a file is compressed or not a regular file (a device or
+    pipe has no size to cut), or if the text is too small for two pieces."""
+    sizes = []
     for path in paths:
         if not os.path.isfile(path) or is_compressed(path):
             return None
-        size = os.path.getsize(path)
-        n = max(1, min(workers, size // PARALLEL_MIN_BYTES))
-        cuts = [0]
-        with open(path, "rb") as f:
-            for k in range(1, n):
-                cut = _after_newline(f, size * k // n, size)
-                if cuts[-1] < cut < size:
-                    cuts.append(cut)
-        cuts.append(size)
-        pieces += [(path, a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
-    return pieces
+        sizes.append(os.path.getsize(path))
+    total = sum(sizes)
+    n = min(workers, total // PARALLEL_MIN_BYTES)
+    if n < 2:
+        return None
+    pieces: list[list[_Segment]] = [[]]
+    done = 0  # bytes of the text before the current file
+    for path, size in zip(paths, sizes, strict=True):
+        start = 0
+        if size >= PARALLEL_MIN_BYTES:
+            with open(path, "rb") as f:
+                for k in range(len(pieces), n):  # piece boundaries inside this file
+                    boundary = total * k // n - done
+                    if boundary >= size:
+                        break
+                    if boundary <= start:
+                        continue  # inside a line that ran past an earlier boundary
+                    cut = _after_newline(f, boundary, size)
+                    if cut >= size:
+                        break  # no newline after it: the rest stays whole
+                    pieces[-1].append(_Segment(path, start, cut, cut - start))
+                    pieces.append([])
+                    start = cut
+        pieces[-1].append(_Segment(path, start, None, size - start))
+        done += size
+        if len(pieces) < n and done >= total * len(pieces) // n:
+            pieces.append([])  # small files end a piece at a file end
+    return [piece for piece in pieces if piece]
 
 
 def _after_newline(f: Any, pos: int, size: int) -> int:
@@ -138,14 +208,26 @@ def _after_newline(f: Any, pos: int, size: int) -> int:
     return size
 
 
-def _read_range(path: str, start: int, end: int, buf: np.ndarray) -> Iterator[np.ndarray]:
-    """Bytes [start, end) of a file, read into buf (views of it, valid until the next)."""
+def _read_segment(segment: _Segment, buf: np.ndarray) -> Iterator[np.ndarray]:
+    """The bytes of a segment, read into buf (views of it, valid until the next).
+    Raises ValueError if the file no longer matches the cut (it changed after it was
+    cut: shorter, or no newline before the segment)."""
+    path, start, end = segment.path, segment.start, segment.end
     with open(path, "rb", buffering=0) as f:
-        f.seek(start)
-        left = end - start
         try:
-            while left > 0 and (n := f.readinto(memoryview(buf)[: min(len(buf), left)])):
-                left -= n
+            if start > 0:
+                f.seek(start - 1)
+                if f.read(1) != b"\n":
+                    raise ValueError(f"corpus file {path!r} changed while it was counted")
+            left = end - start if end is not None else -1
+            while left != 0 and (n := f.readinto(memoryview(buf)[: _take(len(buf), left)])):
+                left -= n if left > 0 else 0
                 yield buf[:n]
+            if left > 0:
+                raise ValueError(f"corpus file {path!r} changed while it was counted")
         except OSError as exc:
             raise ValueError(f"corpus file {path!r} is corrupt: {exc}") from exc
+
+
+def _take(room: int, left: int) -> int:
+    return room if left < 0 else min(room, left)

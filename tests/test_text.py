@@ -696,12 +696,10 @@ def test_count_on_threads_equals_one_pass(tmp_path, monkeypatch, workers):
     monkeypatch.setattr(corpus, "CHUNK_BYTES", 7)
     first, second, third = _corpus_files(tmp_path)
     pieces = counting._pieces([first, second], workers, corpus.is_compressed)
-    assert len(pieces) > 2
-    for path, start, end in pieces:
-        with open(path, "rb") as f:
-            raw = f.read()
-        assert start == 0 or raw[start - 1 : start] == b"\n"
-        assert end == len(raw) or raw[end - 1 : end] == b"\n"
+    assert 2 <= len(pieces) <= workers
+    segments = [segment for piece in pieces for segment in piece]
+    assert [s.path for s in segments] == sorted(s.path for s in segments)  # text order
+    _assert_cut_after_newlines(segments)
     assert counting._pieces([first, third], workers, corpus.is_compressed) is None
     if os.path.exists(os.devnull):  # not a regular file: read as one stream
         assert counting._pieces([first, os.devnull], workers, corpus.is_compressed) is None
@@ -724,6 +722,117 @@ def test_count_on_threads_equals_one_pass(tmp_path, monkeypatch, workers):
         assert from_recordings == reread.encode(vocab).packed.tobytes()
 
 
+def _assert_cut_after_newlines(segments):
+    """Each file's segments cover it once, in order, cut just after newlines."""
+    by_path = {}
+    for segment in segments:
+        by_path.setdefault(segment.path, []).append(segment)
+    for path, parts in by_path.items():
+        with open(path, "rb") as f:
+            raw = f.read()
+        assert parts[0].start == 0 and parts[-1].end is None
+        for before, after in zip(parts[:-1], parts[1:], strict=True):
+            assert before.end == after.start and raw[after.start - 1 : after.start] == b"\n"
+
+
+def _assert_same_count(paths, workers):
+    one, many = FileCorpus(paths), FileCorpus(paths)
+    c1, cn = one.count(workers=1), many.count(workers=workers)
+    assert cn.words == c1.words
+    np.testing.assert_array_equal(cn.counts, c1.counts)
+    assert (cn.tokens, cn.sentences) == (c1.tokens, c1.sentences)
+    return one, many, c1
+
+
+def test_count_on_threads_many_small_files(tmp_path, monkeypatch):
+    """Hundreds of files make at most `workers` pieces, never cutting a small file (the
+    pieces' buffers and counters scale with the threads, not the files), and count as
+    one pass does."""
+    from pyw2v import counting
+
+    monkeypatch.setattr(counting, "PARALLEL_MIN_BYTES", 256)
+    rng = np.random.default_rng(5)
+    paths = []
+    for i in range(300):
+        words = rng.integers(0, 40, size=rng.integers(0, 30))
+        text = " ".join(f"w{w}" for w in words) + ("\n" if i % 3 else "")
+        paths.append(write(tmp_path / f"f{i:03d}.txt", text))
+    big = write(tmp_path / "zz.txt", "\n".join(f"a{i} b{i % 7}" for i in range(400)))
+    for files, workers in ((paths, 2), (paths, 3), (paths[:150] + [big] + paths[150:], 3)):
+        pieces = counting._pieces(files, workers, corpus.is_compressed)
+        assert 2 <= len(pieces) <= workers
+        segments = [segment for piece in pieces for segment in piece]
+        assert [s.path for s in segments if s.path != big] == [p for p in files if p != big]
+        assert all(s.start == 0 and s.end is None for s in segments if s.path != big)
+        _assert_cut_after_newlines(segments)
+        one, many, c1 = _assert_same_count(files, workers)
+        vocab = Vocab.from_counts(c1.words, c1.counts, min_count=1)
+        assert many._recording is not None
+        assert many.encode(vocab).packed.tobytes() == one.encode(vocab).packed.tobytes()
+
+
+def test_count_on_threads_file_changed_after_cut(tmp_path, monkeypatch):
+    """A file that no longer matches its cut (shorter, or another newline layout) raises
+    a ValueError naming it instead of counting words that were never in it."""
+    from pyw2v import counting
+
+    monkeypatch.setattr(counting, "PARALLEL_MIN_BYTES", 256)
+    path = write(tmp_path / "a.txt", "\n".join(f"alpha{i} beta gamma" for i in range(200)))
+    pieces = counting._pieces([path], 2, corpus.is_compressed)
+    buf = np.empty(64, np.uint8)
+    for shorter in (b"alpha beta\n", b"x" * 5000):
+        with open(path, "wb") as f:
+            f.write(shorter)
+        with pytest.raises(ValueError, match="changed while it was counted"):
+            for piece in pieces:
+                for segment in piece:
+                    list(counting._read_segment(segment, buf))
+
+
+def test_count_on_threads_reads_files_whose_size_is_unknown(tmp_path, monkeypatch):
+    """A file whose reported size is wrong (/proc files report 0) is read to its end."""
+    from pyw2v import counting
+
+    if not os.path.exists("/proc/version"):
+        pytest.skip("needs /proc")
+    monkeypatch.setattr(counting, "PARALLEL_MIN_BYTES", 256)
+    first, second, _ = _corpus_files(tmp_path)
+    assert os.path.getsize("/proc/version") == 0
+    _, _, c1 = _assert_same_count([first, "/proc/version", second], 2)
+    assert "Linux" in c1.words
+
+
+def test_count_piece_stops_when_told(tmp_path):
+    """A piece stops at its next chunk once another piece failed or the count was
+    interrupted, instead of counting to its end."""
+    import queue
+    import threading
+
+    from pyw2v import counting
+
+    path = write(tmp_path / "a.txt", "x y z\n" * 1000)
+    buffers = queue.SimpleQueue()
+    buffers.put(np.empty(16, np.uint8))
+    stop = threading.Event()
+    stop.set()
+    segment = counting._Segment(path, 0, None, os.path.getsize(path))
+    with pytest.raises(counting._Cancelled):
+        counting._count_piece([segment], 1 << 20, buffers, stop)
+    assert buffers.qsize() == 1  # its buffer is back for the next piece
+
+
+def test_count_with_huge_memory_budget(tmp_path, monkeypatch):
+    """A budget beyond int64 means no limit, as before the counter recorded."""
+    from pyw2v import counting
+
+    monkeypatch.setattr(counting, "PARALLEL_MIN_BYTES", 256)
+    first, second, _ = _corpus_files(tmp_path)
+    for workers in (1, 2):
+        c = FileCorpus([first, second])
+        c.count(memory_budget=1 << 70, workers=workers)
+        assert c._recording is not None
+
+
 def test_count_on_threads_over_budget_reads_again(tmp_path, monkeypatch):
     """With a budget smaller than the text's ids, the pieces drop their recordings and
     encode() reads the files again: the same ids."""
@@ -742,6 +851,8 @@ def test_count_on_threads_over_budget_reads_again(tmp_path, monkeypatch):
 
 def test_counter_merge_rules():
     a, b = counter_feed(b"x y\nz x\n", 3), counter_feed(b"z w\nw\n", 3)
+    with pytest.raises(TypeError):
+        a.merge(None)
     assert a.merge(b).tolist() == [2, 3]
     words, counts = a.export()
     assert (words, counts.tolist()) == (["x", "y", "z", "w"], [2, 1, 2, 2])
