@@ -79,7 +79,8 @@ class Word2Vec:
         Report progress on stderr during training.
     memory_budget : int
         Encoded corpora larger than this many bytes live in a temporary memory-mapped file;
-        counting a file keeps its text as ids for encoding up to this many bytes.
+        counting a file keeps its text as ids for encoding up to this many bytes (both
+        exist while encoding, so the peak can reach twice the budget).
     callbacks : iterable of callbacks
         Objects with on_train_begin / on_epoch_begin / on_epoch_end / on_train_end
         methods (see pyw2v.callbacks); used by every train() call not given its own.
