@@ -52,6 +52,7 @@ w2v_progress *w2v_progress_new(int32_t n_threads) {
         return NULL;
     }
     progress->n_threads = n_threads;
+    atomic_store(&progress->stop, 0);
     w2v_progress_reset(progress);
     return progress;
 }
@@ -64,7 +65,6 @@ void w2v_progress_free(w2v_progress *progress) {
 
 void w2v_progress_reset(w2v_progress *progress) {
     atomic_store(&progress->words, 0);
-    atomic_store(&progress->stop, 0);
     atomic_store(&progress->alpha, 0.0f);
     atomic_store(&progress->next_chunk, 0);
     for (int32_t t = 0; t < progress->n_threads; t++) {

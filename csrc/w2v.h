@@ -224,7 +224,9 @@ typedef struct w2v_progress w2v_progress;
 
 w2v_progress *w2v_progress_new(int32_t n_threads);
 void w2v_progress_free(w2v_progress *progress);
-/* Clears counters and the stop flag (call before each epoch). */
+/* Clears the counters (w2v_train_epoch does, before each epoch). A stop once requested
+ * stays: a request made while an epoch is starting must not be lost, so a stopped
+ * progress is not reused (make a new one). */
 void w2v_progress_reset(w2v_progress *progress);
 void w2v_progress_request_stop(w2v_progress *progress);
 int64_t w2v_progress_words(const w2v_progress *progress);

@@ -120,7 +120,8 @@ class FileCorpus:
         self._recording: Recording | None = None  # the text as its first-seen ids
 
     def key(self) -> tuple[Any, ...]:
-        return ("files", tuple(self.paths))
+        """Equal only while the files are the same ones, unchanged (size, mtime, inode)."""
+        return ("files", tuple(_file_identity(p) for p in self.paths))
 
     def count(
         self,
@@ -227,8 +228,12 @@ def _with_final(chunks: Iterator[bytes]) -> Iterator[tuple[bytes, bool]]:
 
 def _finish(packed: np.ndarray, vocab_size: int) -> EncodedCorpus:
     n_words, n_sentences = _core.packed_stats(packed, vocab_size)
-    # read-only: the trainer then checks and cuts it once for all epochs
-    packed.flags.writeable = False
+    # read-only (and the buffer it views): the trainer then checks and cuts it once for
+    # all epochs, which is only safe if nothing can write the ids in between
+    view: Any = packed
+    while isinstance(view, np.ndarray):
+        view.flags.writeable = False
+        view = view.base
     return EncodedCorpus(packed, n_words, n_sentences)
 
 
@@ -240,7 +245,10 @@ class IterableCorpus:
         self.counted: Counts | None = None
 
     def key(self) -> tuple[Any, ...]:
-        return ("iterable", id(self.sentences))
+        """Equal only for the same object (held, so its id cannot be reused). Its
+        contents may change in place, so the model reuses an iterable's encoding only
+        once, in the train() right after build_vocab."""
+        return ("iterable", _Same(self.sentences))
 
     def _iter(self) -> Iterator[Sequence[str]]:
         for sentence in self.sentences:
@@ -315,3 +323,26 @@ def as_corpus(corpus: Any) -> Corpus:
         "corpus must be a path, a list of paths or an iterable of token lists, "
         f"got {type(corpus).__name__}"
     )
+
+
+def _file_identity(path: str) -> tuple[Any, ...]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (path, _Same(object()))  # equal to nothing else
+    return (path, st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+
+
+class _Same:
+    """Compares equal to a _Same of the very same object (and holds it)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)

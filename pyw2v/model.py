@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import math
 import numbers
 import os
@@ -158,7 +160,18 @@ class Word2Vec:
             self.build_vocab(corpus)
             self.train(corpus)
 
-    # gensim exposes these as attributes of the model
+    # gensim exposes these as attributes of the model; setting one replaces params. In
+    # gensim's manual decay loop (`model.alpha -= 0.002; model.min_alpha = model.alpha`)
+    # alpha passes below min_alpha for a moment: min_alpha then follows it down.
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in Params.__dataclass_fields__ and "params" in self.__dict__:
+            changes = {name: value}
+            if name == "alpha" and _is_number(value) and value < self.params.min_alpha:
+                changes["min_alpha"] = value
+            self.params = dataclasses.replace(self.params, **changes)  # validates
+        else:
+            super().__setattr__(name, value)
+
     def __getattr__(self, name: str) -> Any:
         if name != "params" and "params" in self.__dict__ and name in Params.__dataclass_fields__:
             return getattr(self.params, name)
@@ -169,12 +182,13 @@ class Word2Vec:
         return self.vocab.total_words if self.vocab is not None else 0
 
     def build_vocab(
-        self, corpus_iterable: CorpusArg = None, corpus_file: Any = None, **_: Any
+        self, corpus_iterable: CorpusArg = None, corpus_file: Any = None, **kwargs: Any
     ) -> Word2Vec:
         """Counts the corpus, keeps words with count >= min_count (sorted by
         descending count) and initialises the vectors: input vectors uniform in
         [-0.5/d, 0.5/d], output vectors zero (word2vec.c). Then encodes the corpus
         to word ids, which train() on the same corpus reuses in every epoch."""
+        _refuse_vocab_options(kwargs)
         source = as_corpus(_require_corpus(corpus_iterable, corpus_file))
         p = self.params
         counted = source.count(p.max_vocab_size, self.memory_budget, p.n_threads)
@@ -205,7 +219,7 @@ class Word2Vec:
         return self
 
     def build_vocab_from_freq(
-        self, word_freq: Mapping[str, int], corpus_count: int | None = None, **_: Any
+        self, word_freq: Mapping[str, int], corpus_count: int | None = None, **kwargs: Any
     ) -> Word2Vec:
         """Builds the vocabulary from word counts instead of counting a corpus (gensim's
         name; word2vec.c's -read-vocab). min_count and max_final_vocab apply as in
@@ -219,6 +233,7 @@ class Word2Vec:
         corpus_count : int, optional
             Number of sentences, kept in corpus_stats for information.
         """
+        _refuse_vocab_options(kwargs)
         if not isinstance(word_freq, Mapping):
             raise TypeError(f"word_freq must be a mapping of word to count, got {word_freq!r}")
         words = list(word_freq)
@@ -272,12 +287,17 @@ class Word2Vec:
     def _encode(self, corpus: Corpus) -> EncodedCorpus:
         assert self.vocab is not None
         key = corpus.key()
+        once = key[0] == "iterable"  # may change in place: its encoding serves one train()
         if self._encoded is not None and self._encoded[0] == key:
-            return self._encoded[1]
+            encoded = self._encoded[1]
+            if once:
+                self._encoded = None
+            return encoded
         self._encoded = None  # not held while another corpus is encoded
         encoded = corpus.encode(self.vocab, self.memory_budget)
         release_free_heap()
-        self._encoded = (key, encoded)
+        if not once:
+            self._encoded = (key, encoded)
         return encoded
 
     def train(
@@ -324,6 +344,7 @@ class Word2Vec:
         alpha_end = p.min_alpha if end_alpha is None else end_alpha
         Params(alpha=alpha_start, min_alpha=alpha_end)  # validates the pair
 
+        self._check_weights()
         encoded = self._encode(source)
         if encoded.n_words == 0:
             raise ValueError(
@@ -394,10 +415,36 @@ class Word2Vec:
         accumulated in double precision per thread and summed after the join."""
         return self.epoch_losses[-1] if self.epoch_losses else 0.0
 
+    def _check_weights(self) -> None:
+        """wv.vectors and syn1neg as training and load() need them: float32, one row per
+        word of vector_size floats. A replaced wv.vectors (e.g. a copy) that holds them
+        but is laid out differently from syn1neg is copied into syn1neg's layout."""
+        assert self.vocab is not None
+        shape = (len(self.vocab), self.params.vector_size)
+        for name, weights in (("wv.vectors", self.wv.vectors), ("syn1neg", self.syn1neg)):
+            if not isinstance(weights, np.ndarray) or weights.dtype != np.float32:
+                kind = getattr(weights, "dtype", type(weights).__name__)
+                raise ValueError(f"{name} must be a float32 numpy array, got {kind}")
+            if weights.shape != shape:
+                raise ValueError(
+                    f"{name} must have shape {shape} (vocabulary x vector_size), got "
+                    f"{weights.shape}"
+                )
+            if not weights.flags.writeable:
+                raise ValueError(f"{name} is read-only: training writes it")
+        if self.wv.vectors.strides != self.syn1neg.strides or self.syn1neg.strides[1] != 4:
+            relaid = zeros_matrix(*shape)
+            relaid[:] = self.syn1neg
+            self.syn1neg = relaid
+            relaid = zeros_matrix(*shape)
+            relaid[:] = self.wv.vectors
+            self.wv.vectors = relaid
+
     def save(self, path: str | os.PathLike[str]) -> None:
         """Writes the model (vectors, output weights, vocabulary, parameters) atomically."""
         if self.vocab is None:
             raise RuntimeError("nothing to save: the model has no vocabulary yet")
+        self._check_weights()  # what load() will require
         for name, weights in (("vectors", self.wv.vectors), ("syn1neg", self.syn1neg)):
             if not np.isfinite(weights).all():
                 raise ValueError(
@@ -433,6 +480,8 @@ class Word2Vec:
             raise ValueError(f"{os.fspath(path)!r}: invalid vocabulary")
         if counts.dtype != np.int64 or counts.shape != (len(words),):
             raise ValueError(f"{os.fspath(path)!r}: counts do not match the vocabulary")
+        if len(counts) and counts.min() < 1:
+            raise ValueError(f"{os.fspath(path)!r}: invalid model file: a word count below 1")
         vectors = io.check_matrix(path, "vectors", arrays.get("vectors", np.empty(0)), len(words))
         syn1neg = io.check_matrix(path, "syn1neg", arrays.get("syn1neg", np.empty(0)), len(words))
         if vectors.shape[1] != params.vector_size or syn1neg.shape != vectors.shape:
@@ -510,17 +559,42 @@ def _run_epoch(
         except BaseException as exc:  # re-raised in the caller's thread
             outcome["error"] = exc
 
-    thread = threading.Thread(target=work, name="pyw2v-epoch", daemon=True)
-    thread.start()
+    # Waits on an event the thread sets last, not on Thread.join: in CPython 3.11 a join
+    # interrupted by Ctrl-C can mark a thread as finished while it still runs.
+    # A thread that has not begun when Ctrl-C arrives (e.g. during start()) must not
+    # begin afterwards: `began` and `abandoned` are decided under one lock.
+    finished = threading.Event()
+    lock = threading.Lock()
+    state = {"began": False, "abandoned": False}
+
+    def run() -> None:
+        try:
+            with lock:
+                if state["abandoned"]:
+                    return
+                state["began"] = True
+            work()
+        finally:
+            finished.set()
+
+    thread = threading.Thread(target=run, name="pyw2v-epoch", daemon=True)
     try:
-        while thread.is_alive():
-            thread.join(timeout=0.2)
+        thread.start()
+        while not finished.wait(timeout=0.2):
             words, loss_sum, examples, alpha = trainer.progress()
             loss = loss_sum / examples if examples else None
             reporter.update(words_before + words, epoch, epochs, alpha, loss)
     except BaseException:
-        trainer.request_stop()
-        thread.join()
+        trainer.request_stop()  # the workers stop within W2V_PROGRESS_WORDS words
+        with lock:
+            state["abandoned"] = not state["began"]
+        while state["began"] and not finished.is_set():
+            try:
+                finished.wait()
+            except KeyboardInterrupt:  # a second Ctrl-C: still wait, the weights are in use
+                continue
+        with contextlib.suppress(KeyboardInterrupt):
+            thread.join(timeout=1.0)  # the weights are free already; let it exit
         raise
     if "error" in outcome:
         raise outcome["error"]
@@ -528,3 +602,18 @@ def _run_epoch(
     loss = loss_sum / examples if examples else None
     reporter.update(words_before + words, epoch, epochs, trainer.progress()[3], loss, force=True)
     return stopped, words, examples, loss_sum
+
+
+def _refuse_vocab_options(kwargs: dict[str, Any]) -> None:
+    """gensim's vocabulary options pyw2v does not have: an error, not a silent no-op."""
+    if kwargs.get("update"):
+        raise NotImplementedError(
+            "build_vocab(update=True) is not supported: pyw2v cannot add words to a "
+            "trained vocabulary (train() continues training on the current one)"
+        )
+    if kwargs.get("trim_rule") is not None:
+        raise NotImplementedError("trim_rule is not supported: use min_count or max_final_vocab")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)

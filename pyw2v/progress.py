@@ -23,8 +23,8 @@ class ProgressReporter:
         log_every: float = 5.0,
     ) -> None:
         self.total_words = max(total_words, 1)
-        self.enabled = enabled
         self.stream = stream if stream is not None else sys.stderr
+        self.enabled = enabled and self.stream is not None  # pythonw: no stderr at all
         self.interactive = bool(getattr(self.stream, "isatty", lambda: False)())
         self.log_every = log_every if not self.interactive else 0.5
         self.start = time.perf_counter()
