@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import numbers
 import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -544,7 +545,7 @@ def _unit(vec: np.ndarray) -> np.ndarray:
 
 
 def _check_topn(topn: object) -> None:
-    if isinstance(topn, bool) or not isinstance(topn, int) or topn <= 0:
+    if isinstance(topn, bool) or not isinstance(topn, numbers.Integral) or topn <= 0:
         raise ValueError(f"topn must be a positive integer, got {topn!r}")
 
 

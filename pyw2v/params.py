@@ -44,7 +44,9 @@ class Params:
 
     def __post_init__(self) -> None:
         _positive_int("vector_size", self.vector_size, upper=_core.MAX_DIM)
-        _positive_int("window", self.window)
+        # a window past the longest sentence (10,000 tokens) changes nothing; the bounds
+        # keep the C core's int32 sizes far from overflow
+        _positive_int("window", self.window, upper=_core.MAX_SENTENCE)
         _positive_int("epochs", self.epochs)
         _int_at_least("negative_reuse", self.negative_reuse, 1, upper=16)
         _int_at_least("min_count", self.min_count, 0)
@@ -53,7 +55,7 @@ class Params:
                 f"negative must be >= 1 (pyw2v trains with negative sampling only), "
                 f"got {self.negative}"
             )
-        _int_at_least("negative", self.negative, 1)
+        _int_at_least("negative", self.negative, 1, upper=1_000_000)
         _int_at_least("workers", self.workers, 0, upper=_core.MAX_THREADS)
         _int_at_least("seed", self.seed, 0, upper=2**64 - 1)
         for name in ("max_vocab_size", "max_final_vocab"):

@@ -21,7 +21,9 @@ FAST = dict(vector_size=8, min_count=1, epochs=1, workers=1, progress=False)
         ({"vector_size": 10**9}, "vector_size"),
         ({"window": 0}, "window"),
         ({"window": -3}, "window"),
+        ({"window": 2**31}, "window"),  # was an OverflowError that named nothing
         ({"negative": -1}, "negative"),
+        ({"negative": 2**31}, "negative"),
         ({"negative": 0}, "negative"),
         ({"alpha": 0}, "alpha"),
         ({"alpha": 0.0}, "alpha"),

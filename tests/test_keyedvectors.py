@@ -128,6 +128,7 @@ def test_most_similar_positive_only(kv):
     assert kv.most_similar(["king"], topn=3) == result
     assert kv.most_similar(positive=["king"], topn=3) == result
     assert kv.similar_by_word("king", topn=3) == result
+    assert kv.most_similar("king", topn=np.int64(3)) == result  # numpy integers are integers
 
 
 def test_most_similar_matches_brute_force(random_kv):
