@@ -345,6 +345,13 @@ class Word2Vec:
         Params(alpha=alpha_start, min_alpha=alpha_end)  # validates the pair
 
         self._check_weights()
+        with np.errstate(over="ignore"):
+            noise_mass = np.power(self.vocab.counts.astype(np.float64), p.ns_exponent).sum()
+        if not np.isfinite(noise_mass):
+            raise ValueError(
+                f"ns_exponent={p.ns_exponent} is too large for this vocabulary: "
+                "count**ns_exponent overflows (word2vec uses 0.75)"
+            )
         encoded = self._encode(source)
         if encoded.n_words == 0:
             raise ValueError(

@@ -169,6 +169,13 @@ def test_max_final_vocab_can_empty_the_vocabulary():
         Word2Vec([["a", "b"]] * 5, **{**FAST, "max_final_vocab": 1})
 
 
+def test_ns_exponent_that_overflows_names_it():
+    # 1000**200 is beyond a double: was "noise table: invalid argument"
+    with pytest.raises(ValueError, match="ns_exponent=200"):
+        Word2Vec([["a", "b"]] * 1000, **{**FAST, "ns_exponent": 200})
+    Word2Vec([["a", "b"]] * 1000, **{**FAST, "ns_exponent": 50})  # 1000**50 fits
+
+
 def test_train_before_build_vocab():
     model = Word2Vec(**FAST)
     with pytest.raises(RuntimeError, match="build_vocab"):
