@@ -11,6 +11,7 @@ pass of tokenizing and hashing (`Recording`).
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import threading
@@ -219,15 +220,11 @@ def _read_segment(segment: _Segment, buf: np.ndarray) -> Iterator[np.ndarray]:
                 f.seek(start - 1)
                 if f.read(1) != b"\n":
                     raise ValueError(f"corpus file {path!r} changed while it was counted")
-            left = end - start if end is not None else -1
-            while left != 0 and (n := f.readinto(memoryview(buf)[: _take(len(buf), left)])):
-                left -= n if left > 0 else 0
+            left = end - start if end is not None else math.inf
+            while left > 0 and (n := f.readinto(memoryview(buf)[: min(len(buf), left)])):
+                left -= n
                 yield buf[:n]
-            if left > 0:
+            if end is not None and left > 0:
                 raise ValueError(f"corpus file {path!r} changed while it was counted")
         except OSError as exc:
             raise ValueError(f"corpus file {path!r} is corrupt: {exc}") from exc
-
-
-def _take(room: int, left: int) -> int:
-    return room if left < 0 else min(room, left)

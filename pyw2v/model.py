@@ -440,12 +440,8 @@ class Word2Vec:
             if not weights.flags.writeable:
                 raise ValueError(f"{name} is read-only: training writes it")
         if self.wv.vectors.strides != self.syn1neg.strides or self.syn1neg.strides[1] != 4:
-            relaid = zeros_matrix(*shape)
-            relaid[:] = self.syn1neg
-            self.syn1neg = relaid
-            relaid = zeros_matrix(*shape)
-            relaid[:] = self.wv.vectors
-            self.wv.vectors = relaid
+            self.wv.vectors = _on_huge_pages(self.wv.vectors)
+            self.syn1neg = _on_huge_pages(self.syn1neg)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Writes the model (vectors, output weights, vocabulary, parameters) atomically."""
@@ -524,6 +520,7 @@ def _diverged(mean_loss: float, negative: int, *weights: np.ndarray) -> bool:
 
 
 def _on_huge_pages(matrix: np.ndarray) -> np.ndarray:
+    """A copy in the training layout (memory.zeros_matrix: padded rows, huge pages)."""
     copy = zeros_matrix(*matrix.shape)
     copy[:] = matrix
     return copy
@@ -557,15 +554,6 @@ def _run_epoch(
     """Runs one epoch in a helper thread (the C call releases the GIL) while this thread
     reports progress and stays responsive to Ctrl-C, which stops the workers."""
     outcome: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            outcome["result"] = trainer.train_epoch(
-                packed, epoch_seed, alpha_start, alpha_end, words_before, words_total
-            )
-        except BaseException as exc:  # re-raised in the caller's thread
-            outcome["error"] = exc
-
     # Waits on an event the thread sets last, not on Thread.join: in CPython 3.11 a join
     # interrupted by Ctrl-C can mark a thread as finished while it still runs.
     # A thread that has not begun when Ctrl-C arrives (e.g. during start()) must not
@@ -580,7 +568,11 @@ def _run_epoch(
                 if state["abandoned"]:
                     return
                 state["began"] = True
-            work()
+            outcome["result"] = trainer.train_epoch(
+                packed, epoch_seed, alpha_start, alpha_end, words_before, words_total
+            )
+        except BaseException as exc:  # re-raised in the caller's thread
+            outcome["error"] = exc
         finally:
             finished.set()
 
