@@ -2,7 +2,7 @@
  * C-level kernel benchmark: trains on a synthetic Zipf-distributed corpus through the
  * public core API (w2v_train_epoch) and prints ns per word and words/s per thread.
  *
- * usage: bench_kernel [dim] [negative] [vocab] [tokens] [threads] [simd: 0 auto, 1 scalar,
+ * usage: [W2V_SG=1] [W2V_HS=1] bench_kernel [dim] [negative] [vocab] [tokens] [threads] [simd: 0 auto, 1 scalar,
  *                     2 avx2, 3 avx512] [sample] [ids.i32 counts.i64]
  * With the last two arguments the corpus is read from raw files (int32 token ids with -1
  * ending sentences, int64 counts; e.g. a real corpus dumped by benchmarks/dump_ids.py)
@@ -122,11 +122,18 @@ int main(int argc, char **argv) {
     w2v_subsample_keep_probs(counts, vocab, sample, keep);
 
     w2v_model model;
-    if (w2v_model_init(&model, in_vecs, out_vecs, stride, keep, counts, vocab, 0.75) != W2V_OK) return 1;
+    /* W2V_SG=1: skip-gram; W2V_HS=1: hierarchical softmax (with negative 0: alone) */
+    const char *sg = getenv("W2V_SG"), *hs = getenv("W2V_HS");
+    int use_hs = hs && atoi(hs);
+    float *node_vecs = use_hs ? alloc_matrix((size_t)vocab * stride) : NULL;
+    if (w2v_model_init(&model, in_vecs, negative > 0 ? out_vecs : NULL, node_vecs, stride, keep,
+                       counts, vocab, 0.75) != W2V_OK)
+        return 1;
     const char *reuse = getenv("W2V_NEGATIVE_REUSE");
     w2v_params params = {.dim = dim, .window = 5, .negative = negative,
                          .negative_reuse = reuse ? atoi(reuse) : 1, .cbow_mean = 1,
-                         .exact_ctx_grad = 0, .n_threads = threads, .seed = 1};
+                         .exact_ctx_grad = 0, .n_threads = threads, .seed = 1,
+                         .sg = sg ? atoi(sg) : 0, .hs = use_hs, .shrink_windows = 1};
     w2v_progress *progress = w2v_progress_new(threads);
     uint8_t *packed = malloc(5 * (size_t)n_ids + 1); /* 5 bytes per id at most */
     int64_t n_bytes = 0;
@@ -140,9 +147,10 @@ int main(int argc, char **argv) {
     int status = w2v_train_epoch(&params, &model, &corpus, &schedule, progress, 0, simd, &stats);
     double elapsed = now() - t0;
     if (status != W2V_OK) return 2;
-    printf("dim %d neg %d vocab %d threads %d simd %d: %.1f ns/word/thread, %.2fM words/s "
+    printf("%s%s dim %d neg %d vocab %d threads %d simd %d: %.1f ns/word/thread, %.2fM words/s "
            "per thread, %.2fM total, loss %.4f\n",
-           dim, negative, vocab, threads, (int)(simd ? simd : w2v_simd_best()),
+           params.sg ? "sg" : "cbow", use_hs ? "+hs" : "", dim, negative, vocab, threads,
+           (int)(simd ? simd : w2v_simd_best()),
            elapsed * 1e9 * threads / stats.words, stats.words / elapsed / threads / 1e6,
            stats.words / elapsed / 1e6, stats.loss_sum / stats.examples);
     w2v_progress_free(progress);
@@ -152,6 +160,7 @@ int main(int argc, char **argv) {
     free(counts);
     free(in_vecs);
     free(out_vecs);
+    free(node_vecs);
     free(keep);
     return 0;
 }

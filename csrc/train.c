@@ -10,20 +10,18 @@
  * the float rows are deliberate, everything else (word counter, stop flag, published
  * loss) is atomic.
  *
- * A worker's loop over a sentence: drop frequent words (subsample.c), then for each
- * remaining position draw a reduced window m' in 1..m, gather the context, draw K
- * noise words (a draw equal to the center word is skipped, as in word2vec.c) and call
- * the kernel. Every W2V_PROGRESS_WORDS words it adds its count to the shared counter,
- * recomputes the learning rate from it and checks the stop flag.
+ * A worker's loop: take the next chunk, read a sentence, drop frequent words
+ * (subsample.c) and hand the rest to the planner of the mode (plan_cbow.c, plan_sg.c),
+ * which runs its steps. Every W2V_PROGRESS_WORDS words it adds its count to the shared
+ * counter, recomputes the learning rate from it and checks the stop flag.
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "noise.h"
 #include "packed.h"
-#include "prefetch.h"
+#include "plan.h"
 #include "rng.h"
 #include "w2v.h"
 
@@ -118,156 +116,62 @@ typedef struct {
     const w2v_corpus *corpus;
     const w2v_schedule *schedule;
     w2v_progress *progress;
-    w2v_cbow_ns_fn kernel;
+    w2v_step_fn step;
+    w2v_planner_fn planner;
     int32_t thread_id;
     uint64_t seed;
     int status;
     w2v_epoch_stats stats;
 } w2v_worker;
 
-/* What one center word trains on: its context and its targets (center, then noise). */
-typedef struct {
-    int32_t *ctx;     /* 2 * window */
-    int32_t *targets; /* negative + 1 */
-    int32_t *noise;   /* negative: the raw noise draws, kept for reuse */
-    int32_t n_ctx, n_targets, n_noise;
-    int32_t pos, lo, hi; /* the center's position and the window [lo, hi] around it */
-} w2v_step_plan;
-
-/* Noise draws resolved W2V_NOISE_AHEAD draws after their random number was drawn and
- * their alias slot prefetched: a slot is a random read of an 8-byte-per-word table
- * that is rarely in L1, so looking it up at once stalls the planning of every step. */
-#ifndef W2V_NOISE_AHEAD
-#define W2V_NOISE_AHEAD 16 /* 8 and 32 measured no better (benchmarks/RESULTS.md) */
-#endif
-
-typedef struct {
-    uint64_t randoms[W2V_NOISE_AHEAD];
-    uint32_t next; /* randoms[next % W2V_NOISE_AHEAD] is the oldest */
-    int primed;
-} w2v_noise_queue;
-
-static inline void prefetch_slot(const w2v_noise *noise, uint64_t random64) {
-    const w2v_alias_slot *slot = &noise->slots[w2v_rng_below(random64, (uint32_t)noise->n_words)];
-    __builtin_prefetch(slot, 0, 3);
-}
-
-static inline int32_t queue_draw(w2v_noise_queue *queue, const w2v_noise *noise, uint64_t *rng) {
-    if (!queue->primed) {
-        for (int i = 0; i < W2V_NOISE_AHEAD; i++) {
-            queue->randoms[i] = w2v_rng_next(rng);
-            prefetch_slot(noise, queue->randoms[i]);
-        }
-        queue->primed = 1;
+int w2v_worker_state_init(w2v_worker_state *state, const w2v_params *params,
+                          const w2v_model *model, w2v_step_fn step, uint64_t seed) {
+    state->params = params;
+    state->model = model;
+    state->step = step;
+    state->queue = (w2v_noise_queue){.next = 0, .primed = 0};
+    state->examples = 0;
+    state->loss_sum = 0.0;
+    state->plan_buf = NULL;
+    state->row_buf = NULL;
+    int status = w2v_scratch_init(&state->scratch, params->dim, seed);
+    if (status != W2V_OK) return status;
+    /* every plan holds a CBOW context (2 m ids) or one skip-gram context word, and the
+     * rows of a path and of K + 1 negative-sampling words */
+    const size_t max_in = 2 * (size_t)params->window;
+    const size_t k = model->ns.out_vecs ? (size_t)params->negative : 0;
+    const size_t max_out = (model->hs.node_vecs ? (size_t)model->hs.tree.max_length : 0) + k + 1;
+    const size_t ids = max_in + 2 * k + 1;
+    const size_t pointers = max_in + max_out;
+    state->plan_buf = malloc(W2V_PLAN_RING * ids * sizeof(int32_t));
+    state->row_buf = malloc(W2V_PLAN_RING * (pointers * sizeof(float *) + max_out * sizeof(float)));
+    if (!state->plan_buf || !state->row_buf) {
+        w2v_worker_state_free(state);
+        return W2V_ERR_NOMEM;
     }
-    uint64_t *oldest = &queue->randoms[queue->next++ % W2V_NOISE_AHEAD];
-    int32_t draw = w2v_noise_draw_fast(noise, *oldest);
-    *oldest = w2v_rng_next(rng);
-    prefetch_slot(noise, *oldest);
-    return draw;
-}
-
-/* Draws the reduced window m' in 1..m and the noise words of position pos; n_ctx == 0
- * means there is nothing to train (then no noise is drawn). With negative_reuse = r > 1,
- * only every r-th position draws noise words; the positions in between train against
- * the draws of the position before them (`previous`, or NULL at a sentence start). */
-static void plan_step(w2v_step_plan *plan, const w2v_step_plan *previous, const int32_t *sentence,
-                      int32_t n, int32_t pos, const w2v_params *params, const w2v_noise *noise,
-                      w2v_noise_queue *queue, uint64_t *rng) {
-    int32_t reach = w2v_rng_reach(rng, params->window);
-    int32_t lo = pos - reach > 0 ? pos - reach : 0;
-    int32_t hi = pos + reach < n - 1 ? pos + reach : n - 1;
-    plan->pos = pos;
-    plan->lo = lo;
-    plan->hi = hi;
-    plan->n_ctx = 0;
-    for (int32_t j = lo; j <= hi; j++)
-        if (j != pos) plan->ctx[plan->n_ctx++] = sentence[j];
-    plan->n_targets = 0;
-    plan->n_noise = 0;
-    if (plan->n_ctx == 0) return;
-
-    int32_t center = sentence[pos];
-    plan->targets[plan->n_targets++] = center;
-    if (params->negative_reuse == 1) {
-        for (int32_t k = 0; k < params->negative; k++) {
-            int32_t draw = queue_draw(queue, noise, rng);
-            if (draw != center) plan->targets[plan->n_targets++] = draw;
-        }
-        return;
+    float **row_ptrs = state->row_buf;
+    float *labels = (float *)(row_ptrs + W2V_PLAN_RING * pointers);
+    for (int i = 0; i < W2V_PLAN_RING; i++) {
+        w2v_plan *plan = &state->plans[i];
+        plan->ctx = state->plan_buf + i * ids;
+        plan->ns_ids = plan->ctx + max_in;
+        plan->noise = plan->ns_ids + k + 1;
+        plan->in_rows = row_ptrs + i * pointers;
+        plan->out_rows = plan->in_rows + max_in;
+        plan->labels = labels + i * max_out;
+        plan->step = (w2v_step){.in_rows = plan->in_rows, .out_rows = plan->out_rows,
+                                .labels = plan->labels, .in_scale = 1.0f, .grad_scale = 1.0f};
+        plan->n_ctx = plan->n_ns = plan->n_noise = 0;
     }
-    int reuse =
-        previous && pos % params->negative_reuse != 0 && previous->n_noise == params->negative;
-    for (int32_t k = 0; k < params->negative; k++)
-        plan->noise[k] = reuse ? previous->noise[k] : queue_draw(queue, noise, rng);
-    plan->n_noise = params->negative;
-    for (int32_t k = 0; k < params->negative; k++)
-        if (plan->noise[k] != center) plan->targets[plan->n_targets++] = plan->noise[k];
+    return W2V_OK;
 }
 
-/* Prefetches the cache lines of a row. */
-static inline void prefetch_row(const float *row, int32_t dim) {
-    const char *first = (const char *)row;
-    const char *last = first + (size_t)dim * sizeof(float) - 1;
-    for (const char *p = first; p <= last; p += 64) w2v_prefetch(p);
-    w2v_prefetch(last);
-}
-
-/* Asks for the rows the planned step `next` will touch while the step `current` computes:
- * random rows of two large matrices are cache misses, the main cost of a step. Context
- * rows inside the current window are in cache already (the current step reads and
- * writes them), so only the others are fetched: prefetches of lines that are already
- * there still hold the line-fill buffers that real misses need. */
-static void prefetch_plan(const w2v_step_plan *next, const w2v_step_plan *current,
-                          const w2v_model *model, int32_t dim) {
-#ifdef W2V_NO_PREFETCH /* for measuring what prefetching buys (benchmarks/RESULTS.md) */
-    return;
-#endif
-    const size_t stride = (size_t)model->row_stride;
-    for (int32_t t = 0; t < next->n_targets; t++)
-        prefetch_row(model->out_vecs + (size_t)next->targets[t] * stride, dim);
-    int32_t i = 0;
-    for (int32_t j = next->lo; j <= next->hi; j++) {
-        if (j == next->pos) continue;
-        if (j < current->lo || j > current->hi || j == current->pos)
-            prefetch_row(model->in_vecs + (size_t)next->ctx[i] * stride, dim);
-        i++;
-    }
-}
-
-/* Steps planned ahead of the one being trained, so that their rows arrive in cache in
- * time (a power of two; see benchmarks/RESULTS.md for the measurements). */
-#ifndef W2V_PREFETCH_AHEAD
-#define W2V_PREFETCH_AHEAD 1
-#endif
-#define W2V_PLAN_RING (2 * W2V_PREFETCH_AHEAD)
-
-/* Trains on sentence[0..n) (subsampled token ids), planning W2V_PREFETCH_AHEAD steps
- * ahead. Plans are drawn in position order, so the random stream is consumed exactly
- * as without look-ahead. */
-static void train_sentence(w2v_worker *worker, w2v_scratch *scratch, const int32_t *sentence,
-                           int32_t n, w2v_step_plan *plans, w2v_noise_queue *queue, float alpha) {
-    const w2v_params *params = worker->params;
-    w2v_model *model = worker->model;
-    const int32_t ahead = W2V_PREFETCH_AHEAD;
-    for (int32_t pos = 0; pos < n && pos < ahead; pos++)
-        plan_step(&plans[pos % W2V_PLAN_RING], pos ? &plans[(pos - 1) % W2V_PLAN_RING] : NULL,
-                  sentence, n, pos, params, &model->noise, queue, &scratch->rng);
-    for (int32_t pos = 0; pos < n; pos++) {
-        if (pos + ahead < n) {
-            w2v_step_plan *next = &plans[(pos + ahead) % W2V_PLAN_RING];
-            const w2v_step_plan *before = &plans[(pos + ahead - 1) % W2V_PLAN_RING];
-            plan_step(next, before, sentence, n, pos + ahead, params, &model->noise, queue,
-                      &scratch->rng);
-            prefetch_plan(next, &plans[pos % W2V_PLAN_RING], model, params->dim);
-        }
-        const w2v_step_plan *current = &plans[pos % W2V_PLAN_RING];
-        if (current->n_ctx == 0) continue;
-        worker->stats.loss_sum +=
-            worker->kernel(params, model, scratch, current->ctx, current->n_ctx, current->targets,
-                           current->n_targets, alpha);
-        worker->stats.examples++;
-    }
+void w2v_worker_state_free(w2v_worker_state *state) {
+    w2v_scratch_free(&state->scratch);
+    free(state->plan_buf);
+    free(state->row_buf);
+    state->plan_buf = NULL;
+    state->row_buf = NULL;
 }
 
 /* Adds the words since the last report to the shared counter; publishes the loss. */
@@ -285,25 +189,18 @@ static float report(w2v_worker *worker, int64_t *unreported) {
 
 static void *worker_main(void *arg) {
     w2v_worker *worker = arg;
-    const w2v_params *params = worker->params;
     const uint8_t *bytes = worker->corpus->bytes;
     const float *keep = worker->model->keep;
 
-    w2v_scratch scratch;
+    w2v_worker_state state;
     int32_t *sentence = malloc(W2V_MAX_SENTENCE * sizeof *sentence);
-    /* the ring of planned steps shares one buffer of ids */
-    size_t plan_ids = 2 * (size_t)params->window + 2 * (size_t)params->negative + 1;
-    int32_t *plan_buf = malloc(W2V_PLAN_RING * plan_ids * sizeof *plan_buf);
-    w2v_step_plan plans[W2V_PLAN_RING];
-    w2v_noise_queue queue = {.next = 0, .primed = 0};
-    for (int i = 0; i < W2V_PLAN_RING && plan_buf; i++) {
-        plans[i].ctx = plan_buf + i * plan_ids;
-        plans[i].targets = plans[i].ctx + 2 * (size_t)params->window;
-        plans[i].noise = plans[i].targets + (size_t)params->negative + 1;
-    }
-    worker->status = w2v_scratch_init(&scratch, params->dim, worker->seed);
-    if (worker->status == W2V_OK && (!sentence || !plan_buf)) worker->status = W2V_ERR_NOMEM;
+    worker->status =
+        w2v_worker_state_init(&state, worker->params, worker->model, worker->step, worker->seed);
     if (worker->status != W2V_OK) goto done;
+    if (!sentence) {
+        worker->status = W2V_ERR_NOMEM;
+        goto done;
+    }
 
     const w2v_corpus *corpus = worker->corpus;
     int64_t unreported = 0;
@@ -323,11 +220,13 @@ static void *worker_main(void *arg) {
                 unreported++;
                 /* kept with probability keep[word] (1 for rare words); branch-free, since
                  * for frequent words the outcome is a coin flip a branch would mispredict */
-                float u = w2v_rng_uniform(w2v_rng_next(&scratch.rng));
+                float u = w2v_rng_uniform(w2v_rng_next(&state.scratch.rng));
                 sentence[n_kept] = word;
                 n_kept += u < keep[word];
             }
-            train_sentence(worker, &scratch, sentence, n_kept, plans, &queue, alpha);
+            worker->planner(&state, sentence, n_kept, alpha);
+            worker->stats.examples = state.examples;
+            worker->stats.loss_sum = state.loss_sum;
 
             if (unreported >= W2V_PROGRESS_WORDS) {
                 alpha = report(worker, &unreported);
@@ -341,9 +240,8 @@ static void *worker_main(void *arg) {
 stopped:
     report(worker, &unreported);
 done:
-    w2v_scratch_free(&scratch);
+    w2v_worker_state_free(&state);
     free(sentence);
-    free(plan_buf);
     return NULL;
 }
 
@@ -390,10 +288,13 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corp
     stats->loss_sum = 0.0;
     if (params->dim <= 0 || params->dim > W2V_MAX_DIM || model->row_stride < params->dim ||
         params->window <= 0 || params->negative < 0 || params->negative_reuse < 1 ||
-        params->n_threads <= 0 || params->n_threads > progress->n_threads || model->vocab_size <= 0)
+        params->n_threads <= 0 || params->n_threads > progress->n_threads ||
+        model->vocab_size <= 0 || (params->sg != 0 && params->sg != 1) ||
+        (!model->ns.out_vecs && !model->hs.node_vecs) || (!!params->hs != !!model->hs.node_vecs) ||
+        (model->ns.out_vecs && params->negative == 0))
         return W2V_ERR_INVALID;
-    w2v_cbow_ns_fn kernel = w2v_cbow_ns_select(simd, params->dim);
-    if (!kernel) return W2V_ERR_INVALID;
+    w2v_step_fn step = w2v_step_select(simd, params->dim);
+    if (!step) return W2V_ERR_INVALID;
 
     const int32_t n_threads = params->n_threads;
     w2v_worker *workers = aligned_alloc(64, (size_t)n_threads * sizeof *workers);
@@ -417,7 +318,8 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corp
         worker->corpus = corpus;
         worker->schedule = schedule;
         worker->progress = progress;
-        worker->kernel = kernel;
+        worker->step = step;
+        worker->planner = params->sg ? w2v_sg_train_sentence : w2v_cbow_train_sentence;
         worker->thread_id = t;
         worker->seed = w2v_rng_seed(params->seed, (uint64_t)epoch * W2V_MAX_THREADS + (uint64_t)t);
         if (pthread_create(&threads[t], NULL, worker_main, worker) != 0) {

@@ -30,14 +30,18 @@ def window_reaches(window: int, n: int, seed: int) -> npt.NDArray[np.int32]: ...
 def schedule_alpha(
     alpha_start: float, alpha_end: float, words_before: int, words_total: int, done_in_epoch: int
 ) -> float: ...
-def cbow_ns_update(
+def huffman_tree(
+    counts: npt.ArrayLike,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.uint8]]: ...
+def step_update(
     in_vecs: npt.NDArray[np.float32],
     out_vecs: npt.NDArray[np.float32],
-    ctx: npt.ArrayLike,
+    inputs: npt.ArrayLike,
     targets: npt.ArrayLike,
+    labels: npt.ArrayLike,
     alpha: float,
-    cbow_mean: bool = ...,
-    exact_ctx_grad: bool = ...,
+    in_scale: float = ...,
+    grad_scale: float = ...,
     simd: str = ...,
 ) -> float: ...
 def packed_widths(n: int) -> npt.NDArray[np.int8]: ...
@@ -55,7 +59,7 @@ class Trainer:
     def __init__(
         self,
         in_vecs: npt.NDArray[np.float32],
-        out_vecs: npt.NDArray[np.float32],
+        out_vecs: npt.NDArray[np.float32] | None,
         keep: npt.NDArray[np.float32],
         counts: npt.ArrayLike,
         ns_exponent: float,
@@ -67,6 +71,9 @@ class Trainer:
         seed: int,
         simd: str = ...,
         negative_reuse: int = ...,
+        node_vecs: npt.NDArray[np.float32] | None = ...,
+        sg: bool = ...,
+        shrink_windows: bool = ...,
     ) -> None: ...
     def train_epoch(
         self,

@@ -54,7 +54,7 @@ def simd_best() -> str:
 
 def simd_available(str name) -> bool:
     """Whether this CPU can run the kernel variant `name`."""
-    return w2v_cbow_ns_select(_simd(name), 100) != NULL
+    return w2v_step_select(_simd(name), 100) != NULL
 
 
 def sigmoid_table():
@@ -151,8 +151,32 @@ def schedule_alpha(float alpha_start, float alpha_end, int64_t words_before,
     return w2v_schedule_alpha(&s, done_in_epoch)
 
 
+def huffman_tree(counts):
+    """(offsets, points, codes) of the Huffman tree of counts (see w2v_huffman): word w's
+    path from the root is points[offsets[w]:offsets[w + 1]] (inner nodes 0..V-2, the
+    root V-2) with the branch codes[...] taken at each."""
+    cdef int64_t[::1] c = _counts(counts)
+    cdef w2v_huffman tree
+    _check(w2v_huffman_build(&tree, &c[0], <int32_t> c.shape[0]), "Huffman tree")
+    cdef int64_t n = c.shape[0], total = tree.offsets[c.shape[0]], i
+    offsets = np.empty(n + 1, dtype=np.int64)
+    points = np.empty(total, dtype=np.int32)
+    codes = np.empty(total, dtype=np.uint8)
+    cdef int64_t[::1] o = offsets
+    cdef int32_t[::1] p = points
+    cdef uint8_t[::1] b = codes
+    for i in range(n + 1):
+        o[i] = tree.offsets[i]
+    for i in range(total):
+        p[i] = tree.points[i]
+        b[i] = tree.codes[i]
+    w2v_huffman_free(&tree)
+    return offsets, points, codes
+
+
 cdef void _fill_params(w2v_params *p, int dim, int window, int negative, int negative_reuse,
-                       bint cbow_mean, bint exact_ctx_grad, int n_threads, uint64_t seed):
+                       bint cbow_mean, bint exact_ctx_grad, int n_threads, uint64_t seed,
+                       bint sg, bint hs, bint shrink_windows):
     p.dim = dim
     p.window = window
     p.negative = negative
@@ -161,18 +185,28 @@ cdef void _fill_params(w2v_params *p, int dim, int window, int negative, int neg
     p.exact_ctx_grad = exact_ctx_grad
     p.n_threads = n_threads
     p.seed = seed
+    p.sg = sg
+    p.hs = hs
+    p.shrink_windows = shrink_windows
 
 
-def _check_weights(float[:, :] in_vecs, float[:, :] out_vecs) -> int:
-    """Checks the two weight matrices; returns their row stride in floats. Rows may be
-    padded (a view of the first d columns of a wider array), but each row's floats must
-    be contiguous and both matrices laid out alike."""
-    if in_vecs.shape[0] != out_vecs.shape[0] or in_vecs.shape[1] != out_vecs.shape[1]:
-        raise ValueError("in_vecs and out_vecs must have the same shape")
-    if (in_vecs.strides[1] != 4 or out_vecs.strides[1] != 4
-            or in_vecs.strides[0] != out_vecs.strides[0] or in_vecs.strides[0] % 4
+def _check_weights(float[:, :] in_vecs, *others) -> int:
+    """Checks the weight matrices (in_vecs and the output matrices in `others`, None for
+    one not used); returns their row stride in floats. Rows may be padded (a view of the
+    first d columns of a wider array), but each row's floats must be contiguous and all
+    matrices laid out alike."""
+    cdef float[:, :] other
+    for m in others:
+        if m is None:
+            continue
+        other = m
+        if in_vecs.shape[0] != other.shape[0] or in_vecs.shape[1] != other.shape[1]:
+            raise ValueError("the weight matrices must have the same shape")
+        if other.strides[1] != 4 or in_vecs.strides[0] != other.strides[0]:
+            raise ValueError("weight rows must be contiguous float32, all matrices alike")
+    if (in_vecs.strides[1] != 4 or in_vecs.strides[0] % 4
             or in_vecs.strides[0] < 4 * in_vecs.shape[1]):
-        raise ValueError("weight rows must be contiguous float32, both matrices alike")
+        raise ValueError("weight rows must be contiguous float32, all matrices alike")
     if in_vecs.shape[0] == 0 or in_vecs.shape[0] > 2**31 - 2:
         raise ValueError("the vocabulary must hold 1 .. 2**31-2 words")
     if not 0 < in_vecs.shape[1] <= W2V_MAX_DIM:
@@ -188,34 +222,50 @@ def _check_ids(int32_t[::1] ids, Py_ssize_t vocab_size, str what):
         raise ValueError(f"{what} must be word ids in [0, {vocab_size})")
 
 
-def cbow_ns_update(float[:, :] in_vecs, float[:, :] out_vecs, ctx, targets, float alpha,
-                   bint cbow_mean=True, bint exact_ctx_grad=False, str simd="auto") -> float:
-    """One kernel step in place on the weights: targets[0] is the center word, the rest
-    noise words. Returns the loss J before the step."""
+def step_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, targets, labels,
+                float alpha, float in_scale=1.0, float grad_scale=1.0,
+                str simd="auto") -> float:
+    """One logistic step (see w2v_step) in place on the weights: h = in_scale * the sum of
+    the rows `inputs` of in_vecs, against the rows `targets` of out_vecs with their 0/1
+    `labels`; the input rows get grad_scale times their gradient step. Returns the loss
+    J before the step."""
     cdef int32_t stride = _check_weights(in_vecs, out_vecs)
-    cdef int32_t[::1] c = np.ascontiguousarray(ctx, dtype=np.int32)
+    cdef int32_t[::1] c = np.ascontiguousarray(inputs, dtype=np.int32)
     cdef int32_t[::1] t = np.ascontiguousarray(targets, dtype=np.int32)
-    _check_ids(c, in_vecs.shape[0], "ctx")
+    cdef float[::1] y = np.ascontiguousarray(labels, dtype=np.float32)
+    _check_ids(c, in_vecs.shape[0], "inputs")
     _check_ids(t, in_vecs.shape[0], "targets")
-    cdef w2v_cbow_ns_fn kernel = w2v_cbow_ns_select(_simd(simd), <int32_t> in_vecs.shape[1])
+    if y.shape[0] != t.shape[0] or not np.isin(np.asarray(y), (0.0, 1.0)).all():
+        raise ValueError("labels must be 0 or 1, one per target")
+    cdef w2v_step_fn kernel = w2v_step_select(_simd(simd), <int32_t> in_vecs.shape[1])
     if kernel == NULL:
         raise ValueError(f"this CPU cannot run the {simd!r} kernel")
-    cdef w2v_params params
-    cdef w2v_model model
+    cdef int32_t dim = <int32_t> in_vecs.shape[1]
+    in_rows = np.empty(c.shape[0], dtype=np.uintp)
+    out_rows = np.empty(t.shape[0], dtype=np.uintp)
+    cdef size_t[::1] ir = in_rows
+    cdef size_t[::1] orow = out_rows
+    cdef Py_ssize_t i
+    for i in range(c.shape[0]):
+        ir[i] = <size_t> &in_vecs[c[i], 0]
+    for i in range(t.shape[0]):
+        orow[i] = <size_t> &out_vecs[t[i], 0]
+    cdef w2v_step step
+    step.in_rows = <float **> &ir[0]
+    step.n_in = <int32_t> c.shape[0]
+    step.in_scale = in_scale
+    step.grad_scale = grad_scale
+    step.out_rows = <float **> &orow[0]
+    step.labels = &y[0]
+    step.n_out = <int32_t> t.shape[0]
+    step.distinct = 0
+    cdef w2v_sigmoid table
     cdef w2v_scratch scratch
     cdef double loss
-    cdef int64_t one = 1
-    _fill_params(&params, in_vecs.shape[1], 1, t.shape[0] - 1, 1, cbow_mean, exact_ctx_grad, 1, 0)
-    memset(&model, 0, sizeof(model))
-    model.in_vecs = &in_vecs[0, 0]
-    model.out_vecs = &out_vecs[0, 0]
-    model.row_stride = stride
-    model.vocab_size = <int32_t> in_vecs.shape[0]
-    w2v_sigmoid_init(&model.sigmoid)
-    _check(w2v_scratch_init(&scratch, params.dim, 0), "scratch")
+    w2v_sigmoid_init(&table)
+    _check(w2v_scratch_init(&scratch, dim, 0), "scratch")
     with nogil:
-        loss = kernel(&params, &model, &scratch, &c[0], <int32_t> c.shape[0], &t[0],
-                      <int32_t> t.shape[0], alpha)
+        loss = kernel(&step, dim, &table, &scratch, alpha)
         w2v_scratch_free(&scratch)
     return loss
 
@@ -320,34 +370,49 @@ cdef class Trainer:
     cdef w2v_corpus corpus
     cdef object _packed  # the read-only array `corpus` was prepared for, or None
 
-    def __cinit__(self, float[:, :] in_vecs, float[:, :] out_vecs, float[::1] keep,
+    def __cinit__(self, float[:, :] in_vecs, out_vecs, float[::1] keep,
                   counts, double ns_exponent, int window, int negative, bint cbow_mean,
                   bint exact_ctx_grad, int workers, uint64_t seed, str simd="auto",
-                  int negative_reuse=1):
+                  int negative_reuse=1, node_vecs=None, bint sg=False,
+                  bint shrink_windows=True):
         self._progress = NULL
         self._packed = None
         self.corpus.n_threads = 0
         self.model_ready = False
-        cdef int32_t stride = _check_weights(in_vecs, out_vecs)
+        cdef int32_t stride = _check_weights(in_vecs, out_vecs, node_vecs)
         cdef int64_t[::1] c = _counts(counts)
+        cdef float[:, :] out_view, node_view
+        cdef float *out_ptr = NULL
+        cdef float *node_ptr = NULL
+        if out_vecs is not None:
+            out_view = out_vecs
+            out_ptr = &out_view[0, 0]
+        if node_vecs is not None:
+            node_view = node_vecs
+            node_ptr = &node_view[0, 0]
+        if out_ptr == NULL and node_ptr == NULL:
+            raise ValueError("nothing to train: give out_vecs (negative sampling), node_vecs "
+                             "(hierarchical softmax) or both")
         if keep.shape[0] != in_vecs.shape[0] or c.shape[0] != in_vecs.shape[0]:
             raise ValueError("keep and counts must have one entry per word")
         if not 1 <= workers <= W2V_MAX_THREADS:
             raise ValueError(f"workers must be in 1..{W2V_MAX_THREADS}")
         if window < 1 or negative < 0 or negative_reuse < 1:
             raise ValueError("window and negative_reuse must be >= 1 and negative >= 0")
+        if out_ptr != NULL and negative < 1:
+            raise ValueError("negative sampling (out_vecs) needs negative >= 1")
         self.simd = _simd(simd)
-        if w2v_cbow_ns_select(self.simd, <int32_t> in_vecs.shape[1]) == NULL:
+        if w2v_step_select(self.simd, <int32_t> in_vecs.shape[1]) == NULL:
             raise ValueError(f"this CPU cannot run the {simd!r} kernel")
         _fill_params(&self.params, in_vecs.shape[1], window, negative, negative_reuse, cbow_mean,
-                     exact_ctx_grad, workers, seed)
-        _check(w2v_model_init(&self.model, &in_vecs[0, 0], &out_vecs[0, 0], stride, &keep[0], &c[0],
-                              <int32_t> in_vecs.shape[0], ns_exponent), "noise table")
+                     exact_ctx_grad, workers, seed, sg, node_ptr != NULL, shrink_windows)
+        _check(w2v_model_init(&self.model, &in_vecs[0, 0], out_ptr, node_ptr, stride, &keep[0],
+                              &c[0], <int32_t> in_vecs.shape[0], ns_exponent), "noise table")
         self.model_ready = True
         self._progress = w2v_progress_new(workers)
         if self._progress == NULL:
             raise MemoryError("progress")
-        self._refs = (in_vecs, out_vecs, keep)
+        self._refs = (in_vecs, out_vecs, node_vecs, keep)
 
     def __dealloc__(self):
         if self.model_ready:

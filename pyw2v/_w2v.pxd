@@ -39,6 +39,16 @@ cdef extern from "w2v.h" nogil:
     void w2v_noise_free(w2v_noise *noise)
     void w2v_noise_draws(const w2v_noise *noise, uint64_t seed, int64_t n, int32_t *out)
 
+    ctypedef struct w2v_huffman:
+        int64_t *offsets
+        int32_t *points
+        uint8_t *codes
+        int32_t n_words
+        int32_t max_length
+
+    int w2v_huffman_build(w2v_huffman *tree, const int64_t *counts, int32_t n_words)
+    void w2v_huffman_free(w2v_huffman *tree)
+
     int w2v_subsample_keep_probs(const int64_t *counts, int32_t n_words, double sample,
                                  float *keep)
 
@@ -51,27 +61,48 @@ cdef extern from "w2v.h" nogil:
         int32_t exact_ctx_grad
         int32_t n_threads
         uint64_t seed
+        int32_t sg
+        int32_t hs
+        int32_t shrink_windows
+
+    ctypedef struct w2v_ns_loss:
+        float *out_vecs
+        w2v_noise noise
+
+    ctypedef struct w2v_hs_loss:
+        float *node_vecs
+        w2v_huffman tree
 
     ctypedef struct w2v_model:
         float *in_vecs
-        float *out_vecs
         int32_t row_stride
         const float *keep
         int32_t vocab_size
-        w2v_noise noise
         w2v_sigmoid sigmoid
+        w2v_ns_loss ns
+        w2v_hs_loss hs
 
     ctypedef struct w2v_scratch:
         float *hidden
         float *grad_hidden
         uint64_t rng
 
-    int w2v_model_init(w2v_model *model, float *in_vecs, float *out_vecs, int32_t row_stride,
-                       const float *keep,
-                       const int64_t *counts, int32_t vocab_size, double ns_power)
+    int w2v_model_init(w2v_model *model, float *in_vecs, float *out_vecs, float *node_vecs,
+                       int32_t row_stride, const float *keep, const int64_t *counts,
+                       int32_t vocab_size, double ns_power)
     void w2v_model_free(w2v_model *model)
     int w2v_scratch_init(w2v_scratch *scratch, int32_t dim, uint64_t seed)
     void w2v_scratch_free(w2v_scratch *scratch)
+
+    ctypedef struct w2v_step:
+        float **in_rows
+        int32_t n_in
+        float in_scale
+        float grad_scale
+        float **out_rows
+        const float *labels
+        int32_t n_out
+        int32_t distinct
 
     ctypedef enum w2v_simd:
         W2V_SIMD_AUTO
@@ -79,10 +110,9 @@ cdef extern from "w2v.h" nogil:
         W2V_SIMD_AVX2
         W2V_SIMD_AVX512
 
-    ctypedef double (*w2v_cbow_ns_fn)(const w2v_params *params, w2v_model *model,
-                                      w2v_scratch *scratch, const int32_t *ctx, int32_t n_ctx,
-                                      const int32_t *targets, int32_t n_targets, float alpha)
-    w2v_cbow_ns_fn w2v_cbow_ns_select(w2v_simd simd, int32_t dim)
+    ctypedef double (*w2v_step_fn)(const w2v_step *step, int32_t dim, const w2v_sigmoid *sigmoid,
+                                   w2v_scratch *scratch, float alpha)
+    w2v_step_fn w2v_step_select(w2v_simd simd, int32_t dim)
     w2v_simd w2v_simd_best()
 
     ctypedef struct w2v_corpus:

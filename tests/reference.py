@@ -1,5 +1,9 @@
-"""A float64 numpy reference of one CBOW negative-sampling step (SPEC.md), used by the
-kernel tests. Kept out of the package on purpose: it is the independent check."""
+"""A float64 numpy reference of one logistic step (SPEC.md, docs/theory.md), used by the
+kernel tests. Kept out of the package on purpose: it is the independent check.
+
+Targets are output rows with labels; without labels, targets[0] has label 1 and the rest
+0 (negative sampling). Hierarchical softmax is the same step with the path's nodes as
+targets and 1 - code bit as labels."""
 
 from __future__ import annotations
 
@@ -26,18 +30,24 @@ def table_sigma(x: float, exact: bool) -> float:
     return float(sigma(-MAX_EXP + (b + 0.5) / scale))
 
 
-def loss(in_vecs, out_vecs, ctx, targets, cbow_mean=True) -> float:
-    """J = -log sigma(b_c.h) - sum_k log sigma(-b_k.h), exactly, in float64."""
-    h = in_vecs[ctx].sum(axis=0)
+def ns_labels(targets) -> np.ndarray:
+    return np.where(np.arange(len(targets)) == 0, 1.0, 0.0)
+
+
+def loss(in_vecs, out_vecs, ctx, targets, cbow_mean=True, labels=None) -> float:
+    """J = sum_t -log sigma((2 y_t - 1) b_t.h), exactly, in float64."""
+    labels = ns_labels(targets) if labels is None else np.asarray(labels, dtype=np.float64)
+    h = in_vecs[ctx].astype(np.float64).sum(axis=0)
     if cbow_mean:
         h = h / len(ctx)
-    scores = out_vecs[targets] @ h
-    signs = np.where(np.arange(len(targets)) == 0, 1.0, -1.0)
+    scores = out_vecs[targets].astype(np.float64) @ h
+    signs = 2.0 * labels - 1.0
     return float(np.sum(np.logaddexp(0.0, -signs * scores)))
 
 
-def gradients(in_vecs, out_vecs, ctx, targets, cbow_mean=True):
+def gradients(in_vecs, out_vecs, ctx, targets, cbow_mean=True, labels=None):
     """SPEC.md's gradients at the current point: (dJ/d in_vecs, dJ/d out_vecs)."""
+    labels = ns_labels(targets) if labels is None else labels
     h = in_vecs[ctx].sum(axis=0)
     if cbow_mean:
         h = h / len(ctx)
@@ -45,7 +55,7 @@ def gradients(in_vecs, out_vecs, ctx, targets, cbow_mean=True):
     g_out = np.zeros_like(out_vecs)
     grad_h = np.zeros_like(h)
     for t, w in enumerate(targets):
-        g = sigma(out_vecs[w] @ h) - (1.0 if t == 0 else 0.0)
+        g = sigma(out_vecs[w] @ h) - labels[t]
         g_out[w] += g * h
         grad_h += g * out_vecs[w]
     per_ctx = grad_h / len(ctx) if cbow_mean else grad_h
@@ -63,9 +73,11 @@ def step(
     cbow_mean=True,
     exact_ctx_grad=False,
     exact_sigmoid=False,
+    labels=None,
 ):
     """One SGD step in word2vec.c's order (rows visited in turn, grad_hidden uses each
     row before its update); returns the new (in_vecs, out_vecs) in float64."""
+    labels = ns_labels(targets) if labels is None else labels
     a = in_vecs.astype(np.float64).copy()
     b = out_vecs.astype(np.float64).copy()
     h = a[ctx].sum(axis=0)
@@ -73,7 +85,7 @@ def step(
         h = h / len(ctx)
     grad_hidden = np.zeros_like(h)  # accumulates -alpha dJ/dh
     for t, w in enumerate(targets):
-        label = 1.0 if t == 0 else 0.0
+        label = labels[t]
         s = alpha * (label - table_sigma(float(b[w] @ h), exact_sigmoid))
         grad_hidden += s * b[w]
         b[w] += s * h

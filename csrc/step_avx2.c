@@ -1,27 +1,27 @@
 /*
- * The CBOW negative-sampling step of cbow_ns.c, fused for AVX2+FMA (16 ymm registers of
+ * The step of step.c, fused for AVX2+FMA (16 ymm registers of
  * 8 floats), for CPUs without AVX-512 (AMD before Zen 4, most desktop Intel parts).
  *
  * h and the accumulated gradient do not both fit in registers at d = 100 (13 + 13 of
  * 16), so the step runs in column blocks. The scores b_t.h need all of h and come
  * first; once they are known every update is elementwise:
- *     step_t = alpha (label_t - sigma(b_t.h))
- *     grad   = sum_t step_t b_t              (b_t before its update; = -alpha dJ/dh)
- *     b_t   += step_t h                      for each target t
- *     a_w   += grad (or grad / |C|, exact)   for each context word w
+ *     step_t = alpha (label_t - sigma(o_t.h))
+ *     grad   = sum_t step_t o_t              (o_t before its update; = -alpha dJ/dh)
+ *     o_t   += step_t h                      for each output row t
+ *     a_i   += grad_scale grad               for each input row i
  * so a block of W2V_AVX2_BLOCK registers keeps its columns of h and of grad in
  * registers while it updates those columns of every output row and then of every
- * context row: each row is read once and written once per block, from L1 (the scores
- * brought the output rows in). This is the math and order of cbow_ns.c when the
- * targets are distinct; steps whose targets repeat take the generic kernel (a repeated
- * target must see its first update), as do steps with more than W2V_AVX2_MAX_CTX
- * context words; only the summation order of the dot products differs.
+ * input row: each row is read once and written once per block, from L1 (the scores
+ * brought the output rows in). This is the math and order of step.c when the output
+ * rows are distinct; steps whose rows repeat take the generic kernel (a repeated row
+ * must see its first update), as do steps with more than W2V_AVX2_MAX_CTX input rows;
+ * only the summation order of the dot products differs.
  *
  * Columns past the last whole register (d mod 8) are done by one 4-wide register and
  * scalar code: rows may be views of wider buffers, so nothing past d is read or
  * written, and masked stores, microcoded on several x86-64 cores, are avoided.
  */
-#include "cbow_ns_variants.h"
+#include "step_variants.h"
 
 #if W2V_HAVE_X86_VARIANTS
 #include <immintrin.h>
@@ -31,7 +31,7 @@
 #define W2V_AVX2 __attribute__((target("avx2,fma"), always_inline)) static inline
 /* Registers per column block: 6 of h + 6 of grad + the row + the step = 14 of 16. */
 #define W2V_AVX2_BLOCK 6
-/* Steps with more context words (window > 32) take the generic kernel. */
+/* Steps with more input rows (CBOW with window > 32) take the generic kernel. */
 #define W2V_AVX2_MAX_CTX 64
 /* Makes the compiler hold x in a register: GCC otherwise folds a loaded row into both
  * FMAs that use it as a memory operand, which costs a second load, a register copy for
@@ -172,23 +172,18 @@ W2V_AVX2 float dot_row(const float *hidden, const float *row, int n_full, int di
     return score;
 }
 
-__attribute__((target("avx2,fma"))) double w2v_cbow_ns_avx2_fused(W2V_KERNEL_ARGS) {
-    if (n_targets > W2V_SCORES_AHEAD || n_ctx > W2V_AVX2_MAX_CTX ||
-        !w2v_distinct_ids(targets, n_targets))
-        return w2v_cbow_ns_avx2(params, model, scratch, ctx, n_ctx, targets, n_targets, alpha);
-    const int dim = params->dim;
+__attribute__((target("avx2,fma"))) double w2v_step_avx2_fused(W2V_STEP_ARGS) {
+    if (step->n_in > W2V_AVX2_MAX_CTX || !w2v_scores_ahead(step))
+        return w2v_step_avx2(step, dim, sigmoid, scratch, alpha);
     const int n_full = dim / 8;
-    const size_t stride = (size_t)model->row_stride;
-    const w2v_sigmoid *table = &model->sigmoid;
+    const w2v_sigmoid *table = sigmoid;
     float *hidden = scratch->hidden;
-    /* each row is visited once per column block: its address is worked out once */
-    float *in_rows[W2V_AVX2_MAX_CTX], *out_rows[W2V_SCORES_AHEAD];
-    for (int32_t i = 0; i < n_ctx; i++) in_rows[i] = model->in_vecs + (size_t)ctx[i] * stride;
-    for (int32_t t = 0; t < n_targets; t++)
-        out_rows[t] = model->out_vecs + (size_t)targets[t] * stride;
+    float *const *in_rows = step->in_rows;
+    float *const *out_rows = step->out_rows;
+    const int32_t n_ctx = step->n_in, n_targets = step->n_out;
 
-    /* h = (1/|C|) sum of context rows (cbow_mean), else the sum */
-    const float scale = params->cbow_mean && n_ctx > 1 ? 1.0f / (float)n_ctx : 1.0f;
+    /* h = s_in * sum of input rows */
+    const float scale = step->in_scale;
     W2V_FOR_EACH_BLOCK(n_full, hidden_block, in_rows, n_ctx, scale, hidden);
     const int quad = dim - 8 * n_full >= 4; /* 4 columns after the whole registers */
     const int tail = 8 * n_full + 4 * quad; /* the first column left to scalar code */
@@ -199,19 +194,18 @@ __attribute__((target("avx2,fma"))) double w2v_cbow_ns_avx2_fused(W2V_KERNEL_ARG
         hidden[c] = sum * scale;
     }
 
-    /* scores, loss and steps: step_t = -alpha g_t = alpha (label_t - sigma(b_t.h)) */
+    /* scores, loss and steps: step_t = -alpha g_t = alpha (label_t - sigma(o_t.h)) */
     float scores[W2V_SCORES_AHEAD], steps[W2V_SCORES_AHEAD];
     for (int32_t t = 0; t < n_targets; t++) scores[t] = dot_row(hidden, out_rows[t], n_full, dim);
     double loss = 0.0;
     for (int32_t t = 0; t < n_targets; t++) {
         float score = scores[t];
-        float label = t == 0 ? 1.0f : 0.0f;
-        loss += w2v_neg_log_sigmoid_fast(table, t == 0 ? score : -score);
+        float label = step->labels[t];
+        loss += w2v_neg_log_sigmoid_fast(table, label > 0.5f ? score : -score);
         steps[t] = alpha * (label - w2v_sigmoid_fast(table, score));
     }
 
-    const float grad_scale =
-        params->exact_ctx_grad && params->cbow_mean && n_ctx > 1 ? 1.0f / (float)n_ctx : 1.0f;
+    const float grad_scale = step->grad_scale;
     W2V_FOR_EACH_BLOCK(n_full, update_block, hidden, out_rows, steps, n_targets, in_rows, n_ctx,
                        grad_scale);
     if (quad)

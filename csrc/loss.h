@@ -1,0 +1,90 @@
+/*
+ * The losses as the planners use them: each turns "predict word w" into labelled output
+ * rows appended to a step (see w2v_train.h). Inline: they run once per step.
+ *
+ * Negative sampling (Mikolov et al. 2013b): w's row of out_vecs with label 1, then K
+ * words drawn from the noise distribution with label 0; a draw equal to w is skipped
+ * (word2vec.c), so a step may have fewer than K noise rows.
+ * Hierarchical softmax (Morin & Bengio 2005; word2vec.c): the inner nodes on w's
+ * Huffman path, root first, each with label 1 - its code bit.
+ */
+#ifndef W2V_LOSS_H
+#define W2V_LOSS_H
+
+#include "noise.h"
+#include "rng.h"
+#include "w2v.h"
+
+/* Noise draws resolved W2V_NOISE_AHEAD draws after their random number was drawn and
+ * their alias slot prefetched: a slot is a random read of an 8-byte-per-word table
+ * that is rarely in L1, so looking it up at once stalls the planning of every step. */
+#ifndef W2V_NOISE_AHEAD
+#define W2V_NOISE_AHEAD 16 /* 8 and 32 measured no better (benchmarks/RESULTS.md) */
+#endif
+
+typedef struct {
+    uint64_t randoms[W2V_NOISE_AHEAD];
+    uint32_t next; /* randoms[next % W2V_NOISE_AHEAD] is the oldest */
+    int primed;
+} w2v_noise_queue;
+
+static inline void w2v_prefetch_slot(const w2v_noise *noise, uint64_t random64) {
+    const w2v_alias_slot *slot = &noise->slots[w2v_rng_below(random64, (uint32_t)noise->n_words)];
+    __builtin_prefetch(slot, 0, 3);
+}
+
+/* The next noise word (consumes one random number of `rng`). */
+static inline int32_t w2v_noise_queue_draw(w2v_noise_queue *queue, const w2v_noise *noise,
+                                           uint64_t *rng) {
+    if (!queue->primed) {
+        for (int i = 0; i < W2V_NOISE_AHEAD; i++) {
+            queue->randoms[i] = w2v_rng_next(rng);
+            w2v_prefetch_slot(noise, queue->randoms[i]);
+        }
+        queue->primed = 1;
+    }
+    uint64_t *oldest = &queue->randoms[queue->next++ % W2V_NOISE_AHEAD];
+    int32_t draw = w2v_noise_draw_fast(noise, *oldest);
+    *oldest = w2v_rng_next(rng);
+    w2v_prefetch_slot(noise, *oldest);
+    return draw;
+}
+
+/* Appends word's Huffman path to rows/labels from index n; returns the new count. */
+static inline int32_t w2v_hs_append(const w2v_hs_loss *hs, int32_t word, size_t stride,
+                                    float **rows, float *labels, int32_t n) {
+    const w2v_huffman *tree = &hs->tree;
+    for (int64_t d = tree->offsets[word]; d < tree->offsets[word + 1]; d++) {
+        rows[n] = hs->node_vecs + (size_t)tree->points[d] * stride;
+        labels[n++] = 1.0f - (float)tree->codes[d];
+    }
+    return n;
+}
+
+/* Appends word's row (label 1) and each of the k noise draws that is not word (label 0)
+ * to rows/labels from index n, and their ids to ids[0..); returns the new count of rows
+ * and sets *n_ids. */
+static inline int32_t w2v_ns_append(const w2v_ns_loss *ns, int32_t word, const int32_t *draws,
+                                    int32_t k, size_t stride, float **rows, float *labels,
+                                    int32_t n, int32_t *ids, int32_t *n_ids) {
+    int32_t m = 0;
+    ids[m++] = word;
+    for (int32_t i = 0; i < k; i++)
+        if (draws[i] != word) ids[m++] = draws[i];
+    for (int32_t i = 0; i < m; i++) {
+        rows[n] = ns->out_vecs + (size_t)ids[i] * stride;
+        labels[n++] = i == 0 ? 1.0f : 0.0f;
+    }
+    *n_ids = m;
+    return n;
+}
+
+/* Whether ids[0..n) are all different (then a step's scores may all be taken first). */
+static inline int w2v_distinct_ids(const int32_t *ids, int32_t n) {
+    for (int32_t t = 1; t < n; t++)
+        for (int32_t u = 0; u < t; u++)
+            if (ids[u] == ids[t]) return 0;
+    return 1;
+}
+
+#endif /* W2V_LOSS_H */

@@ -1,0 +1,105 @@
+/*
+ * What the planners (plan_cbow.c, plan_sg.c) share with train.c: a worker thread's own
+ * state and the planned steps. Internal to the core.
+ *
+ * A planner turns a sentence of (subsampled) ids into steps and runs them through the
+ * step kernel, planning each step one step ahead of the one being trained so that the
+ * rows it will touch can be prefetched: random rows of large matrices are cache
+ * misses, the main cost of a step. The random stream is consumed in step order, so the
+ * look-ahead changes nothing in what is trained.
+ */
+#ifndef W2V_PLAN_H
+#define W2V_PLAN_H
+
+#include "loss.h"
+#include "prefetch.h"
+#include "w2v.h"
+
+/* Steps planned ahead of the one being trained (a power of two; benchmarks/RESULTS.md). */
+#ifndef W2V_PREFETCH_AHEAD
+#define W2V_PREFETCH_AHEAD 1
+#endif
+#define W2V_PLAN_RING (2 * W2V_PREFETCH_AHEAD)
+
+/* One planned step and the storage its pointers refer to. */
+typedef struct {
+    w2v_step step;
+    float **in_rows;  /* max_in */
+    float **out_rows; /* max_out */
+    float *labels;    /* max_out */
+    int32_t *ctx;     /* the input rows' word ids */
+    int32_t *ns_ids;  /* the negative-sampling rows' word ids: the predicted word, the noise */
+    int32_t *noise;   /* negative: the raw noise draws, kept for negative_reuse */
+    int32_t n_ctx, n_ns, n_noise;
+    int32_t pos, lo, hi; /* the center's position and its window [lo, hi] */
+} w2v_plan;
+
+/* A worker's own state: never shared. */
+typedef struct {
+    const w2v_params *params;
+    const w2v_model *model;
+    w2v_step_fn step;
+    w2v_scratch scratch;
+    w2v_noise_queue queue;
+    w2v_plan plans[W2V_PLAN_RING];
+    int32_t *plan_buf; /* the ids of all plans */
+    void *row_buf;     /* the row pointers and labels of all plans */
+    int64_t examples;  /* positive examples trained so far */
+    double loss_sum;   /* their loss */
+} w2v_worker_state;
+
+int w2v_worker_state_init(w2v_worker_state *state, const w2v_params *params,
+                          const w2v_model *model, w2v_step_fn step, uint64_t seed);
+void w2v_worker_state_free(w2v_worker_state *state);
+
+/* Trains on sentence[0..n) with learning rate alpha. */
+typedef void (*w2v_planner_fn)(w2v_worker_state *state, const int32_t *sentence, int32_t n,
+                               float alpha);
+void w2v_cbow_train_sentence(w2v_worker_state *state, const int32_t *sentence, int32_t n,
+                             float alpha);
+void w2v_sg_train_sentence(w2v_worker_state *state, const int32_t *sentence, int32_t n,
+                           float alpha);
+
+/* The reach m' of a center word: uniform in 1..window (word2vec.c's reduced window), or
+ * window itself without shrink_windows. */
+static inline int32_t w2v_plan_reach(const w2v_params *params, uint64_t *rng) {
+    return params->shrink_windows ? w2v_rng_reach(rng, params->window) : params->window;
+}
+
+/* Appends the output rows that predict `word` (hierarchical softmax's path, then
+ * negative sampling's rows for the given noise draws) to plan's step. */
+static inline void w2v_plan_targets(w2v_plan *plan, const w2v_model *model, int32_t word,
+                                    const int32_t *draws, int32_t k) {
+    const size_t stride = (size_t)model->row_stride;
+    int32_t n = 0;
+    if (model->hs.node_vecs)
+        n = w2v_hs_append(&model->hs, word, stride, plan->out_rows, plan->labels, n);
+    plan->n_ns = 0;
+    if (model->ns.out_vecs)
+        n = w2v_ns_append(&model->ns, word, draws, k, stride, plan->out_rows, plan->labels, n,
+                          plan->ns_ids, &plan->n_ns);
+    plan->step.n_out = n;
+    /* a path visits distinct nodes of its own matrix, so only noise can repeat a row */
+    plan->step.distinct = w2v_distinct_ids(plan->ns_ids, plan->n_ns);
+}
+
+/* Prefetches the cache lines of a row. */
+static inline void w2v_prefetch_row(const float *row, int32_t dim) {
+#ifdef W2V_NO_PREFETCH /* for measuring what prefetching buys (benchmarks/RESULTS.md) */
+    return;
+#endif
+    const char *first = (const char *)row;
+    const char *last = first + (size_t)dim * sizeof(float) - 1;
+    for (const char *p = first; p <= last; p += 64) w2v_prefetch(p);
+    w2v_prefetch(last);
+}
+
+/* Runs a planned step (nothing to train: no input or no output row). */
+static inline void w2v_plan_run(w2v_worker_state *state, const w2v_plan *plan, float alpha) {
+    if (plan->step.n_in == 0 || plan->step.n_out == 0) return;
+    state->loss_sum += state->step(&plan->step, state->params->dim, &state->model->sigmoid,
+                                   &state->scratch, alpha);
+    state->examples++;
+}
+
+#endif /* W2V_PLAN_H */

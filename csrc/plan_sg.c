@@ -1,0 +1,82 @@
+/*
+ * The skip-gram planner: one step per (center, context) pair. For center w_c and each
+ * context word w_j of its reduced window (1..m', see w2v_plan_reach), the step's input
+ * is w_j's row of in_vecs alone (in_scale 1) and its output rows are those that predict
+ * w_c (loss.h), with fresh noise draws per pair. This is word2vec.c's and gensim's
+ * arrangement: the same pairs as "w_c predicts w_j", ordered so that each step updates
+ * one input row; a sentence of n words gives sum over centers of |C_c| steps, about
+ * 2 m' n (docs/theory.md counts them).
+ *
+ * Pairs are planned one ahead of the one being trained, and the next pair's rows are
+ * prefetched: its context row, its noise rows, and, when it starts a new center, that
+ * center's rows too (the pairs of one center share its positive row and path).
+ */
+#include "plan.h"
+
+/* Where the planner is in a sentence: the center pos, its window [lo, hi] and the
+ * context position j of the pair last planned. */
+typedef struct {
+    int32_t pos, lo, hi, j;
+} w2v_sg_cursor;
+
+/* Moves to the next pair, drawing the reach of each new center; 0 at the sentence end. */
+static int next_pair(w2v_sg_cursor *at, int32_t n, w2v_worker_state *state) {
+    for (;;) {
+        if (at->pos >= 0) {
+            at->j++;
+            if (at->j == at->pos) at->j++;
+            if (at->j <= at->hi) return 1;
+        }
+        if (++at->pos >= n) return 0;
+        int32_t reach = w2v_plan_reach(state->params, &state->scratch.rng);
+        at->lo = at->pos - reach > 0 ? at->pos - reach : 0;
+        at->hi = at->pos + reach < n - 1 ? at->pos + reach : n - 1;
+        at->j = at->lo - 1;
+    }
+}
+
+static void plan_pair(w2v_plan *plan, const w2v_sg_cursor *at, const int32_t *sentence,
+                      w2v_worker_state *state) {
+    const w2v_model *model = state->model;
+    const int32_t k = model->ns.out_vecs ? state->params->negative : 0;
+    plan->pos = at->pos;
+    plan->ctx[0] = sentence[at->j];
+    plan->in_rows[0] = model->in_vecs + (size_t)sentence[at->j] * (size_t)model->row_stride;
+    plan->n_ctx = 1;
+    plan->step.n_in = 1;
+    plan->step.in_scale = 1.0f;
+    plan->step.grad_scale = 1.0f;
+    for (int32_t i = 0; i < k; i++)
+        plan->noise[i] =
+            w2v_noise_queue_draw(&state->queue, &model->ns.noise, &state->scratch.rng);
+    plan->n_noise = k;
+    w2v_plan_targets(plan, model, sentence[at->pos], plan->noise, k);
+}
+
+static void prefetch_pair(const w2v_plan *next, const w2v_plan *current, int32_t dim) {
+    w2v_prefetch_row(next->in_rows[0], dim);
+    /* the same center: its path and positive row are in cache, the noise rows are new */
+    int32_t first = next->pos == current->pos ? next->step.n_out - (next->n_ns - 1) : 0;
+    if (next->n_ns == 0) first = next->pos == current->pos ? next->step.n_out : 0;
+    for (int32_t t = first; t < next->step.n_out; t++) w2v_prefetch_row(next->out_rows[t], dim);
+}
+
+void w2v_sg_train_sentence(w2v_worker_state *state, const int32_t *sentence, int32_t n,
+                           float alpha) {
+    w2v_sg_cursor at = {.pos = -1, .lo = 0, .hi = -1, .j = 0};
+    w2v_plan *current = &state->plans[0], *next = &state->plans[1];
+    if (!next_pair(&at, n, state)) return;
+    plan_pair(current, &at, sentence, state);
+    for (;;) {
+        int more = next_pair(&at, n, state);
+        if (more) {
+            plan_pair(next, &at, sentence, state);
+            prefetch_pair(next, current, state->params->dim);
+        }
+        w2v_plan_run(state, current, alpha);
+        if (!more) return;
+        w2v_plan *done = current;
+        current = next;
+        next = done;
+    }
+}
