@@ -2,8 +2,8 @@
 #include "w2v.h"
 
 int w2v_model_init(w2v_model *model, float *in_vecs, float *out_vecs, float *node_vecs,
-                   int32_t row_stride, const float *keep, const int64_t *counts,
-                   int32_t vocab_size, double ns_power) {
+                   int32_t row_stride, const float *keep, const int64_t *counts, int32_t vocab_size,
+                   double ns_power) {
     model->in_vecs = in_vecs;
     model->row_stride = row_stride;
     model->keep = keep;

@@ -48,8 +48,8 @@ typedef struct {
     double loss_sum;   /* their loss */
 } w2v_worker_state;
 
-int w2v_worker_state_init(w2v_worker_state *state, const w2v_params *params,
-                          const w2v_model *model, w2v_step_fn step, uint64_t seed);
+int w2v_worker_state_init(w2v_worker_state *state, const w2v_params *params, const w2v_model *model,
+                          w2v_step_fn step, uint64_t seed);
 void w2v_worker_state_free(w2v_worker_state *state);
 
 /* Trains on sentence[0..n) with learning rate alpha. */

@@ -38,8 +38,8 @@ static void plan_position(w2v_plan *plan, const w2v_plan *previous, const int32_
     int reuse = params->negative_reuse > 1 && previous && pos % params->negative_reuse != 0 &&
                 previous->n_noise == k;
     for (int32_t i = 0; i < k; i++)
-        plan->noise[i] = reuse ? previous->noise[i]
-                               : w2v_noise_queue_draw(&state->queue, &model->ns.noise, rng);
+        plan->noise[i] =
+            reuse ? previous->noise[i] : w2v_noise_queue_draw(&state->queue, &model->ns.noise, rng);
     plan->n_noise = k;
     w2v_plan_targets(plan, model, sentence[pos], plan->noise, k);
 

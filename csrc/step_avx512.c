@@ -116,14 +116,22 @@ W2V_AVX512 double fused_step(const int nv, const w2v_step *step, int32_t dim,
 __attribute__((target("avx512f"))) double w2v_step_avx512_fused(W2V_STEP_ARGS) {
     (void)scratch;
     switch ((dim + 15) / 16) {
-    case 1: return fused_step(1, step, dim, sigmoid, alpha);
-    case 2: return fused_step(2, step, dim, sigmoid, alpha);
-    case 3: return fused_step(3, step, dim, sigmoid, alpha);
-    case 4: return fused_step(4, step, dim, sigmoid, alpha);
-    case 5: return fused_step(5, step, dim, sigmoid, alpha);
-    case 6: return fused_step(6, step, dim, sigmoid, alpha);
-    case 7: return fused_step(7, step, dim, sigmoid, alpha);
-    default: return fused_step(8, step, dim, sigmoid, alpha);
+    case 1:
+        return fused_step(1, step, dim, sigmoid, alpha);
+    case 2:
+        return fused_step(2, step, dim, sigmoid, alpha);
+    case 3:
+        return fused_step(3, step, dim, sigmoid, alpha);
+    case 4:
+        return fused_step(4, step, dim, sigmoid, alpha);
+    case 5:
+        return fused_step(5, step, dim, sigmoid, alpha);
+    case 6:
+        return fused_step(6, step, dim, sigmoid, alpha);
+    case 7:
+        return fused_step(7, step, dim, sigmoid, alpha);
+    default:
+        return fused_step(8, step, dim, sigmoid, alpha);
     }
 }
 #endif

@@ -5,8 +5,7 @@
 #include "w2v.h"
 
 #define W2V_STEP_ARGS                                                                              \
-    const w2v_step *step, int32_t dim, const w2v_sigmoid *sigmoid, w2v_scratch *scratch,           \
-        float alpha
+    const w2v_step *step, int32_t dim, const w2v_sigmoid *sigmoid, w2v_scratch *scratch, float alpha
 
 /* Steps with at most this many output rows take all scores before any update, when no
  * row repeats (see step.c): negative sampling's K + 1 rows, hierarchical softmax's path

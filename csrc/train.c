@@ -124,8 +124,8 @@ typedef struct {
     w2v_epoch_stats stats;
 } w2v_worker;
 
-int w2v_worker_state_init(w2v_worker_state *state, const w2v_params *params,
-                          const w2v_model *model, w2v_step_fn step, uint64_t seed) {
+int w2v_worker_state_init(w2v_worker_state *state, const w2v_params *params, const w2v_model *model,
+                          w2v_step_fn step, uint64_t seed) {
     state->params = params;
     state->model = model;
     state->step = step;
@@ -159,8 +159,11 @@ int w2v_worker_state_init(w2v_worker_state *state, const w2v_params *params,
         plan->in_rows = row_ptrs + i * pointers;
         plan->out_rows = plan->in_rows + max_in;
         plan->labels = labels + i * max_out;
-        plan->step = (w2v_step){.in_rows = plan->in_rows, .out_rows = plan->out_rows,
-                                .labels = plan->labels, .in_scale = 1.0f, .grad_scale = 1.0f};
+        plan->step = (w2v_step){.in_rows = plan->in_rows,
+                                .out_rows = plan->out_rows,
+                                .labels = plan->labels,
+                                .in_scale = 1.0f,
+                                .grad_scale = 1.0f};
         plan->n_ctx = plan->n_ns = plan->n_noise = 0;
     }
     return W2V_OK;
@@ -243,6 +246,23 @@ done:
     w2v_worker_state_free(&state);
     free(sentence);
     return NULL;
+}
+
+int w2v_train_sentence(const w2v_params *params, const w2v_model *model, w2v_step_fn step,
+                       uint64_t seed, const int32_t *sentence, int32_t n, float alpha,
+                       w2v_epoch_stats *stats) {
+    if (n < 0 || n > W2V_MAX_SENTENCE || params->window <= 0 || params->negative < 0 || !step)
+        return W2V_ERR_INVALID;
+    for (int32_t i = 0; i < n; i++)
+        if (sentence[i] < 0 || sentence[i] >= model->vocab_size) return W2V_ERR_INVALID;
+    w2v_worker_state state;
+    int status = w2v_worker_state_init(&state, params, model, step, seed);
+    if (status != W2V_OK) return status;
+    (params->sg ? w2v_sg_train_sentence : w2v_cbow_train_sentence)(&state, sentence, n, alpha);
+    stats->examples += state.examples;
+    stats->loss_sum += state.loss_sum;
+    w2v_worker_state_free(&state);
+    return W2V_OK;
 }
 
 int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_threads) {

@@ -17,10 +17,10 @@ extern "C" {
  * a line is a sentence, and lines of more than W2V_MAX_SENTENCE tokens are split.
  * Invalid UTF-8 in a token is replaced by U+FFFD, so every token is valid UTF-8. */
 typedef struct {
-    int64_t tokens;          /* tokens seen */
-    int64_t sentences;       /* non-empty sentences seen (after splitting) */
-    int64_t invalid_tokens;  /* tokens that had invalid UTF-8 replaced */
-    int64_t truncated_tokens;/* tokens longer than W2V_MAX_TOKEN_BYTES */
+    int64_t tokens;           /* tokens seen */
+    int64_t sentences;        /* non-empty sentences seen (after splitting) */
+    int64_t invalid_tokens;   /* tokens that had invalid UTF-8 replaced */
+    int64_t truncated_tokens; /* tokens longer than W2V_MAX_TOKEN_BYTES */
 } w2v_text_stats;
 
 typedef struct w2v_counter w2v_counter;
@@ -91,8 +91,7 @@ int w2v_packed_remap(const uint8_t *src, int64_t n_src, const int32_t *map, int6
 /* Appends the codes of ids[0..n_ids) (-1 ends a sentence) to out[*n_out..capacity).
  * Returns W2V_ERR_INVALID for an id < -1, W2V_ERR_CAPACITY if out is too small (*n_out
  * then counts the ids that fitted). */
-int w2v_pack_ids(const int32_t *ids, int64_t n_ids, uint8_t *out, int64_t capacity,
-                 int64_t *n_out);
+int w2v_pack_ids(const int32_t *ids, int64_t n_ids, uint8_t *out, int64_t capacity, int64_t *n_out);
 /* Decodes packed bytes into ids (-1 ends a sentence). Returns W2V_ERR_FORMAT if a code
  * is cut off or too large, W2V_ERR_CAPACITY if out is too small. */
 int w2v_unpack_ids(const uint8_t *bytes, int64_t n_bytes, int32_t *out, int64_t capacity,

@@ -123,7 +123,12 @@ typedef double (*w2v_step_fn)(const w2v_step *step, int32_t dim, const w2v_sigmo
                               w2v_scratch *scratch, float alpha);
 
 /* Kernel variants, picked at run time from what the CPU supports. */
-typedef enum { W2V_SIMD_AUTO = 0, W2V_SIMD_SCALAR = 1, W2V_SIMD_AVX2 = 2, W2V_SIMD_AVX512 = 3 } w2v_simd;
+typedef enum {
+    W2V_SIMD_AUTO = 0,
+    W2V_SIMD_SCALAR = 1,
+    W2V_SIMD_AVX2 = 2,
+    W2V_SIMD_AVX512 = 3
+} w2v_simd;
 
 /* The step for `simd` (AUTO: the best the CPU runs) and vector size `dim`; NULL if the
  * CPU cannot run it. AVX-512 uses a register-resident kernel for dim <= 128, AVX2 a
@@ -181,8 +186,8 @@ typedef struct {
  * the noise table, with ns_power; node_vecs: the Huffman tree of counts); at least one
  * of the two. The weight pointers are stored as given. */
 int w2v_model_init(w2v_model *model, float *in_vecs, float *out_vecs, float *node_vecs,
-                   int32_t row_stride, const float *keep, const int64_t *counts,
-                   int32_t vocab_size, double ns_power);
+                   int32_t row_stride, const float *keep, const int64_t *counts, int32_t vocab_size,
+                   double ns_power);
 void w2v_model_free(w2v_model *model);
 
 /* ---- training (train.c) ------------------------------------------------------- */
@@ -243,11 +248,18 @@ void w2v_progress_loss(const w2v_progress *progress, double *loss_sum, int64_t *
 float w2v_progress_alpha(const w2v_progress *progress);
 
 typedef struct {
-    int64_t words;      /* tokens read (before subsampling) */
-    int64_t examples;   /* positive examples trained: CBOW, center words with a context;
-                           skip-gram, (center, context) pairs */
-    double loss_sum;    /* sum of J over those examples, double precision */
+    int64_t words;    /* tokens read (before subsampling) */
+    int64_t examples; /* positive examples trained: CBOW, center words with a context;
+                         skip-gram, (center, context) pairs */
+    double loss_sum;  /* sum of J over those examples, double precision */
 } w2v_epoch_stats;
+
+/* Runs the planner of params->sg over one sentence of ids (no subsampling) on the calling
+ * thread, with `step` (any w2v_step_fn: a kernel, or a recording function in tests) and
+ * the random stream `seed`; adds what it trained to stats (examples, loss_sum). */
+int w2v_train_sentence(const w2v_params *params, const w2v_model *model, w2v_step_fn step,
+                       uint64_t seed, const int32_t *sentence, int32_t n, float alpha,
+                       w2v_epoch_stats *stats);
 
 /* One epoch over `corpus` with params->n_threads threads, taking chunks in turn.
  * `epoch` perturbs the random streams. Returns W2V_OK, W2V_STOPPED (stop was

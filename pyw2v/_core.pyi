@@ -44,6 +44,19 @@ def step_update(
     grad_scale: float = ...,
     simd: str = ...,
 ) -> float: ...
+def planned_steps(
+    sentence: npt.ArrayLike,
+    counts: npt.ArrayLike,
+    window: int,
+    negative: int,
+    sg: bool,
+    hs: bool,
+    shrink_windows: bool = ...,
+    cbow_mean: bool = ...,
+    exact_ctx_grad: bool = ...,
+    seed: int = ...,
+    negative_reuse: int = ...,
+) -> list[tuple[list[int], float, float, list[tuple[str, int, float]]]]: ...
 def packed_widths(n: int) -> npt.NDArray[np.int8]: ...
 def pack_ids(ids: npt.NDArray[np.int32], out: npt.NDArray[np.uint8], n_out: int) -> int: ...
 def remap_ids(

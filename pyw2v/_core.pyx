@@ -270,6 +270,74 @@ def step_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, targets, labe
     return loss
 
 
+# The steps a planner makes, recorded instead of trained (for tests): one list per call.
+cdef object _recorded = None
+
+
+cdef double _record_step(const w2v_step *step, int32_t dim, const w2v_sigmoid *sigmoid,
+                         w2v_scratch *scratch, float alpha) noexcept with gil:
+    cdef int32_t i
+    ins = [<size_t> step.in_rows[i] for i in range(step.n_in)]
+    outs = [<size_t> step.out_rows[i] for i in range(step.n_out)]
+    labels = [step.labels[i] for i in range(step.n_out)]
+    _recorded.append((ins, step.in_scale, step.grad_scale, outs, labels))
+    return 0.0
+
+
+def planned_steps(sentence, counts, int window, int negative, bint sg, bint hs,
+                  bint shrink_windows=True, bint cbow_mean=True, bint exact_ctx_grad=False,
+                  uint64_t seed=1, int negative_reuse=1):
+    """The steps the planner of the mode makes for one sentence of ids (no subsampling),
+    recorded instead of trained: a list of (input ids, in_scale, grad_scale, [(matrix,
+    row, label), ...]) with matrix "syn1" (hierarchical softmax's nodes) or "syn1neg"."""
+    global _recorded
+    cdef int64_t[::1] c = _counts(counts)
+    cdef int32_t[::1] ids = np.ascontiguousarray(sentence, dtype=np.int32)
+    cdef int32_t n_words = <int32_t> c.shape[0]
+    # row i of each matrix is at byte 64 * i of its own block of addresses: never touched
+    blocks = np.zeros((3, n_words + 1, 16), dtype=np.float32)
+    cdef float[:, :, ::1] b = blocks
+    cdef float *in_ptr = &b[0, 0, 0]
+    cdef float *out_ptr = &b[1, 0, 0] if negative > 0 else NULL
+    cdef float *node_ptr = &b[2, 0, 0] if hs else NULL
+    keep = np.ones(n_words, dtype=np.float32)
+    cdef float[::1] k = keep
+    cdef w2v_params params
+    cdef w2v_model model
+    cdef w2v_epoch_stats stats
+    stats.examples = 0
+    stats.loss_sum = 0.0
+    _fill_params(&params, 1, window, negative, negative_reuse, cbow_mean, exact_ctx_grad, 1,
+                 seed, sg, hs, shrink_windows)
+    _check(w2v_model_init(&model, in_ptr, out_ptr, node_ptr, 16, &k[0], &c[0], n_words, 0.75),
+           "model")
+    _recorded = []
+    try:
+        status = w2v_train_sentence(&params, &model, _record_step, seed,
+                                    &ids[0] if ids.shape[0] else NULL,
+                                    <int32_t> ids.shape[0], 0.025, &stats)
+        _check(status, "planning")
+        steps = _recorded
+    finally:
+        _recorded = None
+        w2v_model_free(&model)
+    bases = [(<size_t> in_ptr, "in"), (<size_t> &b[1, 0, 0], "syn1neg"),
+             (<size_t> &b[2, 0, 0], "syn1")]
+
+    def locate(size_t address):
+        for base, name in bases:
+            if base <= address < base + 64 * (n_words + 1):
+                return name, (address - base) // 64
+        raise AssertionError("a row outside the matrices")
+
+    out = []
+    for ins, in_scale, grad_scale, outs, labels in steps:
+        inputs = [locate(a)[1] for a in ins]
+        targets = [(*locate(a), label) for a, label in zip(outs, labels)]
+        out.append((inputs, in_scale, grad_scale, targets))
+    return out
+
+
 # ------------------------------------------------------------ packed token ids
 
 def packed_widths(int32_t n) -> np.ndarray:

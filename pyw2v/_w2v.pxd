@@ -157,6 +157,10 @@ cdef extern from "w2v.h" nogil:
         int64_t examples
         double loss_sum
 
+    int w2v_train_sentence(const w2v_params *params, const w2v_model *model, w2v_step_fn step,
+                           uint64_t seed, const int32_t *sentence, int32_t n, float alpha,
+                           w2v_epoch_stats *stats)
+
     int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corpus,
                         const w2v_schedule *schedule, w2v_progress *progress, int64_t epoch,
                         w2v_simd simd, w2v_epoch_stats *stats)

@@ -2,15 +2,17 @@
 
     pyw2v train -train corpus.txt -output vectors.bin -size 200 -window 5 -sample 1e-4 \\
         -negative 5 -hs 0 -binary 1 -cbow 1 -iter 3
+    pyw2v train -train corpus.txt -output vectors.bin -cbow 0 -hs 1 -negative 0
 
 Each word2vec.c flag (-train -output -size -window -sample -negative -min-count -alpha
 -iter -threads -binary -cbow -hs -save-vocab -read-vocab -debug -classes, and
 -min-alpha) also has a long form (--train, --size or --vector-size, ...). Defaults are
-word2vec.c's: size 100, window 5, sample 1e-3, negative 5, min-count 5, alpha 0.05,
-iter 5, binary 0; the learning rate decays to alpha * 1e-4 (word2vec.c's floor)
-unless -min-alpha is given. Threads: word2vec.c's 12 capped at the usable cores when
-any single-dash flag is used (more threads than cores only slow Hogwild down), all
-usable cores otherwise.
+word2vec.c's: CBOW (-cbow 1; -cbow 0 is skip-gram), negative sampling with negative 5
+(-hs 1 adds hierarchical softmax, -negative 0 leaves it alone), size 100, window 5,
+sample 1e-3, min-count 5, alpha 0.05 for CBOW and 0.025 for skip-gram, iter 5, binary 0;
+the learning rate decays to alpha * 1e-4 (word2vec.c's floor) unless -min-alpha is given.
+Threads: word2vec.c's 12 capped at the usable cores when any single-dash flag is used
+(more threads than cores only slow Hogwild down), all usable cores otherwise.
 """
 
 from __future__ import annotations
@@ -43,9 +45,21 @@ _FLAGS: list[tuple[str, tuple[str, ...], str, Any, str]] = [
     ("-size", ("--vector-size",), "size", int, "dimension of the vectors (default 100)"),
     ("-window", (), "window", int, "maximal distance to a context word (default 5)"),
     ("-sample", (), "sample", float, "subsampling threshold for frequent words (default 1e-3)"),
-    ("-negative", (), "negative", int, "noise words per positive example (default 5)"),
+    (
+        "-negative",
+        (),
+        "negative",
+        int,
+        "noise words per positive example (default 5; 0: no negative sampling, needs -hs 1)",
+    ),
     ("-min-count", (), "min_count", int, "drop words rarer than this (default 5)"),
-    ("-alpha", (), "alpha", float, "starting learning rate (default 0.05)"),
+    (
+        "-alpha",
+        (),
+        "alpha",
+        float,
+        "starting learning rate (default 0.05 for CBOW, 0.025 for skip-gram)",
+    ),
     ("-min-alpha", (), "min_alpha", float, "final learning rate (default alpha * 1e-4)"),
     ("-iter", ("--epochs",), "iter", int, "passes over the corpus (default 5)"),
     (
@@ -57,8 +71,8 @@ _FLAGS: list[tuple[str, tuple[str, ...], str, Any, str]] = [
         "word2vec.c's 12 capped at the cores with single-dash flags, else all cores)",
     ),
     ("-binary", (), "binary", int, "1: word2vec binary output, 0: text (default 0)"),
-    ("-cbow", (), "cbow", int, "1 (default): CBOW; 0 (skip-gram) is not implemented"),
-    ("-hs", (), "hs", int, "0 (default); 1 (hierarchical softmax) is not implemented"),
+    ("-cbow", (), "cbow", int, "1 (default): CBOW; 0: skip-gram"),
+    ("-hs", (), "hs", int, "1: hierarchical softmax (with -negative 0: alone); default 0"),
     ("-save-vocab", (), "save_vocab", str, "also write the vocabulary ('word count' lines)"),
     ("-read-vocab", (), "read_vocab", str, "take the vocabulary from this file, not the corpus"),
     ("-debug", (), "debug_level", int, "0: silent; 1 or 2 (default): summary and progress"),
@@ -78,6 +92,7 @@ _PARAM_FLAGS = {
     "epochs": "-iter",
     "workers": "-threads",
     "seed": "--seed",
+    "hs": "-hs",
 }
 
 
@@ -87,7 +102,8 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         parents=parents,
         allow_abbrev=False,
         help="train word vectors (word2vec.c's flags work unchanged)",
-        description="Trains CBOW with negative sampling. word2vec.c's flags work "
+        description="Trains word vectors: CBOW or skip-gram, negative sampling and/or "
+        "hierarchical softmax. word2vec.c's flags work "
         "unchanged, with its defaults; each has a long form too (--size, --iter, ...).",
         epilog="Output: word2vec text, or binary with -binary 1; pyw2v's native model "
         "(resumable) when the name ends in .pyw2v or .npz or with --format native.",
@@ -131,22 +147,18 @@ def output_format(args: argparse.Namespace) -> str:
 
 def make_model(args: argparse.Namespace, word2vec_style: bool) -> Word2Vec:
     """A Word2Vec with the flags' hyperparameters; ValueError naming a bad flag."""
-    if args.cbow is not None and args.cbow != 1:
-        raise ValueError(
-            "-cbow 0 (skip-gram) is not implemented: pyw2v trains CBOW with negative sampling"
-        )
-    if args.hs:
-        raise ValueError(
-            "-hs 1 (hierarchical softmax) is not implemented: pyw2v trains CBOW with "
-            "negative sampling (-hs 0 -negative 5)"
-        )
+    if args.cbow not in (None, 0, 1):
+        raise ValueError(f"-cbow must be 1 (CBOW) or 0 (skip-gram), got {args.cbow}")
+    if args.hs not in (None, 0, 1):
+        raise ValueError(f"-hs must be 0 or 1 (hierarchical softmax), got {args.hs}")
+    sg = 1 if args.cbow == 0 else 0
     if args.classes:
         raise ValueError("-classes (k-means word classes) is not implemented")
     if args.threads is not None:
         threads = args.threads
     else:
         threads = min(WORD2VEC_THREADS, cpu_count()) if word2vec_style else 0
-    alpha = 0.05 if args.alpha is None else args.alpha
+    alpha = (0.025 if sg else 0.05) if args.alpha is None else args.alpha  # word2vec.c's
     quiet = args.quiet or args.debug_level == 0
     settings: dict[str, Any] = {
         "vector_size": 100 if args.size is None else args.size,
@@ -159,6 +171,8 @@ def make_model(args: argparse.Namespace, word2vec_style: bool) -> Word2Vec:
         "epochs": 5 if args.iter is None else args.iter,
         "workers": threads,
         "seed": args.seed,
+        "sg": sg,
+        "hs": args.hs or 0,
     }
     try:
         return Word2Vec(**settings, progress=not quiet)
@@ -180,7 +194,8 @@ def run(args: argparse.Namespace) -> int:
     corpus = as_corpus(args.train)  # fails now, not after counting, if the file is missing
     p = model.params
     say(
-        f"CBOW-NS: size {p.vector_size}, window {p.window}, negative {p.negative}, "
+        f"{mode_name(p.sg, p.hs, p.negative)}: size {p.vector_size}, window {p.window}, "
+        f"negative {p.negative}, "
         f"sample {p.sample:g}, min-count {p.min_count}, alpha {p.alpha:g} -> {p.min_alpha:g}, "
         f"iter {p.epochs}, threads {p.n_threads}"
     )
@@ -209,6 +224,12 @@ def run(args: argparse.Namespace) -> int:
         f"last epoch's loss {model.get_latest_training_loss():.4f}"
     )
     return 0
+
+
+def mode_name(sg: int, hs: int, negative: int) -> str:
+    """CBOW-NS, SG-HS, CBOW-HS+NS, ...: the planner and the losses."""
+    losses = "+".join((["HS"] if hs else []) + (["NS"] if negative else []))
+    return f"{'SG' if sg else 'CBOW'}-{losses}"
 
 
 def _check_writable(path: str) -> None:

@@ -1,4 +1,5 @@
-"""Word2Vec: CBOW with negative sampling, gensim-4 shaped."""
+"""Word2Vec: the word2vec family (CBOW or skip-gram, negative sampling and/or hierarchical
+softmax), gensim-4 shaped."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ CorpusArg = Union[str, "os.PathLike[str]", Sequence[Any], Iterable[Sequence[str]
 
 
 class Word2Vec:
-    """CBOW with negative sampling, trained by the C core on native threads.
+    """word2vec (CBOW or skip-gram; negative sampling, hierarchical softmax or both),
+    trained by the C core on native threads.
 
     Parameters mirror gensim 4's ``Word2Vec`` where they exist:
 
@@ -42,8 +44,8 @@ class Word2Vec:
         Dimension d of the word vectors.
     alpha, min_alpha : float
         The learning rate decays linearly from ``alpha`` to ``min_alpha`` over all
-        epochs of a ``train`` call. The default 0.05 is word2vec.c's for CBOW
-        (gensim's is 0.025).
+        epochs of a ``train`` call. The default (None) is word2vec.c's: 0.05 for CBOW,
+        0.025 for skip-gram (gensim uses 0.025 for both).
     window : int
         Maximal distance m between the center and a context word; each center word
         uses a window drawn uniformly from 1..m.
@@ -62,7 +64,8 @@ class Word2Vec:
         Worker threads for training, and for counting plain text files in build_vocab;
         0 means all usable cores.
     negative : int
-        Noise words per center word (>= 1).
+        Noise words per positive example (negative sampling); 0 turns negative
+        sampling off, which needs ``hs=1``.
     ns_exponent : float
         The noise distribution is count^ns_exponent.
     cbow_mean : bool
@@ -73,8 +76,8 @@ class Word2Vec:
     epochs : int
         Passes over the corpus.
     negative_reuse : int
-        Consecutive center words that share one set of noise draws (default 1: fresh
-        draws for each, as word2vec.c). 2 trains about 5-7% faster but costs quality:
+        CBOW only: consecutive center words that share one set of noise draws (default
+        1: fresh draws for each, as word2vec.c). 2 trains about 5-7% faster but costs quality:
         on W1, 2 lowered the analogy accuracy by about 2 points over 5 seeds
         (benchmarks/RESULTS.md).
     progress : bool
@@ -86,9 +89,15 @@ class Word2Vec:
     callbacks : iterable of callbacks
         Objects with on_train_begin / on_epoch_begin / on_epoch_end / on_train_end
         methods (see pyw2v.callbacks); used by every train() call not given its own.
-    sg, hs : int
-        Accepted for gensim compatibility; only ``sg=0, hs=0`` (CBOW with negative
-        sampling) is implemented.
+    sg : int
+        0: CBOW (the context predicts the center word), 1: skip-gram (each context word
+        predicts it, one positive example per (center, context) pair).
+    hs : int
+        1: hierarchical softmax over the Huffman tree of the vocabulary (inner-node
+        vectors in ``syn1``), alone (``negative=0``) or beside negative sampling.
+    shrink_windows : bool
+        Each center word draws its window uniformly from 1..window (True, word2vec.c
+        and gensim's default), or always uses the whole window.
     compute_loss : bool
         Accepted for gensim compatibility: the loss is always computed (it is cheap).
     """
@@ -98,7 +107,7 @@ class Word2Vec:
         sentences: CorpusArg = None,
         corpus_file: str | os.PathLike[str] | None = None,
         vector_size: int = 100,
-        alpha: float = 0.05,
+        alpha: float | None = None,
         window: int = 5,
         min_count: int = 5,
         max_vocab_size: int | None = None,
@@ -120,11 +129,10 @@ class Word2Vec:
         negative_reuse: int = 1,
         callbacks: Iterable[Any] = (),
         compute_loss: bool = True,
+        shrink_windows: bool = True,
     ) -> None:
-        if sg != 0 or hs != 0:
-            raise ValueError(
-                "pyw2v implements CBOW with negative sampling only: sg and hs must be 0"
-            )
+        if alpha is None:
+            alpha = 0.025 if sg == 1 else 0.05  # word2vec.c's defaults
         self.params = Params(
             vector_size=vector_size,
             alpha=alpha,
@@ -143,13 +151,17 @@ class Word2Vec:
             epochs=epochs,
             simd=simd,
             negative_reuse=negative_reuse,
+            sg=sg,
+            hs=hs,
+            shrink_windows=bool(shrink_windows),
         )
         self.progress = progress
         self.memory_budget = memory_budget
         self.callbacks = check_callbacks(callbacks)
         self.vocab: Vocab | None = None
         self.wv = KeyedVectors(np.zeros((0, vector_size), dtype=np.float32), [])
-        self.syn1neg = np.zeros((0, vector_size), dtype=np.float32)
+        for name in self._output_names():
+            setattr(self, name, np.zeros((0, vector_size), dtype=np.float32))
         self.epochs_trained = 0
         self.epoch_losses: list[float] = []
         self.corpus_stats: dict[str, int] = {}
@@ -278,7 +290,8 @@ class Word2Vec:
             block = vectors[lo : lo + (1 << 14)]
             block[:] = rng.uniform(-0.5 / d, 0.5 / d, size=block.shape)
         self.wv = KeyedVectors(vectors, vocab.index_to_key)
-        self.syn1neg = zeros_matrix(len(vocab), d)
+        for name in self._output_names():  # output vectors start at zero (word2vec.c)
+            setattr(self, name, zeros_matrix(len(vocab), d))
         self.epochs_trained = 0
         self.epoch_losses = []
         self._corpus = source
@@ -358,9 +371,10 @@ class Word2Vec:
                 "the corpus holds no word of the vocabulary (an iterator can only be read "
                 "once: pass a list or a restartable iterable)"
             )
+        outputs = self._outputs()
         trainer = _core.Trainer(
             self.wv.vectors,
-            self.syn1neg,
+            outputs.get("syn1neg"),
             self.vocab.keep_probs(p.sample),
             self.vocab.counts,
             p.ns_exponent,
@@ -372,7 +386,11 @@ class Word2Vec:
             p.seed,
             p.simd,
             p.negative_reuse,
+            node_vecs=outputs.get("syn1"),
+            sg=bool(p.sg),
+            shrink_windows=p.shrink_windows,
         )
+        n_targets = self._targets_per_example()
         words_total = n_epochs * encoded.n_words
         show = self.progress if progress is None else progress
         hooks = self.callbacks if callbacks is None else check_callbacks(callbacks)
@@ -400,10 +418,10 @@ class Word2Vec:
                 self.epochs_trained += 1
                 mean_loss = loss_sum / examples if examples else 0.0
                 self.epoch_losses.append(mean_loss)
-                if _diverged(mean_loss, p.negative, self.wv.vectors, self.syn1neg):
+                if _diverged(mean_loss, n_targets, self.wv.vectors, *outputs.values()):
                     raise FloatingPointError(
                         f"training diverged in epoch {self.epochs_trained}: the loss is "
-                        f"{mean_loss:.4g} (about {(p.negative + 1) * math.log(2):.2f} at the "
+                        f"{mean_loss:.4g} (about {n_targets * math.log(2):.2f} at the "
                         f"start); lower alpha (now {alpha_start})"
                     )
                 self.wv.reset_norms()  # queries from callbacks see this epoch's vectors
@@ -418,17 +436,45 @@ class Word2Vec:
         return words_done, examples_done
 
     def get_latest_training_loss(self) -> float:
-        """Mean loss J per positive example (center word) over the latest epoch,
-        accumulated in double precision per thread and summed after the join."""
+        """Mean loss J per positive example (CBOW: a center word; skip-gram: a (center,
+        context) pair) over the latest epoch, accumulated in double precision per thread
+        and summed after the join. With both losses J is the sum of the two."""
         return self.epoch_losses[-1] if self.epoch_losses else 0.0
 
+    def _output_names(self) -> list[str]:
+        """The output matrices this mode trains: syn1 (hierarchical softmax's inner
+        nodes) and syn1neg (negative sampling's word rows), gensim's names."""
+        p = self.params
+        return (["syn1"] if p.hs else []) + (["syn1neg"] if p.negative else [])
+
+    def _outputs(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in self._output_names()}
+
+    def _targets_per_example(self) -> int:
+        """Output rows per positive example at most: K + 1 and the longest Huffman path."""
+        assert self.vocab is not None
+        p = self.params
+        longest = 0
+        if p.hs:
+            offsets = _core.huffman_tree(self.vocab.counts)[0]
+            longest = int(np.diff(offsets).max())
+        return (p.negative + 1 if p.negative else 0) + longest
+
     def _check_weights(self) -> None:
-        """wv.vectors and syn1neg as training and load() need them: float32, one row per
-        word of vector_size floats. A replaced wv.vectors (e.g. a copy) that holds them
-        but is laid out differently from syn1neg is copied into syn1neg's layout."""
+        """wv.vectors and the output matrices as training and load() need them: float32,
+        one row per word of vector_size floats. A replaced wv.vectors (e.g. a copy) that
+        holds them but is laid out differently from the output matrices is copied into
+        their layout."""
         assert self.vocab is not None
         shape = (len(self.vocab), self.params.vector_size)
-        for name, weights in (("wv.vectors", self.wv.vectors), ("syn1neg", self.syn1neg)):
+        for name in self._output_names():
+            if not hasattr(self, name):
+                raise ValueError(
+                    f"this model has no {name} (it was trained in another mode): "
+                    f"{'hs=1' if name == 'syn1' else 'negative >= 1'} needs it"
+                )
+        named = [("wv.vectors", self.wv.vectors), *self._outputs().items()]
+        for name, weights in named:
             if not isinstance(weights, np.ndarray) or weights.dtype != np.float32:
                 kind = getattr(weights, "dtype", type(weights).__name__)
                 raise ValueError(f"{name} must be a float32 numpy array, got {kind}")
@@ -439,16 +485,18 @@ class Word2Vec:
                 )
             if not weights.flags.writeable:
                 raise ValueError(f"{name} is read-only: training writes it")
-        if self.wv.vectors.strides != self.syn1neg.strides or self.syn1neg.strides[1] != 4:
+        outputs = self._outputs()
+        if any(self.wv.vectors.strides != m.strides or m.strides[1] != 4 for m in outputs.values()):
             self.wv.vectors = _on_huge_pages(self.wv.vectors)
-            self.syn1neg = _on_huge_pages(self.syn1neg)
+            for name, matrix in outputs.items():
+                setattr(self, name, _on_huge_pages(matrix))
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Writes the model (vectors, output weights, vocabulary, parameters) atomically."""
         if self.vocab is None:
             raise RuntimeError("nothing to save: the model has no vocabulary yet")
         self._check_weights()  # what load() will require
-        for name, weights in (("vectors", self.wv.vectors), ("syn1neg", self.syn1neg)):
+        for name, weights in [("vectors", self.wv.vectors), *self._outputs().items()]:
             if not np.isfinite(weights).all():
                 raise ValueError(
                     f"not saved: the model's {name} hold NaN or infinite values (training "
@@ -464,7 +512,7 @@ class Word2Vec:
         io.save_native(
             path,
             header,
-            {"vectors": self.wv.vectors, "syn1neg": self.syn1neg, "counts": self.vocab.counts},
+            {"vectors": self.wv.vectors, **self._outputs(), "counts": self.vocab.counts},
         )
 
     @classmethod
@@ -486,13 +534,23 @@ class Word2Vec:
         if len(counts) and counts.min() < 1:
             raise ValueError(f"{os.fspath(path)!r}: invalid model file: a word count below 1")
         vectors = io.check_matrix(path, "vectors", arrays.get("vectors", np.empty(0)), len(words))
-        syn1neg = io.check_matrix(path, "syn1neg", arrays.get("syn1neg", np.empty(0)), len(words))
-        if vectors.shape[1] != params.vector_size or syn1neg.shape != vectors.shape:
-            raise ValueError(f"{os.fspath(path)!r}: matrices do not match vector_size")
         model = cls(**{k: v for k, v in params.to_dict().items()}, progress=False)
+        outputs = {}
+        for name in model._output_names():
+            if name not in arrays:
+                raise ValueError(
+                    f"{os.fspath(path)!r}: incomplete model file: no {name} for "
+                    f"hs={params.hs}, negative={params.negative}"
+                )
+            outputs[name] = io.check_matrix(path, name, arrays[name], len(words))
+        if vectors.shape[1] != params.vector_size or any(
+            m.shape != vectors.shape for m in outputs.values()
+        ):
+            raise ValueError(f"{os.fspath(path)!r}: matrices do not match vector_size")
         model.vocab = Vocab(words, counts)
         model.wv = KeyedVectors(_on_huge_pages(vectors), words)
-        model.syn1neg = _on_huge_pages(syn1neg)
+        for name, matrix in outputs.items():
+            setattr(model, name, _on_huge_pages(matrix))
         trained = header.get("epochs_trained", 0)
         losses = header.get("epoch_losses", [])
         if (
@@ -508,13 +566,13 @@ class Word2Vec:
         return model
 
 
-def _diverged(mean_loss: float, negative: int, *weights: np.ndarray) -> bool:
+def _diverged(mean_loss: float, n_targets: int, *weights: np.ndarray) -> bool:
     """Whether an epoch diverged: a non-finite loss or weight, or a mean loss per example
-    beyond 10 (negative + 1) MAX_EXP. The loss starts near (negative + 1) log 2 and
-    falls; past that bound the average dot product lies far outside the sigmoid table,
-    where only a diverging model goes (-log sigma grows linearly there, so the loss
-    can stay finite while the vectors blow up)."""
-    if not math.isfinite(mean_loss) or mean_loss > 10 * (negative + 1) * _core.MAX_EXP:
+    beyond 10 n_targets MAX_EXP (n_targets: output rows per example at most). The loss
+    starts near n_targets log 2 or below and falls; past that bound the average dot
+    product lies far outside the sigmoid table, where only a diverging model goes (-log
+    sigma grows linearly there, so the loss can stay finite while the vectors blow up)."""
+    if not math.isfinite(mean_loss) or mean_loss > 10 * n_targets * _core.MAX_EXP:
         return True
     return not all(np.isfinite(w).all() for w in weights)
 

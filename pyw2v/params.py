@@ -41,6 +41,9 @@ class Params:
     epochs: int = 5
     simd: str = "auto"
     negative_reuse: int = 1
+    sg: int = 0
+    hs: int = 0
+    shrink_windows: bool = True
 
     def __post_init__(self) -> None:
         _positive_int("vector_size", self.vector_size, upper=_core.MAX_DIM)
@@ -50,12 +53,24 @@ class Params:
         _positive_int("epochs", self.epochs)
         _int_at_least("negative_reuse", self.negative_reuse, 1, upper=16)
         _int_at_least("min_count", self.min_count, 0)
-        if _is_int(self.negative) and self.negative < 1:
+        for name in ("sg", "hs"):
+            value = getattr(self, name)
+            if not _is_int(value) and not isinstance(value, bool):
+                raise TypeError(f"{name} must be 0 or 1, got {value!r}")
+            if value not in (0, 1):
+                raise ValueError(f"{name} must be 0 or 1, got {value!r}")
+            object.__setattr__(self, name, int(value))
+        _int_at_least("negative", self.negative, 0, upper=1_000_000)
+        if self.negative == 0 and self.hs == 0:
             raise ValueError(
-                f"negative must be >= 1 (pyw2v trains with negative sampling only), "
-                f"got {self.negative}"
+                "negative=0 with hs=0 leaves nothing to train: use negative sampling "
+                "(negative >= 1), hierarchical softmax (hs=1) or both"
             )
-        _int_at_least("negative", self.negative, 1, upper=1_000_000)
+        if self.sg and self.negative_reuse != 1:
+            raise ValueError(
+                f"negative_reuse applies to CBOW only (sg=0), got negative_reuse="
+                f"{self.negative_reuse} with sg=1"
+            )
         _int_at_least("workers", self.workers, 0, upper=_core.MAX_THREADS)
         _int_at_least("seed", self.seed, 0, upper=2**64 - 1)
         for name in ("max_vocab_size", "max_final_vocab"):

@@ -163,8 +163,9 @@ def test_read_vocab_written_by_word2vec_c(capsys, tmp_path):
 @pytest.mark.parametrize(
     ("flags", "fragment"),
     [
-        (["-cbow", 0], "skip-gram"),
-        (["-hs", 1], "hierarchical softmax"),
+        (["-cbow", 2], "-cbow"),
+        (["-hs", 2], "-hs"),
+        (["-hs", 0, "-negative", 0], "-negative"),
         (["-classes", 10], "classes"),
         (["-negative", 0], "-negative"),
         (["-size", 0], "-size"),

@@ -45,8 +45,10 @@ FAST = dict(vector_size=8, min_count=1, epochs=1, workers=1, progress=False)
         ({"ns_exponent": -0.5}, "ns_exponent"),
         ({"seed": -1}, "seed"),
         ({"simd": "sse9"}, "simd"),
-        ({"sg": 1}, "sg"),
-        ({"hs": 1}, "hs"),
+        ({"sg": 2}, "sg"),
+        ({"hs": -1}, "hs"),
+        ({"sg": 1, "negative_reuse": 2}, "negative_reuse"),
+        ({"hs": 0, "negative": 0}, "negative"),
     ],
 )
 def test_invalid_hyperparameter_value_error(kwargs, name):
@@ -63,7 +65,7 @@ def test_negative_zero_explains_why():
 
 
 def test_negative_below_zero_states_the_real_bound():
-    with pytest.raises(ValueError, match="negative must be >= 1"):
+    with pytest.raises(ValueError, match=r"negative must be in 0\.\."):
         Word2Vec(negative=-1, progress=False)
 
 

@@ -10,7 +10,9 @@ from pyw2v import _core
 SIMD_VARIANTS = [name for name in ("scalar", "avx2", "avx512") if _core.simd_available(name)]
 
 
-def cbow_ns_update(in_vecs, out_vecs, ctx, targets, alpha, cbow_mean=True, exact=False, simd="auto"):
+def cbow_ns_update(
+    in_vecs, out_vecs, ctx, targets, alpha, cbow_mean=True, exact=False, simd="auto"
+):
     """CBOW with negative sampling as the planner makes it: the mean (or sum) of the
     context, targets[0] the center word (label 1), the rest noise (label 0)."""
     mean = 1.0 / len(ctx) if cbow_mean else 1.0

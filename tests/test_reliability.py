@@ -271,10 +271,12 @@ BAD_VALUES: dict[str, list] = {
     "epochs": [0, -2],
     "simd": ["sse9", "", None],
     "negative_reuse": [0, 17],
+    "sg": [2, -1],
+    "hs": [2, -1],
 }
 BAD_TYPES: dict[str, list] = {
     "vector_size": [2.5, "100"],
-    "alpha": ["0.1", True, None],
+    "alpha": ["0.1", True],  # None: the mode's default
     "window": [5.0],
     "min_count": [2.0],
     "max_vocab_size": [1.5],
@@ -286,8 +288,14 @@ BAD_TYPES: dict[str, list] = {
     "ns_exponent": ["0.75"],
     "epochs": [None, 1.0],
     "negative_reuse": [1.5],
+    "sg": ["1", 1.5],
+    "hs": ["0", 0.0],
 }
-ANY_VALUE_OK = {"cbow_mean", "cbow_exact_grad"}  # taken as bool(value), like gensim's ints
+ANY_VALUE_OK = {
+    "cbow_mean",
+    "cbow_exact_grad",
+    "shrink_windows",
+}  # taken as bool(value), like gensim's ints
 
 
 def test_every_parameter_has_a_range():
@@ -303,12 +311,6 @@ def test_every_parameter_has_a_range():
 def test_out_of_range_parameter_named_in_the_message(name, value, error):
     with pytest.raises(error, match=name):
         Word2Vec(progress=False, **{name: value})
-
-
-@pytest.mark.parametrize("name", ["sg", "hs"])
-def test_only_cbow_with_negative_sampling(name):
-    with pytest.raises(ValueError, match=name):
-        Word2Vec(progress=False, **{name: 1})
 
 
 # ------------------------------------------------------------------- model files
