@@ -30,7 +30,7 @@ typedef struct {
     int32_t *ctx;     /* the input rows' word ids */
     int32_t *ns_ids;  /* the negative-sampling rows' word ids: the predicted word, the noise */
     int32_t *noise;   /* negative: the raw noise draws, kept for negative_reuse */
-    int32_t n_ctx, n_ns, n_noise;
+    int32_t n_ctx, n_hs, n_ns, n_noise; /* n_hs: the path's rows, first in out_rows */
     int32_t pos, lo, hi; /* the center's position and its window [lo, hi] */
 } w2v_plan;
 
@@ -74,6 +74,7 @@ static inline void w2v_plan_targets(w2v_plan *plan, const w2v_model *model, int3
     int32_t n = 0;
     if (model->hs.node_vecs)
         n = w2v_hs_append(&model->hs, word, stride, plan->out_rows, plan->labels, n);
+    plan->n_hs = n;
     plan->n_ns = 0;
     if (model->ns.out_vecs)
         n = w2v_ns_append(&model->ns, word, draws, k, stride, plan->out_rows, plan->labels, n,
@@ -82,6 +83,12 @@ static inline void w2v_plan_targets(w2v_plan *plan, const w2v_model *model, int3
     /* a path visits distinct nodes of its own matrix, so only noise can repeat a row */
     plan->step.distinct = w2v_distinct_ids(plan->ns_ids, plan->n_ns);
 }
+
+/* Nodes near the root of the Huffman tree are on most paths and stay in cache; only the
+ * nodes past this depth are prefetched. */
+#ifndef W2V_HS_PREFETCH_FROM
+#define W2V_HS_PREFETCH_FROM 0
+#endif
 
 /* Prefetches the cache lines of a row. */
 static inline void w2v_prefetch_row(const float *row, int32_t dim) {

@@ -20,6 +20,7 @@ from pyw2v.corpus import DEFAULT_MEMORY_BUDGET, Corpus, EncodedCorpus, as_corpus
 from pyw2v.keyedvectors import KeyedVectors
 from pyw2v.memory import release_free_heap, zeros_matrix
 from pyw2v.params import Params
+from pyw2v.predict import HuffmanPaths, context_hidden, output_distribution, score_sentences
 from pyw2v.progress import ProgressReporter
 from pyw2v.vocab import Vocab
 
@@ -441,6 +442,63 @@ class Word2Vec:
         and summed after the join. With both losses J is the sum of the two."""
         return self.epoch_losses[-1] if self.epoch_losses else 0.0
 
+    def predict_output_word(
+        self, context_words_list: Sequence[str], topn: int = 10
+    ) -> list[tuple[str, float]] | None:
+        """The topn most probable center words given the context words, with their
+        probabilities (gensim's method): h is the mean (cbow_mean) or sum of the known
+        context words' vectors; P(w | h) is the softmax of the syn1neg scores when the
+        model has negative sampling (as gensim), else hierarchical softmax's own
+        normalised probability. None (as gensim) when no context word is known."""
+        if self.vocab is None:
+            raise RuntimeError("call build_vocab() and train() before predict_output_word()")
+        if isinstance(context_words_list, str):
+            raise TypeError("context_words_list must be a list of words, not a str")
+        topn = _positive_count("topn", topn)
+        index = self.vocab.key_to_index
+        ids = [index[w] for w in context_words_list if w in index]
+        if not ids:
+            return None
+        h = context_hidden(self.wv.vectors, ids, self.params.cbow_mean)
+        outputs = self._outputs()
+        paths = HuffmanPaths(self.vocab.counts) if "syn1neg" not in outputs else None
+        probs = output_distribution(h, outputs.get("syn1neg"), outputs.get("syn1"), paths)
+        best = np.argsort(-probs, kind="stable")[:topn]
+        return [(self.vocab.index_to_key[i], float(probs[i])) for i in best]
+
+    def score(
+        self,
+        sentences: Iterable[Sequence[str]],
+        total_sentences: int = 1_000_000,
+        chunksize: int = 100,
+        queue_factor: int = 2,
+        report_delay: float = 1,
+    ) -> np.ndarray:
+        """Log-likelihood of each sentence under the hierarchical-softmax output layer
+        (gensim's score; needs hs=1): a float32 array, one entry per sentence read, at
+        most total_sentences. chunksize, queue_factor and report_delay are accepted for
+        gensim compatibility (the scoring runs in numpy on the calling thread)."""
+        if self.vocab is None:
+            raise RuntimeError("call build_vocab() and train() before score()")
+        if not self.params.hs:
+            raise RuntimeError(
+                "score() needs hierarchical softmax: train with hs=1 (it scores sentences "
+                "by the Huffman-path probabilities)"
+            )
+        limit = _positive_count("total_sentences", total_sentences)
+        p = self.params
+        return score_sentences(
+            sentences,
+            self.vocab.key_to_index,
+            self.wv.vectors,
+            self.syn1,
+            HuffmanPaths(self.vocab.counts),
+            bool(p.sg),
+            p.window,
+            p.cbow_mean,
+            limit,
+        )
+
     def _output_names(self) -> list[str]:
         """The output matrices this mode trains: syn1 (hierarchical softmax's inner
         nodes) and syn1neg (negative sampling's word rows), gensim's names."""
@@ -670,6 +728,14 @@ def _refuse_vocab_options(kwargs: dict[str, Any]) -> None:
         )
     if kwargs.get("trim_rule") is not None:
         raise NotImplementedError("trim_rule is not supported: use min_count or max_final_vocab")
+
+
+def _positive_count(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
 
 
 def _is_number(value: Any) -> bool:
