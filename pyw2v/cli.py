@@ -53,14 +53,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--workers", type=int, default=0, help="threads; 0 = all cores")
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--quiet", action="store_true", help="no progress line")
+    demo.add_argument("--sg", action="store_true", help="train skip-gram instead of CBOW")
+    demo.add_argument(
+        "--hs", action="store_true", help="hierarchical softmax instead of negative sampling"
+    )
+    demo.add_argument(
+        "--compare",
+        action="store_true",
+        help="train CBOW and skip-gram and print their neighbours side by side",
+    )
     demo.set_defaults(run=_run_demo)
     return parser
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from pyw2v.demo import run_demo
+    from pyw2v.demo import run_compare, run_demo
 
-    run_demo(
+    common = dict(
         words=[w.strip() for w in args.words.split(",")],
         n_random=args.n_random,
         topn=args.topn,
@@ -68,7 +77,14 @@ def _run_demo(args: argparse.Namespace) -> int:
         workers=args.workers,
         seed=args.seed,
         progress=not args.quiet,
+        hs=int(args.hs),
     )
+    if args.compare:
+        if args.sg:
+            raise UsageError("--compare trains both CBOW and skip-gram: drop --sg")
+        run_compare(**common)
+    else:
+        run_demo(sg=int(args.sg), **common)
     return 0
 
 

@@ -20,7 +20,7 @@ def test_demo_prints_neighbours(capsys):
         main(["demo", "--epochs", "1", "--n-random", "2", "--words", "king,zzzz", "--quiet"]) == 0
     )
     out = capsys.readouterr().out
-    assert "trained on 977,043 tokens" in out
+    assert "CBOW + negative sampling: trained on 977,043 tokens" in out
     blocks = out.split("\n\n")[1:]
     assert len(blocks) == 4  # 2 drawn words, king and the unknown word
     king = next(b for b in blocks if b.startswith("king:"))
@@ -29,6 +29,34 @@ def test_demo_prints_neighbours(capsys):
     sims = [float(r.split()[1]) for r in rows]
     assert sims == sorted(sims, reverse=True) and all(-1 <= s <= 1 for s in sims)
     assert "zzzz: not in the vocabulary" in out
+
+
+def test_demo_skipgram_with_hierarchical_softmax(capsys):
+    args = ["demo", "--sg", "--hs", "--epochs", "1", "--n-random", "1", "--words", "king"]
+    assert main([*args, "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("skip-gram + hierarchical softmax: trained on 977,043 tokens")
+    assert "\nking:\n" in out
+
+
+def test_demo_compare_prints_both_modes_side_by_side(capsys):
+    args = ["demo", "--compare", "--epochs", "1", "--n-random", "1", "--topn", "4"]
+    assert main([*args, "--words", "king", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    cbow = int(lines[0].split(" positive examples")[0].rsplit(" ", 1)[1].replace(",", ""))
+    sg = int(lines[1].split(" positive examples")[0].rsplit(" ", 1)[1].replace(",", ""))
+    # skip-gram trains about m + 1 = 6 pairs per CBOW example (reduced windows)
+    assert 4 * cbow < sg < 7 * cbow
+    assert "skip-gram trained" in lines[2]
+    king = out.split("\nking:\n")[1].splitlines()
+    assert king[0].split() == ["CBOW", "skip-gram"]
+    assert len(king) == 5 and all(len(row.split()) == 4 for row in king[1:])
+
+
+def test_demo_compare_refuses_sg(capsys):
+    assert main(["demo", "--compare", "--sg", "--quiet"]) == 2
+    assert "--compare" in capsys.readouterr().err
 
 
 def test_bad_arguments_exit_nonzero(capsys):
