@@ -154,3 +154,25 @@ def test_loss_starts_near_its_value_at_zero_outputs(mode):
     model = train(sentences, epochs=1, **mode)
     rows = (mode["negative"] + 1 if mode["negative"] else 0) + (8 if mode["hs"] else 0)
     assert 0 < model.get_latest_training_loss() < rows * np.log(2)
+
+
+def test_load_refuses_a_file_without_the_matrix_its_mode_needs(tmp_path):
+    import json
+    import zipfile
+
+    from pyw2v import io
+
+    _, sentences = topic_corpus(n_sentences=50)
+    model = train(sentences, hs=1, negative=0, epochs=1)
+    path = tmp_path / "m.pyw2v"
+    model.save(path)
+    with zipfile.ZipFile(path) as z:
+        arrays = {n[:-4]: np.load(z.open(n)) for n in z.namelist()}
+    header = json.loads(arrays.pop("header").tobytes())
+    del arrays["syn1"]
+    broken = tmp_path / "broken.pyw2v"
+    io.save_native(
+        broken, {k: v for k, v in header.items() if k not in ("format", "version")}, arrays
+    )
+    with pytest.raises(ValueError, match="no syn1"):
+        Word2Vec.load(broken)
