@@ -205,3 +205,164 @@ def test_wide_windows_match_reference(simd):
         # k updates, so the largest entries grow but stay O(1)
         np.testing.assert_allclose(a, want_in, atol=1e-5, rtol=0)
         np.testing.assert_allclose(b, want_out, atol=1e-5, rtol=0)
+
+
+# ---------------------------------------------------------------- labelled steps:
+# hierarchical softmax (a path's nodes, label 1 - code bit) and skip-gram (one input row)
+
+
+def labelled_update(in_vecs, out_vecs, ctx, targets, labels, alpha, mean, simd):
+    """A step as a planner makes it: in_scale 1/|C| for CBOW's mean, 1 for one row."""
+    in_scale = 1.0 / len(ctx) if mean else 1.0
+    return _core.step_update(in_vecs, out_vecs, ctx, targets, labels, alpha, in_scale, 1.0, simd)
+
+
+# a path of 5 inner nodes with codes 0, 1, 0, 0, 1 (labels 1 - code), then negative
+# sampling's center (label 1) and three noise rows (label 0)
+HS_ROWS, HS_LABELS = [19, 12, 7, 3, 0], [1.0, 0.0, 1.0, 1.0, 0.0]
+NS_ROWS, NS_LABELS = [5, 11, 17, 2], [1.0, 0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("simd", SIMD_VARIANTS)
+@pytest.mark.parametrize(
+    ("targets", "labels"),
+    [(HS_ROWS, HS_LABELS), (HS_ROWS + NS_ROWS, HS_LABELS + NS_LABELS)],
+    ids=["hs", "hs+ns"],
+)
+@pytest.mark.parametrize("ctx", [[1, 4, 4, 7, 9], [6]], ids=["cbow", "skipgram"])
+def test_labelled_step_matches_reference(simd, targets, labels, ctx):
+    """CBOW (mean of a context) and skip-gram (one input row, in_scale 1) steps against
+    hierarchical softmax's mixed labels, alone or followed by negative sampling's rows."""
+    in_vecs, out_vecs, _, _ = make_problem(10)
+    mean = len(ctx) > 1
+    want_in, want_out = ref.step(
+        in_vecs, out_vecs, ctx, targets, 0.05, cbow_mean=mean, labels=labels
+    )
+    a, b = in_vecs.copy(), out_vecs.copy()
+    got_loss = labelled_update(a, b, ctx, targets, labels, 0.05, mean, simd)
+    # the bound of test_step_matches_reference
+    np.testing.assert_allclose(a, want_in, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(b, want_out, atol=1e-5, rtol=0)
+    # the loss: 0.006 per target (a half bin at slope <= 1, see test_step_matches_reference)
+    want_loss = ref.loss(in_vecs, out_vecs, ctx, targets, mean, labels=labels)
+    assert got_loss == pytest.approx(want_loss, abs=0.006 * len(targets))
+    # the labels matter: treating the path as negative sampling (first row 1, rest 0)
+    # is another step, far outside the tolerance
+    _, ns_out = ref.step(in_vecs, out_vecs, ctx, targets, 0.05, cbow_mean=mean)
+    assert np.abs(ns_out - want_out).max() > 1e-3
+
+
+@pytest.mark.parametrize("simd", SIMD_VARIANTS)
+def test_skipgram_step_is_a_one_row_cbow_step(simd):
+    """One input row: the mean and the sum coincide, and word2vec.c's input step is the
+    exact gradient (grad_scale 1 = 1/|C|)."""
+    in_vecs, out_vecs, _, _ = make_problem(11)
+    targets, labels = HS_ROWS + NS_ROWS, HS_LABELS + NS_LABELS
+    a, b = in_vecs.copy(), out_vecs.copy()
+    _core.step_update(a, b, [6], targets, labels, 0.05, 1.0, 1.0, simd)
+    for mean in (True, False):
+        for exact in (True, False):
+            want_in, want_out = ref.step(
+                in_vecs, out_vecs, [6], targets, 0.05, mean, exact, labels=labels
+            )
+            np.testing.assert_allclose(a, want_in, atol=1e-5, rtol=0)
+            np.testing.assert_allclose(b, want_out, atol=1e-5, rtol=0)
+    # only row 6 of the input matrix moved
+    assert np.flatnonzero(np.abs(a - in_vecs).max(axis=1)).tolist() == [6]
+
+
+def test_reference_gradient_with_labels_by_finite_differences():
+    """reference.gradients against central differences of reference.loss, for labels
+    of a hierarchical-softmax path followed by negative sampling's, with a CBOW context
+    (mean and sum, a repeated word) and with skip-gram's single row."""
+    rng = np.random.default_rng(12)
+    in_vecs = rng.normal(0, 0.5, size=(12, 6))
+    out_vecs = rng.normal(0, 0.5, size=(12, 6))
+    targets = [9, 4, 7, 1, 3, 6]
+    labels = [1.0, 0.0, 1.0, 1.0, 0.0, 0.0]
+    for ctx, cbow_mean in (([0, 2, 2, 5], True), ([0, 2, 2, 5], False), ([8], False)):
+        g_in, g_out = ref.gradients(in_vecs, out_vecs, ctx, targets, cbow_mean, labels=labels)
+        h = 1e-6
+        for matrix, grad in ((in_vecs, g_in), (out_vecs, g_out)):
+            numeric = np.zeros_like(matrix)
+            for idx in np.ndindex(matrix.shape):
+                old = matrix[idx]
+                matrix[idx] = old + h
+                up = ref.loss(in_vecs, out_vecs, ctx, targets, cbow_mean, labels=labels)
+                matrix[idx] = old - h
+                down = ref.loss(in_vecs, out_vecs, ctx, targets, cbow_mean, labels=labels)
+                matrix[idx] = old
+                numeric[idx] = (up - down) / (2 * h)
+            # central differences: O(h^2) truncation + eps/h rounding ~ 1e-10
+            np.testing.assert_allclose(grad, numeric, atol=1e-7)
+        # the labels enter the gradient: with all-0 labels it differs
+        _, g_zero = ref.gradients(in_vecs, out_vecs, ctx, targets, cbow_mean, labels=[0.0] * 6)
+        assert np.abs(g_zero - g_out).max() > 0.1
+
+
+@pytest.mark.parametrize("simd", SIMD_VARIANTS)
+@pytest.mark.parametrize("ctx", [[1, 4, 4, 7, 9], [6]], ids=["cbow", "skipgram"])
+def test_step_over_rows_of_two_matrices(simd, ctx):
+    """A step of hierarchical softmax with negative sampling trains rows of syn1 and of
+    syn1neg: here rows 0..9 and 10..19 of one array, the path's rows first, then the
+    center's and the noise rows (one noise row drawn twice, one row index shared by both
+    halves). It must be the reference step over the same rows."""
+    in_vecs, out_vecs, _, _ = make_problem(13)
+    syn1, syn1neg = 0, 10
+    path, codes = [8, 5, 3, 2], [0, 1, 1, 0]
+    ns_rows = [3, 7, 2, 7]  # center 3 (same index as node 3 of the path), noise 7 twice
+    targets = [syn1 + r for r in path] + [syn1neg + r for r in ns_rows]
+    labels = [1.0 - c for c in codes] + [1.0, 0.0, 0.0, 0.0]
+    mean = len(ctx) > 1
+    want_in, want_out = ref.step(
+        in_vecs, out_vecs, ctx, targets, 0.05, cbow_mean=mean, labels=labels
+    )
+    a, b = in_vecs.copy(), out_vecs.copy()
+    labelled_update(a, b, ctx, targets, labels, 0.05, mean, simd)
+    np.testing.assert_allclose(a, want_in, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(b, want_out, atol=1e-5, rtol=0)
+    # the two halves moved where they should: the path's nodes and the NS rows only
+    moved = np.flatnonzero(np.abs(b - out_vecs).max(axis=1)).tolist()
+    assert moved == sorted({syn1 + r for r in path} | {syn1neg + r for r in ns_rows})
+
+
+@pytest.mark.parametrize("simd", SIMD_VARIANTS)
+def test_long_target_lists_match_reference(simd):
+    """A deep path with negative sampling: more output rows than the kernels score ahead
+    (64) take the row-by-row path, just under it the scores-first one."""
+    rng = np.random.default_rng(14)
+    in_vecs, out_vecs, ctx, _ = make_problem(14, vocab=100, dim=100, scale=0.3)
+    for n_out in (6, 63, 64, 65, 90):
+        targets = rng.permutation(100)[:n_out].astype(np.int32)
+        labels = rng.integers(0, 2, size=n_out).astype(np.float32)
+        for inputs, mean in ((ctx, True), ([6], False)):
+            want_in, want_out = ref.step(
+                in_vecs, out_vecs, inputs, targets, 0.02, cbow_mean=mean, labels=labels
+            )
+            a, b = in_vecs.copy(), out_vecs.copy()
+            labelled_update(a, b, inputs, targets, labels, 0.02, mean, simd)
+            # the bound of test_step_matches_reference: grad_hidden sums up to 90 terms of
+            # size alpha |g| |b| <~ 0.02 * 0.3, float32 rounding stays ~1e-7
+            np.testing.assert_allclose(a, want_in, atol=1e-5, rtol=0)
+            np.testing.assert_allclose(b, want_out, atol=1e-5, rtol=0)
+
+
+def test_saturated_path_nodes_are_clipped_not_skipped():
+    """docs/theory.md Section 12: a node scored beyond +-6 takes sigma = 0 or 1 for
+    every loss. On the wrong side (label 1, score <= -6; label 0, score >= 6) it gets the
+    full step alpha h that word2vec.c's hierarchical softmax would skip; on the right
+    side it does not move."""
+    in_vecs = np.full((4, 4), 2.0, dtype=np.float32)  # h = (2, 2, 2, 2)
+    out_vecs = np.array(
+        [[1.0] * 4, [-1.0] * 4, [1.0] * 4, [-1.0] * 4], dtype=np.float32
+    )  # scores +8, -8, +8, -8
+    labels = [0.0, 1.0, 1.0, 0.0]  # wrong, wrong, right, right
+    a, b = in_vecs.copy(), out_vecs.copy()
+    loss = _core.step_update(a, b, [0], [0, 1, 2, 3], labels, 0.1, 1.0, 1.0, "scalar")
+    h = in_vecs[0]
+    np.testing.assert_allclose(b[0], out_vecs[0] - 0.1 * h)  # g = sigma - label = 1
+    np.testing.assert_allclose(b[1], out_vecs[1] + 0.1 * h)  # g = -1
+    np.testing.assert_array_equal(b[2:], out_vecs[2:])  # g = 0
+    # the input row gets -alpha (o_0 - o_1) = -0.1 * 2 per entry
+    np.testing.assert_allclose(a[0], in_vecs[0] - 0.1 * (out_vecs[0] - out_vecs[1]))
+    assert loss == pytest.approx(16.0)  # two wrong terms at their asymptote 8 each

@@ -13,6 +13,7 @@ for sigma, <= 2 for tanh) and rounding error ~ eps * |f| / h ~ 2.2e-16 * 20 / 1e
 more than an order of magnitude while still far below any plausible wrong formula.
 """
 
+import heapq
 from fractions import Fraction
 
 import numpy as np
@@ -507,3 +508,308 @@ def test_reduced_window_expected_sentence_pairs(m):
         # CBOW does not depend on the reduced window at all
         for r in range(1, m + 1):
             assert brute_force_pairs(n, [r] * n)[1] == cbow_examples(n)
+
+
+# ---------------------------------------------------------------------------
+# Section 10: skip-gram with negative sampling
+# ---------------------------------------------------------------------------
+
+
+def _sg_loss(in_vecs, out_vecs, ctx_word, center, noise):
+    """J = -log sigma(b_c . a_j) - sum_k log sigma(-b_k . a_j)."""
+    h = in_vecs[ctx_word]
+    loss = neg_log_sigmoid(out_vecs[center] @ h)
+    for k in noise:
+        loss = loss + neg_log_sigmoid(-(out_vecs[k] @ h))
+    return float(loss)
+
+
+def _sg_grads(in_vecs, out_vecs, ctx_word, center, noise):
+    """The formulas of Section 10, written out."""
+    h = in_vecs[ctx_word]
+    g0 = sigmoid(out_vecs[center] @ h) - 1.0
+    grad_out = np.zeros_like(out_vecs)
+    grad_in = np.zeros_like(in_vecs)
+    grad_out[center] += g0 * h
+    grad_in[ctx_word] += g0 * out_vecs[center]
+    for k in noise:
+        gk = sigmoid(out_vecs[k] @ h)
+        grad_out[k] += gk * h
+        grad_in[ctx_word] += gk * out_vecs[k]
+    return grad_in, grad_out
+
+
+def test_skipgram_gradient_matches_finite_differences():
+    in_vecs, out_vecs, _, center, noise = _cbow_problem()
+    ctx_word = 7
+    grad_in, grad_out = _sg_grads(in_vecs, out_vecs, ctx_word, center, noise)
+    num_in = _numeric_grad(lambda a: _sg_loss(a, out_vecs, ctx_word, center, noise), in_vecs)
+    num_out = _numeric_grad(lambda b: _sg_loss(in_vecs, b, ctx_word, center, noise), out_vecs)
+    np.testing.assert_allclose(grad_in, num_in, rtol=0, atol=FD_TOL)
+    np.testing.assert_allclose(grad_out, num_out, rtol=0, atol=FD_TOL)
+    # only the one input row moves, by the whole of dJ/dh (mean = sum for one row)
+    assert np.flatnonzero(np.abs(grad_in).max(axis=1)).tolist() == [ctx_word]
+    cbow_in, cbow_out = _cbow_grads(in_vecs, out_vecs, [ctx_word], center, noise, mean=True)
+    np.testing.assert_allclose(grad_in, cbow_in, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(grad_out, cbow_out, rtol=1e-15, atol=0)
+
+
+def _pairs_by_word(sentence, reaches, paper_reading):
+    """Expected multiplicity of each (input word, predicted word) when position i's
+    reach is reaches[i]: word2vec.c's reading (input = context word, predicted =
+    center) or the paper's (input = center, predicted = context word)."""
+    out = {}
+    n = len(sentence)
+    for i in range(n):
+        for j in range(n):
+            if i != j and abs(i - j) <= reaches[i]:
+                key = (sentence[i], sentence[j]) if paper_reading else (sentence[j], sentence[i])
+                out[key] = out.get(key, 0) + 1
+    return out
+
+
+def test_skipgram_readings_train_the_same_pairs():
+    """Section 10: with a fixed window "center predicts context" and "context predicts
+    center" train the same multiset of (input, predicted) word pairs; with reduced
+    windows the same in expectation."""
+    sentence = [0, 1, 2, 1, 3, 0, 4, 2, 2]
+    n = len(sentence)
+    for m in (1, 2, 3):
+        fixed = [m] * n
+        assert _pairs_by_word(sentence, fixed, True) == _pairs_by_word(sentence, fixed, False)
+        # not the same for one draw of reduced windows ...
+        drawn = [1, 3, 1, 2, 3, 1, 1, 3, 2][:n]
+        if m == 3:
+            assert _pairs_by_word(sentence, drawn, True) != _pairs_by_word(sentence, drawn, False)
+        # ... but in expectation: position i's reach is uniform on 1..m, independently
+        expected = {True: {}, False: {}}
+        for reading in (True, False):
+            for i in range(n):
+                for r in range(1, m + 1):
+                    reaches = [0] * n
+                    reaches[i] = r
+                    for key, c in _pairs_by_word(sentence, reaches, reading).items():
+                        expected[reading][key] = expected[reading].get(key, 0) + Fraction(c, m)
+        assert expected[True] == expected[False]
+
+
+# ---------------------------------------------------------------------------
+# Section 11: hierarchical softmax
+# ---------------------------------------------------------------------------
+
+
+def _two_queue(counts):
+    """word2vec.c's O(V) construction (Section 11.5) on counts sorted descending: nodes
+    0..V-1 are the leaves, V..2V-2 the inner nodes in the order made. Returns (parent,
+    code bit, the merge weights in order)."""
+    v = len(counts)
+    assert list(counts) == sorted(counts, reverse=True)
+    weight = list(counts) + [None] * (v - 1)
+    parent, bit = [None] * (2 * v - 1), [0] * (2 * v - 1)
+    leaf, inner = v - 1, v
+    merges = []
+    for a in range(v - 1):
+        pick = []
+        for _ in range(2):
+            if leaf >= 0 and (inner >= v + a or weight[leaf] < weight[inner]):
+                pick.append(leaf)
+                leaf -= 1
+            else:
+                pick.append(inner)
+                inner += 1
+        weight[v + a] = weight[pick[0]] + weight[pick[1]]
+        merges.append(weight[v + a])
+        parent[pick[0]] = parent[pick[1]] = v + a
+        bit[pick[1]] = 1
+    return parent, bit, merges
+
+
+def two_queue_huffman(counts):
+    """(each word's path root first as [(inner node 0..V-2, code)], merge weights)."""
+    v = len(counts)
+    parent, bit, merges = _two_queue(counts)
+    paths = []
+    for w in range(v):
+        path, node = [], w
+        while node != 2 * v - 2:
+            path.append((parent[node] - v, bit[node]))
+            node = parent[node]
+        paths.append(path[::-1])
+    return paths, merges
+
+
+def two_queue_depths(counts):
+    """Each word's path length, from the root down (a parent is made after its children)."""
+    v = len(counts)
+    parent, _, _ = _two_queue(counts)
+    depth = [0] * (2 * v - 1)
+    for node in range(2 * v - 3, -1, -1):
+        depth[node] = depth[parent[node]] + 1
+    return depth[:v]
+
+
+def heap_huffman_cost(counts):
+    """The optimal weighted path length: the sum of the merged weights of any Huffman
+    construction (here with a heap, O(V log V))."""
+    heap = list(counts)
+    heapq.heapify(heap)
+    cost = 0
+    while len(heap) > 1:
+        merged = heapq.heappop(heap) + heapq.heappop(heap)
+        cost += merged
+        heapq.heappush(heap, merged)
+    return cost
+
+
+HUFFMAN_COUNTS = [
+    [1000 // r for r in range(1, 101)],  # Zipf-like
+    [5] * 33,
+    [9, 9, 9, 1, 1],
+    [2, 1],
+    [13, 8, 5, 3, 2, 1, 1],  # Fibonacci: a chain
+    sorted(np.random.default_rng(3).integers(1, 10**6, size=200).tolist(), reverse=True),
+]
+
+
+@pytest.mark.parametrize("counts", HUFFMAN_COUNTS, ids=lambda c: f"V{len(c)}")
+def test_two_queue_construction_is_huffman(counts):
+    paths, merges = two_queue_huffman(counts)
+    # the inner nodes are made in non-decreasing order of weight (Section 11.5's claim)
+    assert all(a <= b for a, b in zip(merges, merges[1:], strict=False))
+    # and the tree is optimal: its weighted length is the heap construction's
+    lengths = [len(p) for p in paths]
+    assert sum(c * n for c, n in zip(counts, lengths, strict=True)) == heap_huffman_cost(counts)
+    assert sum(Fraction(1, 2**n) for n in lengths) == 1  # Kraft: a full binary tree
+
+
+def _hs_probabilities(paths, nodes, h):
+    x = nodes @ h
+    return np.array([np.prod([sigmoid((1 - 2 * c) * x[n]) for n, c in path]) for path in paths])
+
+
+@pytest.mark.parametrize("counts", HUFFMAN_COUNTS, ids=lambda c: f"V{len(c)}")
+def test_hierarchical_softmax_probabilities_sum_to_one(counts):
+    paths, _ = two_queue_huffman(counts)
+    rng = np.random.default_rng(len(counts))
+    for scale in (0.1, 1.0, 10.0):  # up to strongly saturated nodes
+        nodes = rng.normal(0.0, scale, size=(len(counts) - 1, 6))
+        h = rng.normal(0.0, 1.0, size=6)
+        probs = _hs_probabilities(paths, nodes, h)
+        # products of <= 100 float64 factors summed over <= 200 words: ~1e-13
+        assert probs.sum() == pytest.approx(1.0, abs=1e-9)
+        # with one code bit flipped (on the likeliest word's last node) two words share
+        # a leaf and another leaf is lost: the sum moves by far more than the tolerance
+        w = int(np.argmax(probs))
+        flipped = [list(p) for p in paths]
+        node, code = flipped[w][-1]
+        flipped[w][-1] = (node, 1 - code)
+        assert abs(_hs_probabilities(flipped, nodes, h).sum() - 1.0) > 1e-6
+
+
+def test_hierarchical_softmax_loss_is_the_labelled_logistic_loss():
+    """-log sigma((1 - 2c) x) = -y log sigma(x) - (1 - y) log sigma(-x) with y = 1 - c."""
+    for code in (0, 1):
+        y = 1 - code
+        direct = neg_log_sigmoid((1 - 2 * code) * GRID)
+        labelled = y * neg_log_sigmoid(GRID) + (1 - y) * neg_log_sigmoid(-GRID)
+        np.testing.assert_allclose(direct, labelled, rtol=0, atol=1e-15)
+
+
+def test_hierarchical_softmax_gradient_matches_finite_differences():
+    paths, _ = two_queue_huffman([13, 8, 5, 3, 2, 1, 1])
+    rng = np.random.default_rng(4)
+    nodes = rng.normal(0.0, 0.7, size=(6, 5))
+    h = rng.normal(0.0, 0.7, size=5)
+    for path in (paths[0], paths[-1]):  # the shortest and the deepest (6 nodes) paths
+        points = [n for n, _ in path]
+        labels = np.array([1.0 - c for _, c in path])
+
+        def loss(nodes_, h_, path=path):
+            return float(sum(neg_log_sigmoid((1 - 2 * c) * (nodes_[n] @ h_)) for n, c in path))
+
+        g = sigmoid(nodes[points] @ h) - labels  # g_l = sigma(x_l) - y_l
+        grad_nodes = np.zeros_like(nodes)
+        grad_nodes[points] = g[:, None] * h
+        grad_h = g @ nodes[points]
+        np.testing.assert_allclose(
+            grad_nodes, _numeric_grad(lambda v: loss(v, h), nodes), rtol=0, atol=FD_TOL
+        )
+        np.testing.assert_allclose(
+            grad_h, _numeric_grad(lambda x: loss(nodes, x), h), rtol=0, atol=FD_TOL
+        )
+        # and J = -log P(w | h)
+        p = np.prod([sigmoid((1 - 2 * c) * (nodes[n] @ h)) for n, c in path])
+        assert loss(nodes, h) == pytest.approx(-np.log(p), rel=1e-12)
+
+
+@pytest.mark.parametrize("counts", HUFFMAN_COUNTS, ids=lambda c: f"V{len(c)}")
+def test_expected_path_length_entropy_bound(counts):
+    paths, _ = two_queue_huffman(counts)
+    p = np.array(counts, dtype=np.float64) / sum(counts)
+    mean = float(np.sum(p * [len(x) for x in paths]))
+    entropy = float(-np.sum(p * np.log2(p)))
+    # float64 sums of <= 200 terms: 1e-12 slack for rounding
+    assert entropy - 1e-12 <= mean < entropy + 1.0
+    assert mean <= np.ceil(np.log2(len(counts))) + 1e-12  # no worse than a balanced tree
+    assert [len(x) for x in paths] == two_queue_depths(counts)
+
+
+def test_zipf_example_of_section_11_4():
+    """counts ~ 1/rank over V = 71 290 words: H = 11.21 bits, mean path 11.24 nodes,
+    log2 V = 16.1, paths of 4 to 20 nodes."""
+    v = 71_290
+    counts = [10**7 // r for r in range(1, v + 1)]
+    lengths = np.array(two_queue_depths(counts))
+    p = np.array(counts, dtype=np.float64) / sum(counts)
+    assert round(float(-np.sum(p * np.log2(p))), 2) == 11.21
+    assert round(float(np.sum(p * lengths)), 2) == 11.24
+    assert round(np.log2(v), 1) == 16.1
+    assert (lengths.min(), lengths.max()) == (4, 20)
+
+
+def test_fibonacci_counts_make_a_chain():
+    fib = [1, 1]
+    while len(fib) < 30:
+        fib.append(fib[-1] + fib[-2])
+    paths, _ = two_queue_huffman(fib[::-1])
+    assert sorted(len(p) for p in paths) == list(range(1, 29)) + [29, 29]
+
+
+# ---------------------------------------------------------------------------
+# Section 12: one saturation rule (clip) against word2vec.c's HS rule (skip)
+# ---------------------------------------------------------------------------
+
+
+def test_clipping_is_within_0_0025_where_skipping_is_off_by_almost_1():
+    for label in (0.0, 1.0):
+        true_g = sigmoid(OUTSIDE) - label
+        clipped_g = _sigmoid_from_table(OUTSIDE) - label
+        skipped_g = np.zeros_like(OUTSIDE)
+        wrong = OUTSIDE <= -MAX_EXP if label == 1.0 else OUTSIDE >= MAX_EXP
+        # both rules are within 0.0025 on the right side of the margin
+        assert np.max(np.abs(clipped_g - true_g)[~wrong]) < 0.0025
+        assert np.max(np.abs(skipped_g - true_g)[~wrong]) < 0.0025
+        # on the wrong side clipping still is, skipping misses the whole gradient
+        assert np.max(np.abs(clipped_g - true_g)[wrong]) < 0.0025
+        assert np.min(np.abs(skipped_g - true_g)[wrong]) > 0.9975
+        np.testing.assert_array_equal(np.abs(clipped_g[wrong]), 1.0)
+
+
+# ---------------------------------------------------------------------------
+# Section 13: the worked example (the seed's Problem 2)
+# ---------------------------------------------------------------------------
+
+
+def test_problem_2_three_sentences_at_window_one():
+    lengths = (7, 8, 11)
+    counts = [brute_force_pairs(n, [1] * n) for n in lengths]
+    assert [cbow for _, cbow in counts] == [7, 8, 11]
+    assert [pairs for pairs, _ in counts] == [12, 14, 20] == [2 * (n - 1) for n in lengths]
+    assert sum(cbow for _, cbow in counts) == 26
+    assert sum(pairs for pairs, _ in counts) == 46
+    assert sum(skipgram_pairs_general(n, 1) for n in lengths) == 46
+    # CBOW's context rows over the 26 examples are the same 46 (center, context) pairs
+    rows = sum(min(1, i) + min(1, n - 1 - i) for n in lengths for i in range(n))
+    assert rows == 46
+    # m = 1 leaves the reduced window no choice: m' is uniform on 1..1
+    assert list(range(1, 1 + 1)) == [1]
