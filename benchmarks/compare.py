@@ -5,6 +5,11 @@ sample 1e-3, min_count 5, alpha 0.05 decaying linearly, context averaged, 3 epoc
 at 1 and 2 threads. Tools: pyw2v, word2vec.c (PyPI `word2vec`), gensim (iterable
 LineSentence corpus), gensim-file (corpus_file=), fasttext (cbow, loss ns, no subwords).
 
+--mode picks the word2vec mode (run_one.MODES): cbow-ns (W1, the default), sg-ns,
+cbow-hs, sg-hs (hierarchical softmax without negative sampling); the other settings stay
+W1's, alpha is word2vec.c's default for the architecture (0.05 CBOW, 0.025 skip-gram,
+given explicitly to every tool) and the default epochs are 3 for CBOW, 1 for skip-gram.
+
 Every run is its own process (benchmarks/run_one.py), runs are interleaved
 (for rep: for threads: for tool), and the report gives medians over the reps. Every
 run's vectors are evaluated by the same function here (gensim KeyedVectors: Google
@@ -12,10 +17,14 @@ analogies with restrict_vocab=30000, WordSim-353 Spearman).
 
 Run with the benchmark venv (benchmarks/setup_peers.sh creates it):
 
-    benchmarks/.venv-peers/bin/python benchmarks/compare.py [--tools ...] [--threads 1,2]
+    benchmarks/.venv-peers/bin/python benchmarks/compare.py [--mode M] [--tools ...] \
+        [--threads 1,2]
 
-Writes the Markdown report (--out, default benchmarks/RESULTS.md) and the raw per-run
-records as JSON in benchmarks/out/ and in --results-dir (default benchmarks/results/).
+Writes the Markdown report (--out, default benchmarks/RESULTS.md for cbow-ns and
+benchmarks/RESULTS-<mode>.md for the other modes) and the raw per-run records as JSON in
+benchmarks/out/ and in --results-dir (default benchmarks/results/). --corpus-words N
+trains on the corpus's first lines up to N words, for quick checks only: its report and
+records go to the git-ignored benchmarks/out/ unless --out / --results-dir say otherwise.
 """
 
 from __future__ import annotations
@@ -33,13 +42,14 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from run_one import TOOLS, W1
+from run_one import DEFAULT_MODE, MODES, TOOLS, workload
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -63,15 +73,32 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--corpus", type=Path, default=SHARED / "corpus" / "en-mix-17m.txt")
     parser.add_argument("--eval-dir", type=Path, default=SHARED / "eval")
+    parser.add_argument(
+        "--corpus-words", type=int, metavar="N",
+        help="train on the corpus's first lines up to N words (a temporary copy): quick "
+        "checks only, not for reported numbers",
+    )  # fmt: skip
+    parser.add_argument(
+        "--mode", choices=MODES,
+        help=f"word2vec mode (default {DEFAULT_MODE} = W1; with --report-from: the records')",
+    )  # fmt: skip
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma list of tools")
     parser.add_argument("--threads", default="1,2", help="comma list of thread counts")
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument(
-        "--results-dir", type=Path, default=HERE / "results",
-        help="committed copy of the raw JSON",
+        "--epochs", type=int,
+        help="default: the mode's, " + ", ".join(f"{m} {v['epochs']}" for m, v in MODES.items()),
+    )  # fmt: skip
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--out", type=Path,
+        help="the report; default benchmarks/RESULTS.md for cbow-ns, "
+        "benchmarks/RESULTS-<mode>.md for another mode, benchmarks/out/ with --corpus-words",
+    )  # fmt: skip
+    parser.add_argument(
+        "--results-dir", type=Path,
+        help="committed copy of the raw JSON; default benchmarks/results/ "
+        "(benchmarks/out/ with --corpus-words)",
     )  # fmt: skip
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per run")
     parser.add_argument("--keep-vectors", action="store_true", help="keep out/vectors/*")
@@ -90,13 +117,30 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--threads takes a comma list of integers")
     if not args.threads or min(args.threads) < 1:
         parser.error("--threads must list positive integers")
-    if args.reps < 1 or args.epochs < 1:
+    if args.reps < 1 or (args.epochs is not None and args.epochs < 1):
         parser.error("--reps and --epochs must be >= 1")
+    if args.corpus_words is not None and args.corpus_words < 1:
+        parser.error("--corpus-words must be >= 1")
+    if args.report_from is None:
+        args.mode = args.mode or DEFAULT_MODE
+        if args.epochs is None:
+            args.epochs = MODES[args.mode]["epochs"]
+        args.out = args.out or default_out(args.mode, args.corpus_words)
+        if args.results_dir is None:
+            args.results_dir = HERE / ("out" if args.corpus_words else "results")
     for path in (args.corpus, args.eval_dir / "questions-words.txt",
                  args.eval_dir / "wordsim353.tsv"):  # fmt: skip
         if not path.is_file():
             parser.error(f"missing file: {shown(path)}")
     return args
+
+
+def default_out(mode: str, corpus_words: int | None) -> Path:
+    """The report's default path: a mode never overwrites W1's report (RESULTS.md), and
+    a quick --corpus-words run stays in the git-ignored out/."""
+    if corpus_words:
+        return HERE / "out" / f"RESULTS-{mode}-{corpus_words}w.md"
+    return HERE / ("RESULTS.md" if mode == DEFAULT_MODE else f"RESULTS-{mode}.md")
 
 
 def shown(path: Path, start: Path = ROOT) -> str:
@@ -173,6 +217,18 @@ def corpus_facts(path: Path) -> Record:
     }
 
 
+def corpus_prefix(path: Path, words: int, dest: Path) -> None:
+    """Copy the first lines of path to dest, up to (and including) the line that reaches
+    `words` whitespace tokens."""
+    total = 0
+    with open(path, "rb") as corpus, open(dest, "wb") as out:
+        for line in corpus:
+            if total >= words:
+                break
+            out.write(line)
+            total += len(line.split())
+
+
 def probe_tools(tools: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
     """Versions of the usable tools, and why the others are skipped."""
     versions: dict[str, str] = {}
@@ -244,8 +300,9 @@ def runner_cmd(
     also show the spread of quality over seeds."""
     return [
         sys.executable, str(HERE / "run_one.py"), tool,
-        "--corpus", str(args.corpus.resolve()),
+        "--corpus", str(args.train_corpus.resolve()),
         "--threads", str(threads),
+        "--mode", args.mode,
         "--epochs", str(args.epochs),
         "--seed", str(args.seed + rep - 1),
         "--result", str(result),
@@ -256,7 +313,7 @@ def run_once(
     args: argparse.Namespace, tool: str, threads: int, tag: str, dirs: Record, rep: int = 1
 ) -> Record:
     """One training run (+ the setup-only run that word2vec.c and fasttext need)."""
-    record: Record = {"tool": tool, "threads": threads, "ok": False}
+    record: Record = {"tool": tool, "mode": args.mode, "threads": threads, "ok": False}
     vectors = dirs["vectors"] / f"{tag}.bin"
     result = dirs["runs"] / f"{tag}.json"
     log = dirs["logs"] / f"{tag}.log"
@@ -386,9 +443,11 @@ def fmt(value: float, digits: int = 1) -> str:
     return "n/a" if value != value else f"{value:,.{digits}f}"
 
 
-def thread_table(threads: int, by_tool: dict[str, Record], tools: list[str]) -> list[str]:
+def thread_table(
+    threads: int, by_tool: dict[str, Record], tools: list[str], mode: str
+) -> list[str]:
     lines = [
-        f"### {threads} thread{'s' if threads > 1 else ''}",
+        f"### {mode}, {threads} thread{'s' if threads > 1 else ''}",
         "",
         "| tool | train words/s | train s | whole-process s | peak RSS MiB "
         "| analogy % total / sem / syn (questions) | WS353 Spearman | vocab | runs ok |",
@@ -414,9 +473,9 @@ def thread_table(threads: int, by_tool: dict[str, Record], tools: list[str]) -> 
     return [*lines, ""]
 
 
-def ratio_table(summary: dict[int, dict[str, Record]], tools: list[str]) -> list[str]:
+def ratio_table(summary: dict[int, dict[str, Record]], tools: list[str], mode: str) -> list[str]:
     peers = [t for t in tools if t != "pyw2v"]
-    lines = ["## Speed ratio pyw2v / peer (median train words/s)", ""]
+    lines = [f"## Speed ratio pyw2v / peer ({mode}, median train words/s)", ""]
     have_pyw2v = any(s.get("pyw2v", {}).get("n_ok") for s in summary.values())
     if not have_pyw2v:
         return [*lines, "pyw2v did not run in this session: no ratios.", ""]
@@ -431,58 +490,103 @@ def ratio_table(summary: dict[int, dict[str, Record]], tools: list[str]) -> list
     return [*lines, ""]
 
 
-TIMING_NOTES = {
-    "pyw2v": "perf_counter around `model.train(path)` after `model.build_vocab(path)` "
-    "(which counts the corpus, then encodes it to packed ids once for all epochs; gensim's "
-    "corpus_file mode re-reads the text in every epoch, inside its `train`).",
-    "word2vec.c": (
-        "The binary does everything in one call, so its wall time minus the wall time of a "
-        "vocabulary-only run (the same binary without `-output`, run right after) is the "
-        "training time; it still includes InitNet, the 1e8-entry (400 MB) unigram table and "
-        "writing the vectors (about 1 s on a 2-core VM). Cross-check: time from the first progress "
-        "line (flushed about 10k words into training) to exit, shown below the tables."
-    ),
-    "gensim": (
-        "perf_counter around `model.train(LineSentence(path), ...)` after "
-        "`build_vocab(LineSentence(path))` (gensim also prepares weights in build_vocab)."
-    ),
-    "gensim-file": "perf_counter around `model.train(corpus_file=path, ...)` after "
-    "`build_vocab(corpus_file=path)`.",
-    "fasttext": (
-        "`fasttext.train_unsupervised()` reads the vocabulary, initialises and trains in "
-        "one call: its wall time minus that of the same call with `epoch=0` (vocabulary, "
-        "matrix init, negative table; run right after in its own process)."
-    ),
-}
+def short_float(value: float) -> str:
+    """A small float as the notes write it: 1e-3, 2.5e-6."""
+    mantissa, exponent = f"{value:e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
 
-SETTINGS_NOTES = {
-    "pyw2v": "alpha 0.05 -> min_alpha 0.0001; seed from --seed.",
-    "word2vec.c": (
-        "`-cbow 1 -hs 0 -size 100 -window 5 -negative 5 -sample 1e-3 -min-count 5 "
-        "-alpha 0.05 -iter E -threads T -binary 1`; alpha decays linearly to 0 with a floor "
-        "of alpha*1e-4 = 5e-6 (not settable); no seed option (each thread seeds with its "
-        "id); inserts `</s>` at line ends (a sentence break, never inside a window)."
-    ),
-    "gensim": "`Word2Vec(sg=0, hs=0, cbow_mean=1, alpha=0.05, min_alpha=0.0001, seed=S)`.",
-    "gensim-file": "same as gensim.",
-    "fasttext": (
-        "`train_unsupervised(model='cbow', loss='ns', dim=100, ws=5, neg=5, t=1e-3, "
-        "minCount=5, lr=0.05, minn=0, maxn=0, wordNgrams=1, bucket=0)`; lr decays "
-        "linearly to 0 (no floor, updated every 100 tokens); seed fixed at 0 (the Python "
-        "API takes none). Semantics that differ from word2vec.c: the discard test is the "
-        "same formula, keep with p = sqrt(t/f) + t/f, but f counts the `</s>` "
-        "end-of-line tokens, which are also kept in the line and act as context words; "
-        "negatives are drawn from count^0.5 (not ^0.75) and redrawn when equal to the "
-        "target; lines are cut every 1024 tokens."
-    ),
-}
+
+def timing_notes(w: Record) -> dict[str, str]:
+    """How each tool's training time is measured, for the mode's settings w."""
+    setup = (
+        "InitNet, the 1e8-entry (400 MB) unigram table and writing the vectors (about 1 s "
+        "on a 2-core VM)"
+        if w["negative"] > 0
+        else "InitNet (with the Huffman tree) and writing the vectors"
+    )
+    tree = "Huffman tree" if w["hs"] else "negative table"
+    return {
+        "pyw2v": "perf_counter around `model.train(path)` after `model.build_vocab(path)` "
+        "(which counts the corpus, then encodes it to packed ids once for all epochs; "
+        "gensim's corpus_file mode re-reads the text in every epoch, inside its `train`).",
+        "word2vec.c": (
+            "The binary does everything in one call, so its wall time minus the wall time of "
+            "a vocabulary-only run (the same binary without `-output`, run right after) is "
+            f"the training time; it still includes {setup}. Cross-check: time from the "
+            "first progress line (flushed about 10k words into training) to exit, shown "
+            "below the tables."
+        ),
+        "gensim": (
+            "perf_counter around `model.train(LineSentence(path), ...)` after "
+            "`build_vocab(LineSentence(path))` (gensim also prepares weights in build_vocab)."
+        ),
+        "gensim-file": "perf_counter around `model.train(corpus_file=path, ...)` after "
+        "`build_vocab(corpus_file=path)`.",
+        "fasttext": (
+            "`fasttext.train_unsupervised()` reads the vocabulary, initialises and trains in "
+            "one call: its wall time minus that of the same call with `epoch=0` (vocabulary, "
+            f"matrix init, {tree}; run right after in its own process)."
+        ),
+    }
+
+
+def settings_notes(w: Record) -> dict[str, str]:
+    """Each tool's exact settings for the mode's settings w."""
+    alpha, min_alpha, neg = w["alpha"], w["min_alpha"], w["negative"]
+    arch = f"sg={w['sg']}, hs={w['hs']}, negative={neg}"
+    fasttext_model = "skipgram" if w["sg"] else "cbow"
+    fasttext_loss = "hs" if w["hs"] else "ns"
+    fasttext_noise = (
+        "negatives are drawn from count^0.5 (not ^0.75) and redrawn when equal to the target; "
+        if neg
+        else ""
+    )
+    return {
+        "pyw2v": f"`{arch}`, alpha {alpha} -> min_alpha {min_alpha}; seed from --seed.",
+        "word2vec.c": (
+            f"`-cbow {1 - w['sg']} -hs {w['hs']} -size {w['vector_size']} "
+            f"-window {w['window']} -negative {neg} -sample {short_float(w['sample'])} "
+            f"-min-count {w['min_count']} -alpha {alpha} -iter E -threads T -binary 1`; "
+            "alpha decays linearly to 0 with a floor of alpha*1e-4 = "
+            f"{short_float(alpha * 1e-4)} (not settable); no seed option (each thread seeds "
+            "with its id); inserts `</s>` at line ends (a sentence break, never inside a "
+            "window)."
+        ),
+        "gensim": f"`Word2Vec({arch}, cbow_mean={w['cbow_mean']}, alpha={alpha}, "
+        f"min_alpha={min_alpha}, seed=S)`.",
+        "gensim-file": "same as gensim.",
+        "fasttext": (
+            f"`train_unsupervised(model='{fasttext_model}', loss='{fasttext_loss}', "
+            f"dim={w['vector_size']}, ws={w['window']}, neg={neg}, "
+            f"t={short_float(w['sample'])}, minCount={w['min_count']}, lr={alpha}, minn=0, "
+            "maxn=0, wordNgrams=1, bucket=0)`; lr decays linearly to 0 (no floor, updated "
+            "every 100 tokens); seed fixed at 0 (the Python API takes none). Semantics that "
+            "differ from word2vec.c: the discard test is the same formula, keep with "
+            "p = sqrt(t/f) + t/f, but f counts the `</s>` end-of-line tokens, which are also "
+            f"kept in the line and act as context words; {fasttext_noise}lines are cut every "
+            "1024 tokens."
+        ),
+    }
+
+
+def mode_label(mode: str) -> str:
+    return f"W1 ({mode})" if mode == DEFAULT_MODE else f"mode {mode}"
 
 
 def report(meta: Record, summary: dict[int, dict[str, Record]], json_name: str) -> str:
     tools = [t for t in meta["tools"] if t in meta["versions"]]
     m, c = meta["machine"], meta["corpus"]
+    mode = meta.get("mode", DEFAULT_MODE)  # records from before --mode are W1's
+    w = workload(mode)
+    label = mode_label(mode)
+    corpus_note = ""
+    if c.get("corpus_words"):
+        corpus_note = (
+            f" (its first lines up to {c['corpus_words']:,} words, --corpus-words: a quick "
+            "check, not for reported numbers)"
+        )
     lines = [
-        "# W1 end-to-end benchmark: pyw2v and peers",
+        f"# {label[0].upper()}{label[1:]} end-to-end benchmark: pyw2v and peers",
         "",
         f"- Command: `{meta['command']}`",
         f"- Date: {meta['date']}",
@@ -491,11 +595,13 @@ def report(meta: Record, summary: dict[int, dict[str, Record]], json_name: str) 
         f"kernel {m['kernel']}",
         f"- Python {m['python']}; {m['gcc']}",
         "- Tools: " + "; ".join(f"{t}: {meta['versions'][t]}" for t in tools),
-        f"- Corpus: `{c['file']}`: {c['tokens']:,} tokens, {c['lines']:,} lines, "
-        f"{c['bytes']:,} bytes, sha256 {c['sha256'][:16]}...",
-        f"- Workload W1: {W1['model']}, d={W1['vector_size']}, window {W1['window']}, "
-        f"negative {W1['negative']}, sample {W1['sample']:g}, min_count {W1['min_count']}, "
-        f"alpha {W1['alpha']} decaying linearly, context averaged, {meta['epochs']} epochs, "
+        f"- Corpus: `{c['file']}`{corpus_note}: {c['tokens']:,} tokens, {c['lines']:,} "
+        f"lines, {c['bytes']:,} bytes, sha256 {c['sha256'][:16]}...",
+        f"- Workload {label}: {w['model']}, d={w['vector_size']}, window {w['window']}, "
+        f"negative {w['negative']}, sample {w['sample']:g}, min_count {w['min_count']}, "
+        f"alpha {w['alpha']} decaying linearly, "
+        f"{'' if w['sg'] else 'context averaged, '}{meta['epochs']} "
+        f"epoch{'s' if meta['epochs'] != 1 else ''}, "
         f"seed {meta['seed']} + rep - 1",
         f"- Runs: {meta['reps']} rep(s), interleaved (for rep: for threads: for tool), "
         "one process per run; medians over reps",
@@ -519,8 +625,8 @@ def report(meta: Record, summary: dict[int, dict[str, Record]], json_name: str) 
         "",
     ]
     for threads, by_tool in sorted(summary.items()):
-        lines += thread_table(threads, by_tool, tools)
-    lines += ratio_table(summary, tools)
+        lines += thread_table(threads, by_tool, tools, mode)
+    lines += ratio_table(summary, tools, mode)
     cross = [
         f"{threads} thread(s): {fmt(by_tool['word2vec.c']['train_from_progress_s'], 2)} s"
         for threads, by_tool in sorted(summary.items())
@@ -533,9 +639,9 @@ def report(meta: Record, summary: dict[int, dict[str, Record]], json_name: str) 
             "",
         ]
     lines += ["## How each tool is timed and configured", ""]
+    timing, settings = timing_notes(w), settings_notes(w)
     for tool in tools:
-        lines.append(f"- **{tool}**: timing: {TIMING_NOTES[tool]} Settings: "
-                     f"{SETTINGS_NOTES[tool]}")  # fmt: skip
+        lines.append(f"- **{tool}**: timing: {timing[tool]} Settings: {settings[tool]}")
     lines += [
         "",
         "whole-process s = wall time of the run's process as seen by the harness "
@@ -566,7 +672,7 @@ def make_dirs(stamp: str) -> Record:
 
 
 def progress_line(rep: int, reps: int, rec: Record) -> str:
-    head = f"[rep {rep}/{reps}] threads={rec['threads']} {rec['tool']:<11}"
+    head = f"[rep {rep}/{reps}] {rec['mode']} threads={rec['threads']} {rec['tool']:<11}"
     if not rec["ok"]:
         return f"{head} FAILED: {rec['error']}"
     e = rec["eval"]
@@ -580,6 +686,11 @@ def progress_line(rep: int, reps: int, rec: Record) -> str:
 def rewrite_report(args: argparse.Namespace) -> int:
     """--report-from: the report of an earlier run, from its raw records."""
     raw = json.loads(args.report_from.read_text())
+    mode = raw["meta"].get("mode", DEFAULT_MODE)
+    if args.mode not in (None, mode):
+        print(f"--mode {args.mode}, but the records are of mode {mode}", file=sys.stderr)
+        return 1
+    args.out = args.out or default_out(mode, raw["meta"]["corpus"].get("corpus_words"))
     text = report(raw["meta"], summarize(raw["runs"]), shown(args.report_from, args.out.parent))
     args.out.write_text(text + kept_by_hand(args.out))
     print(f"wrote {shown(args.out)} from {shown(args.report_from)}", file=sys.stderr)
@@ -599,12 +710,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not tools:
         print("no usable tool", file=sys.stderr)
         return 1
-    print(f"counting tokens of {shown(args.corpus)} ...", file=sys.stderr)
+    if args.corpus_words is None:
+        args.train_corpus = args.corpus
+        return run_all(args, now, stamp, dirs, versions, skipped, tools)
+    with tempfile.TemporaryDirectory(prefix="pyw2v-bench-") as tmp:
+        args.train_corpus = Path(tmp) / args.corpus.name
+        corpus_prefix(args.corpus, args.corpus_words, args.train_corpus)
+        return run_all(args, now, stamp, dirs, versions, skipped, tools)
+
+
+def run_all(
+    args: argparse.Namespace,
+    now: dt.datetime,
+    stamp: str,
+    dirs: Record,
+    versions: dict[str, str],
+    skipped: dict[str, str],
+    tools: list[str],
+) -> int:
+    """The session: every (rep, threads, tool) run of args.train_corpus, then the report."""
+    print(f"counting tokens of {shown(args.train_corpus)} ...", file=sys.stderr)
+    corpus = corpus_facts(args.train_corpus)
+    if args.corpus_words is not None:
+        corpus["corpus_words"] = args.corpus_words
     meta: Record = {
         "command": command_line(),
         "date": now.isoformat(timespec="seconds"),
         "machine": machine_facts(),
-        "corpus": corpus_facts(args.corpus),
+        "corpus": corpus,
+        "mode": args.mode,
         "tools": args.tools,
         "versions": versions,
         "skipped": skipped,
@@ -612,17 +746,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "reps": args.reps,
         "epochs": args.epochs,
         "seed": args.seed,
-        "workload": W1,
+        "workload": workload(args.mode),
     }
     work_words = meta["corpus"]["tokens"] * args.epochs
-    json_name = f"results-{stamp}.json"
+    tag = "" if args.mode == DEFAULT_MODE else f"{args.mode}-"
+    if args.corpus_words is not None:
+        tag += f"{args.corpus_words}w-"
+    json_name = f"results-{tag}{stamp}.json"
     raw_paths = [dirs["out"] / json_name, args.results_dir / json_name]
     records: list[Record] = []
     for rep in range(1, args.reps + 1):
         for threads in args.threads:
             for tool in tools:
-                tag = f"{tool}-t{threads}-r{rep}"
-                rec = run_once(args, tool, threads, tag, dirs, rep) | {"rep": rep}
+                run_tag = f"{args.mode}-{tool}-t{threads}-r{rep}"
+                rec = run_once(args, tool, threads, run_tag, dirs, rep) | {"rep": rep}
                 if rec["ok"]:
                     rec["train_wps"] = work_words / rec["train_s"]
                 records.append(rec)

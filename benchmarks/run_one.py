@@ -1,14 +1,17 @@
-"""Run ONE training of one tool on the reference workload W1 and report timings as JSON.
+"""Run ONE training of one tool on the reference workload W1 (or another mode) and
+report timings as JSON.
 
 Started by benchmarks/compare.py as a separate process per run, so that the peak RSS
 the harness reads (os.wait4) belongs to this run alone. Usage:
 
-    python benchmarks/run_one.py TOOL --corpus FILE --threads T --epochs E --seed S \
-        --vectors OUT.bin --result RESULT.json [--setup-only]
+    python benchmarks/run_one.py TOOL --corpus FILE --threads T [--mode M] [--epochs E] \
+        --seed S --vectors OUT.bin --result RESULT.json [--setup-only]
     python benchmarks/run_one.py TOOL --probe     # print {"version": ...} or exit 3
 
-TOOL is one of: pyw2v, word2vec.c, gensim, gensim-file, fasttext. The vectors are
-written in word2vec binary format (the harness evaluates every tool the same way).
+TOOL is one of: pyw2v, word2vec.c, gensim, gensim-file, fasttext. MODE is one of
+cbow-ns (W1, the default), sg-ns, cbow-hs, sg-hs (see MODES); --epochs defaults to the
+mode's (3 for CBOW, 1 for skip-gram). The vectors are written in word2vec binary format
+(the harness evaluates every tool the same way).
 
 --setup-only runs the part of a tool that cannot be timed apart from training inside
 one call, so the harness can subtract it: for word2vec.c the binary without -output
@@ -25,6 +28,7 @@ import importlib.metadata
 import json
 import os
 import resource
+import shlex
 import shutil
 import subprocess
 import sys
@@ -48,7 +52,42 @@ W1: dict[str, Any] = {
     "cbow_mean": 1,
 }
 
+# The four word2vec modes: W1 with another architecture and/or loss. Every tool gets the
+# same explicit alpha, word2vec.c's default for the architecture (0.05 CBOW, 0.025
+# skip-gram); the hierarchical-softmax modes use no negative sampling (negative 0).
+# "epochs" is the default when --epochs is not given: 3 for CBOW, 1 for skip-gram.
+MODES: dict[str, dict[str, Any]] = {
+    "cbow-ns": {"sg": 0, "hs": 0, "negative": 5, "alpha": 0.05, "epochs": 3,
+                "model": W1["model"]},
+    "sg-ns": {"sg": 1, "hs": 0, "negative": 5, "alpha": 0.025, "epochs": 1,
+              "model": "skip-gram, negative sampling, no hierarchical softmax"},
+    "cbow-hs": {"sg": 0, "hs": 1, "negative": 0, "alpha": 0.05, "epochs": 3,
+                "model": "CBOW, hierarchical softmax, no negative sampling"},
+    "sg-hs": {"sg": 1, "hs": 1, "negative": 0, "alpha": 0.025, "epochs": 1,
+              "model": "skip-gram, hierarchical softmax, no negative sampling"},
+}  # fmt: skip
+DEFAULT_MODE = "cbow-ns"
+
+
+def workload(mode: str) -> dict[str, Any]:
+    """The settings of a mode: W1's, with the mode's model, sg, hs, negative and alpha
+    (no epochs: those come from the command line)."""
+    spec = MODES[mode]
+    return W1 | {"mode": mode} | {k: v for k, v in spec.items() if k != "epochs"}
+
+
 Result = dict[str, Any]
+
+
+def call_text(function: str, kwargs: dict[str, Any]) -> str:
+    """`function(k=v, ...)` as recorded in the result JSON (paths shown by name only)."""
+    shown = (f"{k}={Path(v).name!r}" if isinstance(v, Path) else f"{k}={v!r}"
+             for k, v in kwargs.items())  # fmt: skip
+    return f"{function}({', '.join(shown)})"
+
+
+def alpha_schedule(w: dict[str, Any], end: str) -> str:
+    return f"alpha {w['alpha']} -> {end}"
 
 
 def write_word2vec_binary(path: Path, words: Sequence[str], vectors: Any) -> None:
@@ -70,19 +109,23 @@ def run_pyw2v(args: argparse.Namespace) -> Result:
     from pyw2v import Word2Vec
 
     corpus = str(args.corpus)
-    model = Word2Vec(
-        vector_size=W1["vector_size"],
-        window=W1["window"],
-        negative=W1["negative"],
-        sample=W1["sample"],
-        min_count=W1["min_count"],
-        epochs=args.epochs,
-        workers=args.threads,
-        alpha=W1["alpha"],
-        min_alpha=W1["min_alpha"],
-        seed=args.seed,
-        progress=False,
-    )
+    w = workload(args.mode)
+    kwargs = {
+        "vector_size": w["vector_size"],
+        "window": w["window"],
+        "sg": w["sg"],
+        "hs": w["hs"],
+        "negative": w["negative"],
+        "sample": w["sample"],
+        "min_count": w["min_count"],
+        "epochs": args.epochs,
+        "workers": args.threads,
+        "alpha": w["alpha"],
+        "min_alpha": w["min_alpha"],
+        "seed": args.seed,
+        "progress": False,
+    }
+    model = Word2Vec(**kwargs)
     t0 = time.perf_counter()
     model.build_vocab(corpus)
     t1 = time.perf_counter()
@@ -96,32 +139,39 @@ def run_pyw2v(args: argparse.Namespace) -> Result:
         "export_s": t3 - t2,
         "work_s": t3 - t0,
         "train_method": "perf_counter around model.train() after build_vocab()",
-        "alpha_schedule": "alpha 0.05 -> min_alpha 0.0001, linear",
+        "alpha_schedule": alpha_schedule(w, f"min_alpha {w['min_alpha']}, linear"),
+        "call": call_text("Word2Vec", kwargs),
     }
 
 
 # --- gensim --------------------------------------------------------------------------
 
 
+def gensim_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """gensim Word2Vec's arguments for the mode."""
+    w = workload(args.mode)
+    return {
+        "vector_size": w["vector_size"],
+        "window": w["window"],
+        "negative": w["negative"],
+        "hs": w["hs"],
+        "sg": w["sg"],
+        "cbow_mean": w["cbow_mean"],
+        "sample": w["sample"],
+        "min_count": w["min_count"],
+        "alpha": w["alpha"],
+        "min_alpha": w["min_alpha"],
+        "epochs": args.epochs,
+        "workers": args.threads,
+        "seed": args.seed,
+    }
+
+
 def gensim_model(args: argparse.Namespace) -> Any:
-    """A gensim Word2Vec configured for W1 (vocabulary not built yet)."""
+    """A gensim Word2Vec configured for the mode (vocabulary not built yet)."""
     from gensim.models import Word2Vec
 
-    return Word2Vec(
-        vector_size=W1["vector_size"],
-        window=W1["window"],
-        negative=W1["negative"],
-        hs=0,
-        sg=0,
-        cbow_mean=W1["cbow_mean"],
-        sample=W1["sample"],
-        min_count=W1["min_count"],
-        alpha=W1["alpha"],
-        min_alpha=W1["min_alpha"],
-        epochs=args.epochs,
-        workers=args.threads,
-        seed=args.seed,
-    )
+    return Word2Vec(**gensim_kwargs(args))
 
 
 def run_gensim(args: argparse.Namespace) -> Result:
@@ -162,13 +212,15 @@ def finish_gensim(
     """Export a trained gensim model and build its result record."""
     model.wv.save_word2vec_format(str(args.vectors), binary=True)
     t3 = time.perf_counter()
+    w = workload(args.mode)
     return {
         "vocab_s": t1 - t0,
         "train_s": t2 - t1,
         "export_s": t3 - t2,
         "work_s": t3 - t0,
         "train_method": f"perf_counter around model.train() after build_vocab(), {mode}",
-        "alpha_schedule": "alpha 0.05 -> min_alpha 0.0001, linear",
+        "alpha_schedule": alpha_schedule(w, f"min_alpha {w['min_alpha']}, linear"),
+        "call": call_text("Word2Vec", gensim_kwargs(args)) + f", corpus via {mode}",
     }
 
 
@@ -211,20 +263,26 @@ def timed_process(cmd: list[str], marker: bytes | None = None) -> tuple[float, f
 def run_word2vec_c(args: argparse.Namespace) -> Result:
     """word2vec.c: whole binary timed; the harness subtracts a vocabulary-only run."""
     binary = word2vec_binary()
-    common = ["-train", str(args.corpus), "-min-count", str(W1["min_count"])]
+    w = workload(args.mode)
+    common = ["-train", str(args.corpus), "-min-count", str(w["min_count"])]
     if args.setup_only:
         # Without -output the binary learns the vocabulary and exits (TrainModel()).
-        wall, _ = timed_process([binary, *common, "-debug", "2"])
-        return {"setup_s": wall, "setup_method": "word2vec.c without -output (vocab only)"}
+        cmd = [binary, *common, "-debug", "2"]
+        wall, _ = timed_process(cmd)
+        return {
+            "setup_s": wall,
+            "setup_method": "word2vec.c without -output (vocab only)",
+            "command": shown_command(cmd, args),
+        }
     cmd = [
         binary, *common,
         "-output", str(args.vectors), "-binary", "1",
-        "-cbow", "1", "-hs", "0",
-        "-size", str(W1["vector_size"]),
-        "-window", str(W1["window"]),
-        "-negative", str(W1["negative"]),
-        "-sample", str(W1["sample"]),
-        "-alpha", str(W1["alpha"]),
+        "-cbow", str(1 - w["sg"]), "-hs", str(w["hs"]),
+        "-size", str(w["vector_size"]),
+        "-window", str(w["window"]),
+        "-negative", str(w["negative"]),
+        "-sample", str(w["sample"]),
+        "-alpha", str(w["alpha"]),
         "-iter", str(args.epochs),
         "-threads", str(args.threads),
         "-debug", "2",
@@ -232,18 +290,29 @@ def run_word2vec_c(args: argparse.Namespace) -> Result:
     # The first progress line ("Alpha: ...") is flushed ~10k words into training, after
     # vocabulary, InitNet and the unigram table: a cross-check of the subtraction.
     wall, from_progress = timed_process(cmd, marker=b"Alpha:")
+    # InitUnigramTable() runs only with negative sampling; InitNet() builds the Huffman
+    # tree (CreateBinaryTree) in every mode.
+    table = ", the 1e8-entry unigram table" if w["negative"] > 0 else ""
+    floor = f"{w['alpha'] * 1e-4:.2g}".replace("e-0", "e-")  # 5e-6 for alpha 0.05
     return {
         "call_s": wall,
         "work_s": wall,
         "train_from_progress_s": from_progress,
         "train_method": (
             "whole binary wall time minus a vocabulary-only run of the binary "
-            "(same process start, vocabulary pass; training also keeps InitNet, the "
-            "1e8-entry unigram table and writing the output)"
+            f"(same process start, vocabulary pass; training also keeps InitNet{table} "
+            "and writing the output)"
         ),
-        "alpha_schedule": "alpha 0.05 -> 0 linear, floor alpha*1e-4 = 5e-6 (fixed)",
+        "alpha_schedule": f"alpha {w['alpha']} -> 0 linear, floor alpha*1e-4 = {floor} (fixed)",
         "seed": "none (word2vec.c seeds each thread with its thread id)",
+        "command": shown_command(cmd, args),
     }
+
+
+def shown_command(cmd: list[str], args: argparse.Namespace) -> str:
+    """cmd as recorded in the result JSON: the binary, corpus and output by name only."""
+    paths = {cmd[0], str(args.corpus), str(args.vectors)}
+    return shlex.join(Path(part).name if part in paths else part for part in cmd)
 
 
 # --- fastText ------------------------------------------------------------------------
@@ -253,31 +322,35 @@ def run_fasttext(args: argparse.Namespace) -> Result:
     """fastText: train_unsupervised() call timed; the harness subtracts an epoch=0 call."""
     import fasttext
 
+    w = workload(args.mode)
+    kwargs = {
+        "input": args.corpus,
+        "model": "skipgram" if w["sg"] else "cbow",
+        "loss": "hs" if w["hs"] else "ns",
+        "dim": w["vector_size"],
+        "ws": w["window"],
+        "neg": w["negative"],  # unused with loss="hs"
+        "t": w["sample"],
+        "minCount": w["min_count"],
+        "lr": w["alpha"],
+        "epoch": 0 if args.setup_only else args.epochs,
+        "thread": args.threads,
+        "minn": 0,
+        "maxn": 0,
+        "wordNgrams": 1,
+        "bucket": 0,  # no subword/n-gram rows (the fastText CLI does the same for maxn=0)
+        "lrUpdateRate": 100,
+        "verbose": 0,
+    }
     t0 = time.perf_counter()
-    model = fasttext.train_unsupervised(
-        input=str(args.corpus),
-        model="cbow",
-        loss="ns",
-        dim=W1["vector_size"],
-        ws=W1["window"],
-        neg=W1["negative"],
-        t=W1["sample"],
-        minCount=W1["min_count"],
-        lr=W1["alpha"],
-        epoch=0 if args.setup_only else args.epochs,
-        thread=args.threads,
-        minn=0,
-        maxn=0,
-        wordNgrams=1,
-        bucket=0,  # no subword/n-gram rows (the fastText CLI does the same for maxn=0)
-        lrUpdateRate=100,
-        verbose=0,
-    )
+    model = fasttext.train_unsupervised(**(kwargs | {"input": str(args.corpus)}))
     t1 = time.perf_counter()
     if args.setup_only:
+        table = "Huffman tree" if w["hs"] else "negative table"
         return {
             "setup_s": t1 - t0,
-            "setup_method": "train_unsupervised(epoch=0): vocab, init, negative table",
+            "setup_method": f"train_unsupervised(epoch=0): vocab, init, {table}",
+            "call": call_text("train_unsupervised", kwargs),
         }
     words = model.get_words()
     write_word2vec_binary(args.vectors, words, [model.get_word_vector(w) for w in words])
@@ -288,10 +361,11 @@ def run_fasttext(args: argparse.Namespace) -> Result:
         "work_s": t2 - t0,
         "train_method": (
             "train_unsupervised() wall time minus a train_unsupervised(epoch=0) run "
-            "(vocabulary, matrix init and negative table)"
+            f"(vocabulary, matrix init and {'Huffman tree' if w['hs'] else 'negative table'})"
         ),
-        "alpha_schedule": "lr 0.05 -> 0 linear, updated every 100 tokens",
+        "alpha_schedule": f"lr {w['alpha']} -> 0 linear, updated every 100 tokens",
         "seed": "0 (fixed: the Python API takes no seed)",
+        "call": call_text("train_unsupervised", kwargs),
     }
 
 
@@ -358,7 +432,8 @@ def parse_args(argv: Iterable[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--probe", action="store_true", help="print version JSON and exit")
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--mode", choices=MODES, default=DEFAULT_MODE)
+    parser.add_argument("--epochs", type=int, help="default: the mode's (MODES)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--vectors", type=Path, help="output vectors (word2vec binary)")
     parser.add_argument("--result", type=Path, help="where to write the result JSON")
@@ -368,6 +443,8 @@ def parse_args(argv: Iterable[str] | None = None) -> argparse.Namespace:
         parser.error("--corpus and --result are required unless --probe")
     if not args.probe and not args.setup_only and args.vectors is None:
         parser.error("--vectors is required for a training run")
+    if args.epochs is None:
+        args.epochs = MODES[args.mode]["epochs"]
     return args
 
 
@@ -380,7 +457,12 @@ def main(argv: Iterable[str] | None = None) -> int:
             print(f"{args.tool}: not available: {type(exc).__name__}: {exc}", file=sys.stderr)
             return 3
         return 0
-    result: Result = {"tool": args.tool, "threads": args.threads, "epochs": args.epochs}
+    result: Result = {
+        "tool": args.tool,
+        "mode": args.mode,
+        "threads": args.threads,
+        "epochs": args.epochs,
+    }
     result |= RUNNERS[args.tool](args)
     result |= rusage_mb()
     args.result.write_text(json.dumps(result, indent=1) + "\n")
