@@ -31,7 +31,7 @@ typedef struct {
     int32_t *ns_ids;  /* the negative-sampling rows' word ids: the predicted word, the noise */
     int32_t *noise;   /* negative: the raw noise draws, kept for negative_reuse */
     int32_t n_ctx, n_hs, n_ns, n_noise; /* n_hs: the path's rows, first in out_rows */
-    int32_t pos, lo, hi; /* the center's position and its window [lo, hi] */
+    int32_t pos, lo, hi;                /* the center's position and its window [lo, hi] */
 } w2v_plan;
 
 /* A worker's own state: never shared. */
@@ -84,11 +84,17 @@ static inline void w2v_plan_targets(w2v_plan *plan, const w2v_model *model, int3
     plan->step.distinct = w2v_distinct_ids(plan->ns_ids, plan->n_ns);
 }
 
-/* Nodes near the root of the Huffman tree are on most paths and stay in cache; only the
- * nodes past this depth are prefetched. */
+/* Nodes near the root of the Huffman tree are on most paths and stay in cache: only the
+ * nodes from this depth on are prefetched (prefetching all, or none, measured slower on
+ * W1: benchmarks/RESULTS.md). */
 #ifndef W2V_HS_PREFETCH_FROM
-#define W2V_HS_PREFETCH_FROM 0
+#define W2V_HS_PREFETCH_FROM 8
 #endif
+
+/* The first of plan's output rows worth prefetching: past the top of its path. */
+static inline int32_t w2v_plan_prefetch_from(const w2v_plan *plan) {
+    return plan->n_hs < W2V_HS_PREFETCH_FROM ? plan->n_hs : W2V_HS_PREFETCH_FROM;
+}
 
 /* Prefetches the cache lines of a row. */
 static inline void w2v_prefetch_row(const float *row, int32_t dim) {

@@ -53,8 +53,8 @@ static void plan_position(w2v_plan *plan, const w2v_plan *previous, const int32_
  * and writes them), so only the others are fetched: prefetches of lines that are already
  * there still hold the line-fill buffers that real misses need. */
 static void prefetch_position(const w2v_plan *next, const w2v_plan *current, int32_t dim) {
-    int32_t first = next->n_hs < W2V_HS_PREFETCH_FROM ? next->n_hs : W2V_HS_PREFETCH_FROM;
-    for (int32_t t = first; t < next->step.n_out; t++) w2v_prefetch_row(next->out_rows[t], dim);
+    for (int32_t t = w2v_plan_prefetch_from(next); t < next->step.n_out; t++)
+        w2v_prefetch_row(next->out_rows[t], dim);
     int32_t i = 0;
     for (int32_t j = next->lo; j <= next->hi; j++) {
         if (j == next->pos) continue;

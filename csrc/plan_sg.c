@@ -54,9 +54,10 @@ static void plan_pair(w2v_plan *plan, const w2v_sg_cursor *at, const int32_t *se
 
 static void prefetch_pair(const w2v_plan *next, const w2v_plan *current, int32_t dim) {
     w2v_prefetch_row(next->in_rows[0], dim);
-    /* the same center: its path and positive row are in cache, the noise rows are new */
-    int32_t first = next->pos == current->pos ? next->step.n_out - (next->n_ns - 1) : 0;
-    if (next->n_ns == 0) first = next->pos == current->pos ? next->step.n_out : 0;
+    /* the same center: its path and positive row are in cache, only the noise rows
+     * (after them) are new; a new center: all its rows (the whole path measured faster
+     * than skipping its top here, unlike CBOW: benchmarks/RESULTS.md) */
+    int32_t first = next->pos == current->pos ? next->n_hs + (next->n_ns > 0) : 0;
     for (int32_t t = first; t < next->step.n_out; t++) w2v_prefetch_row(next->out_rows[t], dim);
 }
 
