@@ -119,7 +119,7 @@ typedef struct {
     w2v_step_fn step;
     w2v_planner_fn planner;
     int32_t thread_id;
-    uint64_t seed;
+    uint64_t epoch;
     int status;
     w2v_epoch_stats stats;
 } w2v_worker;
@@ -197,8 +197,7 @@ static void *worker_main(void *arg) {
 
     w2v_worker_state state;
     int32_t *sentence = malloc(W2V_MAX_SENTENCE * sizeof *sentence);
-    worker->status =
-        w2v_worker_state_init(&state, worker->params, worker->model, worker->step, worker->seed);
+    worker->status = w2v_worker_state_init(&state, worker->params, worker->model, worker->step, 0);
     if (worker->status != W2V_OK) goto done;
     if (!sentence) {
         worker->status = W2V_ERR_NOMEM;
@@ -210,6 +209,12 @@ static void *worker_main(void *arg) {
     float alpha = w2v_schedule_alpha(worker->schedule, 0);
     int32_t chunk;
     while ((chunk = atomic_fetch_add(&worker->progress->next_chunk, 1)) < corpus->n_chunks) {
+        /* A chunk's random stream (subsampling, windows, noise) is its own, whichever
+         * worker trains it: a corpus of one chunk trains alike on any number of threads,
+         * and more threads differ from one only by the Hogwild races. */
+        state.scratch.rng = w2v_rng_seed(worker->params->seed,
+                                         worker->epoch * W2V_MAX_CHUNKS + (uint64_t)chunk);
+        state.queue.primed = 0;
         int64_t pos = corpus->cuts[chunk];
         const int64_t end = corpus->cuts[chunk + 1];
         while (pos < end) {
@@ -277,7 +282,7 @@ int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_threads
     int64_t n_chunks = 1;
     if (n_threads > 1) {
         n_chunks = n_words / W2V_CHUNK_WORDS;
-        if (n_chunks < 4 * (int64_t)n_threads) n_chunks = 4 * (int64_t)n_threads;
+        if (n_chunks < 1) n_chunks = 1;
         if (n_chunks > W2V_MAX_CHUNKS) n_chunks = W2V_MAX_CHUNKS;
     }
     corpus->cuts[0] = 0;
@@ -341,7 +346,7 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corp
         worker->step = step;
         worker->planner = params->sg ? w2v_sg_train_sentence : w2v_cbow_train_sentence;
         worker->thread_id = t;
-        worker->seed = w2v_rng_seed(params->seed, (uint64_t)epoch * W2V_MAX_THREADS + (uint64_t)t);
+        worker->epoch = (uint64_t)epoch;
         if (pthread_create(&threads[t], NULL, worker_main, worker) != 0) {
             status = W2V_ERR_THREAD;
             w2v_progress_request_stop(progress);

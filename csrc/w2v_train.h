@@ -209,12 +209,13 @@ typedef struct {
 
 /* Checks the bytes (W2V_ERR_FORMAT: a code is cut off or too large; W2V_ERR_INVALID: an
  * id >= vocab_size) and cuts them into chunks for n_threads workers (1..W2V_MAX_THREADS):
- * one chunk for one worker; for more, about W2V_CHUNK_WORDS words per chunk and at
- * least 4 chunks per worker. Workers take the chunks in corpus order from a shared
- * counter, so they train on neighbouring text at the same time and none waits at the
- * end of an epoch for a slower one. Training calls it when the corpus is not prepared
- * for its vocabulary and thread count; calling it once before several epochs saves a
- * pass over the corpus per epoch. */
+ * one chunk for one worker; for more, about W2V_CHUNK_WORDS words per chunk (one chunk
+ * for a smaller corpus). Workers take the chunks in corpus order from a shared counter,
+ * so they train on neighbouring text at the same time and none waits at the end of an
+ * epoch for a slower one; chunk c of epoch e draws from random stream (e, c) whichever
+ * worker takes it. Training calls it when the corpus is not prepared for its vocabulary
+ * and thread count; calling it once before several epochs saves a pass over the corpus
+ * per epoch. */
 int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_threads);
 
 /* Linear learning-rate decay over one `train` call of several epochs:

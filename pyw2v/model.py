@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import math
 import numbers
 import os
@@ -20,9 +21,11 @@ from pyw2v.corpus import DEFAULT_MEMORY_BUDGET, Corpus, EncodedCorpus, as_corpus
 from pyw2v.keyedvectors import KeyedVectors
 from pyw2v.memory import release_free_heap, zeros_matrix
 from pyw2v.params import Params
-from pyw2v.predict import HuffmanPaths, context_hidden, output_distribution, score_sentences
+from pyw2v.predict import HuffmanPaths, context_hidden, score_sentences, softmax_scores
 from pyw2v.progress import ProgressReporter
 from pyw2v.vocab import Vocab
+
+logger = logging.getLogger(__name__)
 
 CorpusArg = Union[str, "os.PathLike[str]", Sequence[Any], Iterable[Sequence[str]], Corpus, None]
 
@@ -101,6 +104,17 @@ class Word2Vec:
         and gensim's default), or always uses the whole window.
     compute_loss : bool
         Accepted for gensim compatibility: the loss is always computed (it is cheap).
+    batch_words : int
+        Accepted for gensim compatibility (gensim's words per job): pyw2v's workers take
+        chunks of about 16k words of the encoded corpus instead, so it has no effect.
+
+    Attributes
+    ----------
+    corpus_count : int
+        Sentences counted by ``build_vocab`` (gensim's meaning: non-empty lines of a file,
+        after splitting lines of more than 10,000 tokens).
+    corpus_total_words : int
+        Tokens counted by ``build_vocab``, before ``min_count`` (gensim's meaning).
     """
 
     def __init__(
@@ -131,7 +145,9 @@ class Word2Vec:
         callbacks: Iterable[Any] = (),
         compute_loss: bool = True,
         shrink_windows: bool = True,
+        batch_words: int = 10_000,
     ) -> None:
+        self.batch_words = _positive_count("batch_words", batch_words)
         if alpha is None:
             alpha = 0.025 if sg == 1 else 0.05  # word2vec.c's defaults
         self.params = Params(
@@ -156,6 +172,12 @@ class Word2Vec:
             hs=hs,
             shrink_windows=bool(shrink_windows),
         )
+        if hs and negative:
+            logger.warning(
+                "Both hierarchical softmax and negative sampling are activated. pyw2v trains "
+                "both losses on the same input vectors (gensim's behaviour); set hs=0 or "
+                "negative=0 to train one."
+            )
         self.progress = progress
         self.memory_budget = memory_budget
         self.callbacks = check_callbacks(callbacks)
@@ -191,8 +213,12 @@ class Word2Vec:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
+    def corpus_count(self) -> int:
+        return int(self.corpus_stats.get("sentences", 0))
+
+    @property
     def corpus_total_words(self) -> int:
-        return self.vocab.total_words if self.vocab is not None else 0
+        return int(self.corpus_stats.get("tokens", 0))
 
     def build_vocab(
         self, corpus_iterable: CorpusArg = None, corpus_file: Any = None, **kwargs: Any
@@ -443,26 +469,34 @@ class Word2Vec:
         return self.epoch_losses[-1] if self.epoch_losses else 0.0
 
     def predict_output_word(
-        self, context_words_list: Sequence[str], topn: int = 10
+        self, context_words_list: Sequence[str | int], topn: int = 10
     ) -> list[tuple[str, float]] | None:
-        """The topn most probable center words given the context words, with their
-        probabilities (gensim's method): h is the mean (cbow_mean) or sum of the known
-        context words' vectors; P(w | h) is the softmax of the syn1neg scores when the
-        model has negative sampling (as gensim), else hierarchical softmax's own
-        normalised probability. None (as gensim) when no context word is known."""
+        """The topn most probable center words given the context words (or their
+        indices), with their probabilities, as gensim computes them: h is the mean
+        (cbow_mean) or sum of the known context words' vectors and P(w | h) the softmax
+        of the syn1neg scores o_w.h; so the model needs negative sampling. None (as
+        gensim) when no context word is known."""
         if self.vocab is None:
             raise RuntimeError("call build_vocab() and train() before predict_output_word()")
+        if not self.params.negative:
+            raise RuntimeError(
+                "predict_output_word needs negative sampling's output vectors (syn1neg): "
+                "train with negative > 0 (as in gensim)"
+            )
         if isinstance(context_words_list, str):
             raise TypeError("context_words_list must be a list of words, not a str")
         topn = _positive_count("topn", topn)
-        index = self.vocab.key_to_index
-        ids = [index[w] for w in context_words_list if w in index]
+        index, size = self.vocab.key_to_index, len(self.vocab)
+        ids = [
+            int(w) if _is_index(w) else index[w]
+            for w in context_words_list
+            if (_is_index(w) and 0 <= w < size) or (isinstance(w, str) and w in index)
+        ]
         if not ids:
             return None
-        h = context_hidden(self.wv.vectors, ids, self.params.cbow_mean)
-        outputs = self._outputs()
-        paths = HuffmanPaths(self.vocab.counts) if "syn1neg" not in outputs else None
-        probs = output_distribution(h, outputs.get("syn1neg"), outputs.get("syn1"), paths)
+        probs = softmax_scores(
+            context_hidden(self.wv.vectors, ids, self.params.cbow_mean), self.syn1neg
+        )
         best = np.argsort(-probs, kind="stable")[:topn]
         return [(self.vocab.index_to_key[i], float(probs[i])) for i in best]
 
@@ -566,6 +600,7 @@ class Word2Vec:
             "index_to_key": self.vocab.index_to_key,
             "epochs_trained": self.epochs_trained,
             "epoch_losses": self.epoch_losses,
+            "corpus_stats": self.corpus_stats,
         }
         io.save_native(
             path,
@@ -621,6 +656,13 @@ class Word2Vec:
             raise ValueError(f"{os.fspath(path)!r}: invalid training history in the header")
         model.epochs_trained = trained
         model.epoch_losses = [float(x) for x in losses]
+        stats = header.get("corpus_stats", {})  # absent from files of earlier versions
+        if not isinstance(stats, dict) or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+            for k, v in stats.items()
+        ):
+            raise ValueError(f"{os.fspath(path)!r}: invalid corpus statistics in the header")
+        model.corpus_stats = stats
         return model
 
 
@@ -736,6 +778,10 @@ def _positive_count(name: str, value: Any) -> int:
     if value < 1:
         raise ValueError(f"{name} must be >= 1, got {value}")
     return int(value)
+
+
+def _is_index(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _is_number(value: Any) -> bool:

@@ -1,6 +1,7 @@
 """What a trained model's output layer says: the distribution of the center word given a
-context (predict_output_word) and the log-likelihood of sentences under hierarchical
-softmax (score), computed with numpy from the weights, as gensim defines them."""
+context (predict_output_word, over negative sampling's vectors) and the log-likelihood of
+sentences under hierarchical softmax (score), computed with numpy from the weights, as
+gensim defines them."""
 
 from __future__ import annotations
 
@@ -46,21 +47,11 @@ def context_hidden(vectors: np.ndarray, ids: Sequence[int], mean: bool) -> np.nd
     return h / len(ids) if mean else h
 
 
-def output_distribution(
-    hidden: np.ndarray,
-    out_vecs: np.ndarray | None,
-    node_vecs: np.ndarray | None,
-    paths: HuffmanPaths | None,
-) -> np.ndarray:
-    """P(w | h) over the vocabulary: gensim's softmax over syn1neg scores when negative
-    sampling trained the model, else the normalised hierarchical-softmax probabilities."""
-    if out_vecs is not None:
-        scores = out_vecs.astype(np.float64) @ hidden
-        scores -= scores.max()
-        probs = np.exp(scores)
-    else:
-        assert node_vecs is not None and paths is not None
-        probs = np.exp(paths.log_probs(node_vecs, hidden))
+def softmax_scores(hidden: np.ndarray, out_vecs: np.ndarray) -> np.ndarray:
+    """gensim's P(w | h) for predict_output_word: the softmax of the scores o_w.h over the
+    negative-sampling output vectors (float64)."""
+    scores = out_vecs.astype(np.float64) @ hidden
+    probs = np.exp(scores - scores.max())
     return probs / probs.sum()
 
 

@@ -17,18 +17,25 @@ def test_demo_corpus_is_shipped():
 
 def test_demo_prints_neighbours(capsys):
     assert (
-        main(["demo", "--epochs", "1", "--n-random", "2", "--words", "king,zzzz", "--quiet"]) == 0
+        main(["demo", "--epochs", "1", "--n-random", "2", "--words", "jeremiah,zzzz", "--quiet"])
+        == 0
     )
     out = capsys.readouterr().out
     assert "CBOW + negative sampling: trained on 977,043 tokens" in out
     blocks = out.split("\n\n")[1:]
-    assert len(blocks) == 4  # 2 drawn words, king and the unknown word
-    king = next(b for b in blocks if b.startswith("king:"))
+    assert len(blocks) == 4  # 2 drawn words (of the 100 most frequent), jeremiah, the unknown
+    king = next(b for b in blocks if b.startswith("jeremiah:"))
     rows = king.splitlines()[1:]
     assert len(rows) == 8
     sims = [float(r.split()[1]) for r in rows]
     assert sims == sorted(sims, reverse=True) and all(-1 <= s <= 1 for s in sims)
     assert "zzzz: not in the vocabulary" in out
+
+
+def test_demo_lists_a_word_once(capsys):
+    assert main(["demo", "--epochs", "1", "--n-random", "3", "--words", "the,the", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\nthe:\n") == 1
 
 
 def test_demo_skipgram_with_hierarchical_softmax(capsys):

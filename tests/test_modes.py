@@ -176,3 +176,32 @@ def test_load_refuses_a_file_without_the_matrix_its_mode_needs(tmp_path):
     )
     with pytest.raises(ValueError, match="no syn1"):
         Word2Vec.load(broken)
+
+
+def test_corpus_count_and_total_words_have_gensim_meanings(tmp_path):
+    sentences = [["a", "b", "a"], [], ["c", "a", "rare"], ["b"]]
+    model = Word2Vec(sentences, min_count=2, vector_size=4, epochs=1, progress=False)
+    assert model.corpus_count == 3  # non-empty sentences
+    assert model.corpus_total_words == 7  # every token, "rare" and "c" included
+    path = tmp_path / "m.pyw2v"
+    model.save(path)
+    loaded = Word2Vec.load(path)
+    assert (loaded.corpus_count, loaded.corpus_total_words) == (3, 7)
+    # gensim's canonical recipe
+    model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs)
+
+
+def test_batch_words_is_accepted_and_checked():
+    assert Word2Vec(batch_words=500, progress=False).batch_words == 500
+    with pytest.raises(ValueError, match="batch_words"):
+        Word2Vec(batch_words=0, progress=False)
+
+
+def test_both_losses_are_announced_in_the_log(caplog):
+    with caplog.at_level("WARNING", logger="pyw2v.model"):
+        Word2Vec(hs=1, negative=5, progress=False)
+    assert "Both hierarchical softmax and negative sampling are activated" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="pyw2v.model"):
+        Word2Vec(hs=1, negative=0, progress=False)
+    assert caplog.text == ""

@@ -53,20 +53,22 @@ def test_predict_output_word_is_the_softmax_of_syn1neg_scores():
     assert all(w.startswith("t0") for w, _ in got[:3])
 
 
-def test_predict_output_word_with_hierarchical_softmax_only():
-    topics, sentences = topic_corpus()
-    model = train(sentences, hs=1, negative=0)
-    got = model.predict_output_word(["t1w0", "t1w3"], topn=len(model.wv))
-    probs = np.array([p for _, p in got])
-    # a distribution over the whole vocabulary, sorted
-    assert probs.sum() == pytest.approx(1.0, abs=1e-9)
-    assert np.all(np.diff(probs) <= 0)
-    h = model.wv.vectors[[model.wv.key_to_index[w] for w in ("t1w0", "t1w3")]].mean(axis=0)
-    word, p = got[0]
-    # h here is averaged in float32 (the library averages in float64): ~1e-7 relative on
-    # each of a few node scores of size ~1-10
-    assert np.log(p) == pytest.approx(hs_log_prob(model, word, h.astype(np.float64)), abs=1e-5)
-    assert all(w in topics[1] for w, _ in got[:3])
+def test_predict_output_word_needs_negative_sampling():
+    _, sentences = topic_corpus(n_sentences=50)
+    model = train(sentences, hs=1, negative=0, epochs=1)
+    with pytest.raises(RuntimeError, match="negative"):
+        model.predict_output_word(["t1w0", "t1w3"])
+
+
+def test_predict_output_word_takes_indices_as_gensim():
+    _, sentences = topic_corpus(n_sentences=100)
+    model = train(sentences, epochs=1)
+    words = ["t1w0", "t1w3"]
+    ids = [model.wv.key_to_index[w] for w in words]
+    by_word = model.predict_output_word(words, topn=4)
+    assert model.predict_output_word(ids, topn=4) == by_word
+    assert model.predict_output_word([ids[0], words[1]], topn=4) == by_word
+    assert model.predict_output_word([len(model.wv), -1]) is None  # no valid index
 
 
 def test_predict_output_word_edge_cases():

@@ -219,3 +219,14 @@ def test_release_free_heap_calls_malloc_trim_where_there_is_one(monkeypatch):
 
     monkeypatch.setattr(ctypes, "CDLL", NoTrim)
     assert memory.release_free_heap() is False
+
+
+@pytest.mark.parametrize("sg", [0, 1])
+def test_a_small_corpus_trains_alike_on_any_number_of_workers(sg):
+    """Under W2V_CHUNK_WORDS (16384) words the corpus is one chunk, and a chunk's random
+    stream does not depend on the worker that takes it: 1, 2 or 3 workers give the same
+    vectors, run after run (gensim's tests rely on this for their small corpora)."""
+    corpus = zipf_corpus(200, vocab=100)  # 4,000 words
+    runs = [train(corpus, workers=w, sg=sg) for w in (1, 2, 3, 2)]
+    for other in runs[1:]:
+        np.testing.assert_array_equal(other.wv.vectors, runs[0].wv.vectors)
