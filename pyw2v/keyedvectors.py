@@ -6,7 +6,7 @@ import logging
 import numbers
 import os
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,6 +38,13 @@ class KeyedVectors:
         padded, see pyw2v.memory).
     index_to_key : list of str
         The word of each row.
+
+    Attributes
+    ----------
+    expandos : dict of str to numpy.ndarray
+        Per-word attributes, one entry per row (gensim's name): a Word2Vec sets
+        ``count`` and, with hierarchical softmax, ``code`` and ``point`` (each word's
+        Huffman code bits and inner nodes, root first). See get_vecattr.
     """
 
     def __init__(self, vectors: np.ndarray, index_to_key: Sequence[str]) -> None:
@@ -53,6 +60,7 @@ class KeyedVectors:
             raise ValueError("index_to_key holds a word twice")
         self._norms: np.ndarray | None = None
         self._normed: np.ndarray | None = None
+        self.expandos: dict[str, np.ndarray] = {}
 
     @classmethod
     def _from_distinct(cls, vectors: np.ndarray, index_to_key: list[str]) -> KeyedVectors:
@@ -65,6 +73,7 @@ class KeyedVectors:
         kv._key_to_index = None
         kv._norms = None
         kv._normed = None
+        kv.expandos = {}
         return kv
 
     @property
@@ -106,6 +115,27 @@ class KeyedVectors:
         if norm:
             return self.get_normed_vectors()[index].copy()
         return self.vectors[index].copy()
+
+    def has_index_for(self, key: Key) -> bool:
+        """Whether `key` has a row (gensim's name)."""
+        return key in self
+
+    def get_vecattr(self, key: Key, attr: str) -> Any:
+        """Attribute `attr` of word `key` (gensim's API), e.g. ``get_vecattr("the",
+        "count")``; KeyError naming the word or the attribute if absent."""
+        index = self.get_index(key)
+        if attr not in self.expandos:
+            raise KeyError(f"no attribute {attr!r} (known: {sorted(self.expandos)})")
+        return self.expandos[attr][index]
+
+    def set_vecattr(self, key: Key, attr: str, value: Any) -> None:
+        """Sets attribute `attr` of word `key`, making the attribute's array (of value's
+        numpy type, zero elsewhere) if it does not exist yet."""
+        index = self.get_index(key)
+        if attr not in self.expandos:
+            kind = np.asarray(value).dtype if np.ndim(value) == 0 else np.dtype(object)
+            self.expandos[attr] = np.zeros(len(self), dtype=kind)
+        self.expandos[attr][index] = value
 
     def fill_norms(self, force: bool = False) -> None:
         """Caches the L2 norm of every row and the unit-length rows. Like gensim, the

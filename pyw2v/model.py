@@ -317,6 +317,7 @@ class Word2Vec:
             block = vectors[lo : lo + (1 << 14)]
             block[:] = rng.uniform(-0.5 / d, 0.5 / d, size=block.shape)
         self.wv = KeyedVectors(vectors, vocab.index_to_key)
+        self._set_vecattrs()
         for name in self._output_names():  # output vectors start at zero (word2vec.c)
             setattr(self, name, zeros_matrix(len(vocab), d))
         self.epochs_trained = 0
@@ -533,6 +534,21 @@ class Word2Vec:
             limit,
         )
 
+    def _set_vecattrs(self) -> None:
+        """gensim's per-word attributes on wv: count, and the Huffman code and point
+        (inner nodes, root first) of each word with hierarchical softmax."""
+        assert self.vocab is not None
+        self.wv.expandos["count"] = self.vocab.counts.copy()
+        if self.params.hs:
+            paths = HuffmanPaths(self.vocab.counts)
+            codes = np.empty(len(self.vocab), dtype=object)
+            points = np.empty(len(self.vocab), dtype=object)
+            for i, (lo, hi) in enumerate(zip(paths.offsets[:-1], paths.offsets[1:], strict=True)):
+                codes[i] = paths.codes[lo:hi]
+                points[i] = paths.points[lo:hi]
+            self.wv.expandos["code"] = codes
+            self.wv.expandos["point"] = points
+
     def _output_names(self) -> list[str]:
         """The output matrices this mode trains: syn1 (hierarchical softmax's inner
         nodes) and syn1neg (negative sampling's word rows), gensim's names."""
@@ -642,6 +658,7 @@ class Word2Vec:
             raise ValueError(f"{os.fspath(path)!r}: matrices do not match vector_size")
         model.vocab = Vocab(words, counts)
         model.wv = KeyedVectors(_on_huge_pages(vectors), words)
+        model._set_vecattrs()
         for name, matrix in outputs.items():
             setattr(model, name, _on_huge_pages(matrix))
         trained = header.get("epochs_trained", 0)

@@ -21,6 +21,7 @@ class HuffmanPaths:
         offsets, points, codes = _core.huffman_tree(counts)
         self.offsets = offsets
         self.points = points
+        self.codes = codes
         self.signs = 1.0 - 2.0 * codes.astype(np.float64)
 
     def log_probs(self, node_vecs: np.ndarray, hidden: np.ndarray) -> np.ndarray:

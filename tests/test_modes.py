@@ -205,3 +205,33 @@ def test_both_losses_are_announced_in_the_log(caplog):
     with caplog.at_level("WARNING", logger="pyw2v.model"):
         Word2Vec(hs=1, negative=0, progress=False)
     assert caplog.text == ""
+
+
+@pytest.mark.parametrize("hs", [0, 1])
+def test_per_word_attributes_as_gensim(tmp_path, hs):
+    from pyw2v import _core
+
+    _, sentences = topic_corpus(n_sentences=100)
+    model = train(sentences, hs=hs, negative=0 if hs else 5, epochs=1)
+    counts = {w: sum(s.count(w) for s in sentences) for w in model.wv.index_to_key}
+    for word, count in counts.items():
+        assert model.wv.get_vecattr(word, "count") == count
+    if hs:
+        offsets, points, codes = _core.huffman_tree(model.vocab.counts)
+        i = model.wv.key_to_index["t2w3"]
+        np.testing.assert_array_equal(
+            model.wv.get_vecattr("t2w3", "code"), codes[offsets[i] : offsets[i + 1]]
+        )
+        np.testing.assert_array_equal(
+            model.wv.get_vecattr("t2w3", "point"), points[offsets[i] : offsets[i + 1]]
+        )
+    else:
+        assert "code" not in model.wv.expandos
+    path = tmp_path / "m.pyw2v"
+    model.save(path)
+    loaded = Word2Vec.load(path)
+    assert loaded.wv.get_vecattr("t0w0", "count") == counts["t0w0"]
+    with pytest.raises(KeyError, match="nope"):
+        model.wv.get_vecattr("t0w0", "nope")
+    model.wv.set_vecattr("t0w0", "flag", 7)
+    assert model.wv.get_vecattr("t0w0", "flag") == 7 and model.wv.get_vecattr("t0w1", "flag") == 0
