@@ -1,6 +1,7 @@
 """The four modes of the family end to end: CBOW or skip-gram, negative sampling and/or
 hierarchical softmax: training, what each learns, examples counted, files, errors."""
 
+import corpora
 import numpy as np
 import pytest
 
@@ -16,15 +17,8 @@ MODES = [
 ]
 
 
-def topic_corpus(n_topics=4, words_per_topic=10, n_sentences=1500, length=10, seed=0):
-    """Sentences that each use the words of one topic only."""
-    rng = np.random.default_rng(seed)
-    topics = [[f"t{t}w{i}" for i in range(words_per_topic)] for t in range(n_topics)]
-    sentences = []
-    for _ in range(n_sentences):
-        topic = topics[rng.integers(n_topics)]
-        sentences.append([topic[i] for i in rng.integers(words_per_topic, size=length)])
-    return topics, sentences
+def topic_corpus(n_sentences=1500, **kw):
+    return corpora.topic_corpus(n_sentences=n_sentences, **kw)
 
 
 def train(corpus, **kw):

@@ -1,19 +1,16 @@
 """predict_output_word and score: the output layer's distributions against numpy formulas."""
 
+import corpora
 import numpy as np
 import pytest
 
 from pyw2v import Word2Vec, _core
 
 
-def topic_corpus(n_topics=3, words_per_topic=6, n_sentences=600, length=8, seed=0):
-    rng = np.random.default_rng(seed)
-    topics = [[f"t{t}w{i}" for i in range(words_per_topic)] for t in range(n_topics)]
-    sentences = []
-    for _ in range(n_sentences):
-        topic = topics[rng.integers(n_topics)]
-        sentences.append([topic[i] for i in rng.integers(words_per_topic, size=length)])
-    return topics, sentences
+def topic_corpus(n_sentences=600, **kw):
+    return corpora.topic_corpus(
+        n_topics=3, words_per_topic=6, n_sentences=n_sentences, length=8, **kw
+    )
 
 
 def train(sentences, **kw):
