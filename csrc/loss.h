@@ -50,12 +50,17 @@ static inline int32_t w2v_noise_queue_draw(w2v_noise_queue *queue, const w2v_noi
     return draw;
 }
 
-/* Appends word's Huffman path to rows/labels from index n; returns the new count. */
+/* Appends word's Huffman path to rows/labels from index n; returns the new count. Nodes
+ * numbered hot_first or more are read from hot_rows (a worker's private copies, see
+ * w2v_hot_nodes in plan.h) instead of node_vecs. */
 static inline int32_t w2v_hs_append(const w2v_hs_loss *hs, int32_t word, size_t stride,
-                                    float **rows, float *labels, int32_t n) {
+                                    float *hot_rows, int32_t hot_first, float **rows, float *labels,
+                                    int32_t n) {
     const w2v_huffman *tree = &hs->tree;
     for (int64_t d = tree->offsets[word]; d < tree->offsets[word + 1]; d++) {
-        rows[n] = hs->node_vecs + (size_t)tree->points[d] * stride;
+        int32_t node = tree->points[d];
+        rows[n] = node >= hot_first ? hot_rows + (size_t)(node - hot_first) * stride
+                                    : hs->node_vecs + (size_t)node * stride;
         labels[n++] = 1.0f - (float)tree->codes[d];
     }
     return n;

@@ -34,6 +34,33 @@ typedef struct {
     int32_t pos, lo, hi;                /* the center's position and its window [lo, hi] */
 } w2v_plan;
 
+/* With several workers, hierarchical softmax's most used inner nodes (the top of the
+ * tree: every step writes the root) would move between the cores' caches on every step.
+ * Each worker then trains private copies of the n_hot nodes numbered highest (nodes are
+ * numbered in order of creation, so by ascending count: the highest are the top of the
+ * tree) and adds what it changed in them to the shared rows every W2V_HOT_SYNC_WORDS
+ * words it reads and at the end of the epoch (w2v_hot_sync): local SGD for those rows,
+ * Hogwild for the rest. One worker trains the shared rows directly (n_hot = 0). */
+typedef struct {
+    float *rows;   /* n_hot private rows, row_stride apart */
+    float *base;   /* the shared rows as of the last sync */
+    int32_t first; /* nodes numbered first or more are hot (INT32_MAX: none) */
+    int32_t n_hot;
+} w2v_hot_nodes;
+
+#ifndef W2V_HOT_NODES
+#define W2V_HOT_NODES 256 /* benchmarks/RESULTS.md */
+#endif
+#ifndef W2V_HOT_SYNC_WORDS
+#define W2V_HOT_SYNC_WORDS 1024
+#endif
+
+int w2v_hot_init(w2v_hot_nodes *hot, const w2v_model *model, int32_t n_hot);
+/* Adds the private rows' change since the last sync to the shared rows, then takes the
+ * shared rows (with the other workers' changes) as the new private rows and base. */
+void w2v_hot_sync(w2v_hot_nodes *hot, const w2v_model *model, int32_t dim);
+void w2v_hot_free(w2v_hot_nodes *hot);
+
 /* A worker's own state: never shared. */
 typedef struct {
     const w2v_params *params;
@@ -41,6 +68,7 @@ typedef struct {
     w2v_step_fn step;
     w2v_scratch scratch;
     w2v_noise_queue queue;
+    w2v_hot_nodes hot;
     w2v_plan plans[W2V_PLAN_RING];
     int32_t *plan_buf; /* the ids of all plans */
     void *row_buf;     /* the row pointers and labels of all plans */
@@ -68,12 +96,14 @@ static inline int32_t w2v_plan_reach(const w2v_params *params, uint64_t *rng) {
 
 /* Appends the output rows that predict `word` (hierarchical softmax's path, then
  * negative sampling's rows for the given noise draws) to plan's step. */
-static inline void w2v_plan_targets(w2v_plan *plan, const w2v_model *model, int32_t word,
-                                    const int32_t *draws, int32_t k) {
+static inline void w2v_plan_targets(w2v_plan *plan, const w2v_model *model,
+                                    const w2v_hot_nodes *hot, int32_t word, const int32_t *draws,
+                                    int32_t k) {
     const size_t stride = (size_t)model->row_stride;
     int32_t n = 0;
     if (model->hs.node_vecs)
-        n = w2v_hs_append(&model->hs, word, stride, plan->out_rows, plan->labels, n);
+        n = w2v_hs_append(&model->hs, word, stride, hot->rows, hot->first, plan->out_rows,
+                          plan->labels, n);
     plan->n_hs = n;
     plan->n_ns = 0;
     if (model->ns.out_vecs)

@@ -41,7 +41,7 @@ static void plan_position(w2v_plan *plan, const w2v_plan *previous, const int32_
         plan->noise[i] =
             reuse ? previous->noise[i] : w2v_noise_queue_draw(&state->queue, &model->ns.noise, rng);
     plan->n_noise = k;
-    w2v_plan_targets(plan, model, sentence[pos], plan->noise, k);
+    w2v_plan_targets(plan, model, &state->hot, sentence[pos], plan->noise, k);
 
     const float mean = params->cbow_mean && plan->n_ctx > 1 ? 1.0f / (float)plan->n_ctx : 1.0f;
     plan->step.in_scale = mean;

@@ -49,7 +49,7 @@ static void plan_pair(w2v_plan *plan, const w2v_sg_cursor *at, const int32_t *se
     for (int32_t i = 0; i < k; i++)
         plan->noise[i] = w2v_noise_queue_draw(&state->queue, &model->ns.noise, &state->scratch.rng);
     plan->n_noise = k;
-    w2v_plan_targets(plan, model, sentence[at->pos], plan->noise, k);
+    w2v_plan_targets(plan, model, &state->hot, sentence[at->pos], plan->noise, k);
 }
 
 static void prefetch_pair(const w2v_plan *next, const w2v_plan *current, int32_t dim) {

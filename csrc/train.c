@@ -130,6 +130,7 @@ int w2v_worker_state_init(w2v_worker_state *state, const w2v_params *params, con
     state->model = model;
     state->step = step;
     state->queue = (w2v_noise_queue){.next = 0, .primed = 0};
+    state->hot = (w2v_hot_nodes){.rows = NULL, .base = NULL, .first = INT32_MAX, .n_hot = 0};
     state->examples = 0;
     state->loss_sum = 0.0;
     state->plan_buf = NULL;
@@ -171,6 +172,7 @@ int w2v_worker_state_init(w2v_worker_state *state, const w2v_params *params, con
 
 void w2v_worker_state_free(w2v_worker_state *state) {
     w2v_scratch_free(&state->scratch);
+    w2v_hot_free(&state->hot);
     free(state->plan_buf);
     free(state->row_buf);
     state->plan_buf = NULL;
@@ -197,23 +199,28 @@ static void *worker_main(void *arg) {
 
     w2v_worker_state state;
     int32_t *sentence = malloc(W2V_MAX_SENTENCE * sizeof *sentence);
+    const int32_t dim = worker->params->dim;
     worker->status = w2v_worker_state_init(&state, worker->params, worker->model, worker->step, 0);
     if (worker->status != W2V_OK) goto done;
+    if (worker->params->n_threads > 1) {
+        worker->status = w2v_hot_init(&state.hot, worker->model, W2V_HOT_NODES);
+        if (worker->status != W2V_OK) goto done;
+    }
     if (!sentence) {
         worker->status = W2V_ERR_NOMEM;
         goto done;
     }
 
     const w2v_corpus *corpus = worker->corpus;
-    int64_t unreported = 0;
+    int64_t unreported = 0, synced = 0; /* words read, and as of the last hot-node sync */
     float alpha = w2v_schedule_alpha(worker->schedule, 0);
     int32_t chunk;
     while ((chunk = atomic_fetch_add(&worker->progress->next_chunk, 1)) < corpus->n_chunks) {
         /* A chunk's random stream (subsampling, windows, noise) is its own, whichever
          * worker trains it: a corpus of one chunk trains alike on any number of threads,
          * and more threads differ from one only by the Hogwild races. */
-        state.scratch.rng = w2v_rng_seed(worker->params->seed,
-                                         worker->epoch * W2V_MAX_CHUNKS + (uint64_t)chunk);
+        state.scratch.rng =
+            w2v_rng_seed(worker->params->seed, worker->epoch * W2V_MAX_CHUNKS + (uint64_t)chunk);
         state.queue.primed = 0;
         int64_t pos = corpus->cuts[chunk];
         const int64_t end = corpus->cuts[chunk + 1];
@@ -235,9 +242,14 @@ static void *worker_main(void *arg) {
             worker->planner(&state, sentence, n_kept, alpha);
             worker->stats.examples = state.examples;
             worker->stats.loss_sum = state.loss_sum;
+            if (state.hot.n_hot && unreported - synced >= W2V_HOT_SYNC_WORDS) {
+                w2v_hot_sync(&state.hot, worker->model, dim);
+                synced = unreported;
+            }
 
             if (unreported >= W2V_PROGRESS_WORDS) {
                 alpha = report(worker, &unreported);
+                synced = 0;
                 if (atomic_load_explicit(&worker->progress->stop, memory_order_relaxed)) {
                     worker->status = W2V_STOPPED;
                     goto stopped;
@@ -246,6 +258,7 @@ static void *worker_main(void *arg) {
         }
     }
 stopped:
+    w2v_hot_sync(&state.hot, worker->model, dim);
     report(worker, &unreported);
 done:
     w2v_worker_state_free(&state);

@@ -229,3 +229,18 @@ def test_per_word_attributes_as_gensim(tmp_path, hs):
         model.wv.get_vecattr("t0w0", "nope")
     model.wv.set_vecattr("t0w0", "flag", 7)
     assert model.wv.get_vecattr("t0w0", "flag") == 7 and model.wv.get_vecattr("t0w1", "flag") == 0
+
+
+@pytest.mark.parametrize("sg", [0, 1])
+def test_hierarchical_softmax_on_two_workers_learns_the_topics(sg):
+    """With several workers each trains private copies of the top of the Huffman tree,
+    synced every 1024 words (csrc/hot_nodes.c): a corpus of several chunks (16k words
+    each) must still be learnt, with finite vectors."""
+    topics, sentences = topic_corpus(n_sentences=5000)  # 50,000 words: 3 chunks
+    model = train(sentences, hs=1, negative=0, sg=sg, workers=2, epochs=2)
+    hits = 0
+    for topic in topics:
+        for word in topic[:3]:
+            hits += len({w for w, _ in model.wv.most_similar(word, topn=9)} & set(topic))
+    assert hits >= 0.9 * 12 * 9
+    assert np.isfinite(model.wv.vectors).all() and np.isfinite(model.syn1).all()
