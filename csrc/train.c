@@ -192,6 +192,14 @@ static float report(w2v_worker *worker, int64_t *unreported) {
     return alpha;
 }
 
+/* The random stream of chunk c of epoch e: e W2V_MAX_THREADS + c for c < W2V_MAX_THREADS
+ * (one worker's single chunk so keeps the stream earlier versions gave their first
+ * worker: one thread trains as before), past them a range of their own. */
+static uint64_t chunk_stream(uint64_t epoch, int32_t chunk) {
+    if (chunk < W2V_MAX_THREADS) return epoch * W2V_MAX_THREADS + (uint64_t)chunk;
+    return ((uint64_t)1 << 40) + epoch * W2V_MAX_CHUNKS + (uint64_t)chunk;
+}
+
 static void *worker_main(void *arg) {
     w2v_worker *worker = arg;
     const uint8_t *bytes = worker->corpus->bytes;
@@ -219,8 +227,7 @@ static void *worker_main(void *arg) {
         /* A chunk's random stream (subsampling, windows, noise) is its own, whichever
          * worker trains it: a corpus of one chunk trains alike on any number of threads,
          * and more threads differ from one only by the Hogwild races. */
-        state.scratch.rng =
-            w2v_rng_seed(worker->params->seed, worker->epoch * W2V_MAX_CHUNKS + (uint64_t)chunk);
+        state.scratch.rng = w2v_rng_seed(worker->params->seed, chunk_stream(worker->epoch, chunk));
         state.queue.primed = 0;
         int64_t pos = corpus->cuts[chunk];
         const int64_t end = corpus->cuts[chunk + 1];

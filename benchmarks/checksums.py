@@ -1,0 +1,47 @@
+"""Checksums of trained vectors, to show that a refactor changed nothing: trains CBOW with
+negative sampling on one thread with a fixed seed, for a set of configurations, on the
+first 20,000 lines of the demo corpus, and prints a SHA-256 prefix of the input and
+output vectors of each. Run it on two commits (each installed in turn) and diff.
+
+usage: python benchmarks/checksums.py > checksums-<commit>.txt
+"""
+
+from __future__ import annotations
+
+import hashlib
+import lzma
+
+import numpy as np
+
+from pyw2v import Word2Vec
+from pyw2v.demo import demo_corpus_path
+
+CONFIGS: list[dict[str, object]] = [
+    {},
+    {"cbow_mean": False},
+    {"cbow_exact_grad": True},
+    {"negative_reuse": 2},
+    {"negative": 40},
+    {"window": 40, "vector_size": 37},
+    {"vector_size": 300},
+]
+
+
+def main() -> None:
+    with lzma.open(demo_corpus_path(), "rt", encoding="utf-8") as f:
+        sentences = [line.split() for line in f.read().splitlines()[:20000]]
+    for simd in ("scalar", "avx2"):
+        for config in CONFIGS:
+            model = Word2Vec(
+                sentences, workers=1, seed=3, epochs=2, min_count=2, simd=simd,
+                progress=False, **config,
+            )  # fmt: skip
+            digest = hashlib.sha256()
+            for matrix in (model.wv.vectors, model.syn1neg):
+                digest.update(np.ascontiguousarray(matrix).tobytes())
+            loss = model.get_latest_training_loss()
+            print(f"{simd:6} {config!s:40} {digest.hexdigest()[:16]} loss {loss:.6f}")
+
+
+if __name__ == "__main__":
+    main()
