@@ -1,6 +1,6 @@
 /*
  * Dense float32 row operations, written so that the compiler vectorises them for
- * whatever instruction set the including function is compiled for (cbow_ns.c builds
+ * whatever instruction set the including function is compiled for (step.c builds
  * the kernel once per ISA with target attributes and picks one at run time).
  *
  * The dot product keeps W2V_LANES independent partial sums: a plain running sum is a

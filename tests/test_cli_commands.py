@@ -461,3 +461,23 @@ def test_program_trains_like_word2vec(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "wrote 229 vectors" in done.stderr
     assert w2v_io.load_word2vec_format(tmp_path / "v.bin", binary=True).vector_size == 8
+
+
+@pytest.mark.parametrize(
+    ("flags", "mode"),
+    [
+        (["-cbow", 0], "SG-NS"),
+        (["-hs", 1, "-negative", 0], "CBOW-HS"),
+        (["-cbow", 0, "-hs", 1, "-negative", 0], "SG-HS"),
+        (["-cbow", 0, "-hs", 1], "SG-HS+NS"),
+    ],
+)
+def test_train_every_mode_with_word2vec_flags(capsys, corpus, tmp_path, flags, mode):
+    out = tmp_path / "m.pyw2v"
+    code, _, err = run(capsys, "train", "-train", corpus, "-output", out, *SMALL, *flags)
+    assert code == 0, err
+    assert err.startswith(f"{mode}: ")
+    model = Word2Vec.load(out)
+    assert model.sg == int("-cbow" in flags)
+    assert model.hs == int("-hs" in flags)
+    assert model.alpha == (0.025 if model.sg else 0.05)  # word2vec.c's defaults

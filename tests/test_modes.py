@@ -244,3 +244,29 @@ def test_hierarchical_softmax_on_two_workers_learns_the_topics(sg):
             hits += len({w for w, _ in model.wv.most_similar(word, topn=9)} & set(topic))
     assert hits >= 0.9 * 12 * 9
     assert np.isfinite(model.wv.vectors).all() and np.isfinite(model.syn1).all()
+
+
+def test_files_of_earlier_versions_load_as_cbow_with_negative_sampling(tmp_path):
+    """A header without sg, hs, shrink_windows and corpus_stats (written before the
+    family existed) loads as CBOW-NS and trains on."""
+    import json
+    import zipfile
+
+    from pyw2v import io
+
+    _, sentences = topic_corpus(n_sentences=50)
+    model = train(sentences, epochs=1)
+    path = tmp_path / "m.pyw2v"
+    model.save(path)
+    with zipfile.ZipFile(path) as z:
+        arrays = {n[:-4]: np.load(z.open(n)) for n in z.namelist()}
+    header = json.loads(arrays.pop("header").tobytes())
+    for key in ("sg", "hs", "shrink_windows"):
+        del header["params"][key]
+    del header["corpus_stats"]
+    old = tmp_path / "old.pyw2v"
+    io.save_native(old, {k: v for k, v in header.items() if k not in ("format", "version")}, arrays)
+    loaded = Word2Vec.load(old)
+    assert (loaded.sg, loaded.hs, loaded.negative) == (0, 0, model.negative)
+    np.testing.assert_array_equal(loaded.syn1neg, model.syn1neg)
+    loaded.train(sentences, epochs=1)
