@@ -24,17 +24,6 @@ class HuffmanPaths:
         self.codes = codes
         self.signs = 1.0 - 2.0 * codes.astype(np.float64)
 
-    def log_probs(self, node_vecs: np.ndarray, hidden: np.ndarray) -> np.ndarray:
-        """log P(w | h) of every word w (exact sigmoid, float64)."""
-        scores = node_vecs.astype(np.float64) @ hidden.astype(np.float64)
-        terms = -np.logaddexp(0.0, -self.signs * scores[self.points])
-        out = np.zeros(len(self.offsets) - 1)
-        lengths = np.diff(self.offsets)
-        nonempty = lengths > 0
-        if terms.size:
-            out[nonempty] = np.add.reduceat(terms, self.offsets[:-1][nonempty])
-        return out
-
     def log_prob(self, node_vecs: np.ndarray, word: int, hidden: np.ndarray) -> float:
         """log P(word | h) (exact sigmoid, float64)."""
         lo, hi = self.offsets[word], self.offsets[word + 1]
