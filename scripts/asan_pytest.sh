@@ -35,9 +35,14 @@ command -v ninja >/dev/null || "${pip[@]}" install ninja
   -Cbuild-dir="$build" -Ccmake.define.W2V_SANITIZE=ON -Ccmake.build-type=RelWithDebInfo .
 site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["platlib"])')
 ext=$(ls "$site"/pyw2v/_core*.so 2>/dev/null | head -n 1 || true)
-if [ -z "$ext" ] || ! ldd "$ext" | grep -q libasan \
-  || ! nm -D --undefined-only "$ext" | grep -q __ubsan_handle; then
+# Captured before grep: under pipefail, `nm ... | grep -q` fails at random when grep exits
+# at its first match and nm is killed by SIGPIPE writing the rest.
+libs=$([ -n "$ext" ] && ldd "$ext" || true)
+syms=$([ -n "$ext" ] && nm -D --undefined-only "$ext" || true)
+if ! grep -q libasan <<<"$libs" || ! grep -q __ubsan_handle <<<"$syms"; then
   echo "asan_pytest: the installed extension ($ext) is not built with ASan and UBSan" >&2
+  echo "asan_pytest: ldd lists libasan: $(grep -c libasan <<<"$libs" || true)," \
+    "UBSan handlers imported: $(grep -c __ubsan_handle <<<"$syms" || true)" >&2
   exit 1
 fi
 echo "asan_pytest: built in $((SECONDS - start)) s"
