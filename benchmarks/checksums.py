@@ -39,7 +39,7 @@ def main() -> None:
             digest = hashlib.sha256()
             for matrix in (model.wv.vectors, model.syn1neg):
                 digest.update(np.ascontiguousarray(matrix).tobytes())
-            loss = model.get_latest_training_loss()
+            loss = model.epoch_losses[-1]
             print(f"{simd:6} {config!s:40} {digest.hexdigest()[:16]} loss {loss:.6f}")
 
 

@@ -27,7 +27,7 @@ static uint32_t threshold_from_prob(double prob) {
 int w2v_noise_build(w2v_noise *noise, const int64_t *counts, int32_t n_words, double power) {
     noise->slots = NULL;
     noise->n_words = 0;
-    if (n_words <= 0 || !(power >= 0.0) || !isfinite(power)) return W2V_ERR_INVALID;
+    if (n_words <= 0 || !isfinite(power)) return W2V_ERR_INVALID;
 
     double *scaled = malloc((size_t)n_words * sizeof *scaled);
     int32_t *small = malloc((size_t)n_words * sizeof *small);
@@ -48,7 +48,7 @@ int w2v_noise_build(w2v_noise *noise, const int64_t *counts, int32_t n_words, do
         scaled[i] = pow((double)counts[i], power);
         total += scaled[i];
     }
-    if (!isfinite(total)) {
+    if (!isfinite(total) || !(total > 0.0)) { /* overflow, or underflow of every word */
         status = W2V_ERR_INVALID;
         goto done;
     }

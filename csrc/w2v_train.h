@@ -56,7 +56,8 @@ typedef struct {
     int32_t n_words;
 } w2v_noise;
 
-/* counts[i] > 0 for all i; power finite and >= 0. */
+/* counts[i] > 0 for all i; power finite (negative: rare words drawn more often); the
+ * counts' powers must sum to a positive finite number. */
 int w2v_noise_build(w2v_noise *noise, const int64_t *counts, int32_t n_words, double power);
 void w2v_noise_free(w2v_noise *noise);
 /* One draw from a 64-bit uniform random number. */

@@ -221,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
     say(
         f"wrote {len(model.wv):,} vectors of dimension {p.vector_size} to {args.output} "
         f"({fmt}) in {time.perf_counter() - started:.1f} s; "
-        f"last epoch's loss {model.get_latest_training_loss():.4f}"
+        f"last epoch's loss {model.epoch_losses[-1]:.4f}"
     )
     return 0
 

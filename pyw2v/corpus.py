@@ -11,6 +11,7 @@ from __future__ import annotations
 import bz2
 import collections
 import gzip
+import logging
 import lzma
 import os
 import tempfile
@@ -24,6 +25,8 @@ import numpy as np
 from pyw2v import _core
 from pyw2v.counting import Recording, count_files
 from pyw2v.vocab import Vocab
+
+logger = logging.getLogger(__name__)
 
 PathLike = Union[str, "os.PathLike[str]"]
 CHUNK_BYTES = 1 << 22
@@ -251,12 +254,22 @@ class IterableCorpus:
         return ("iterable", _Same(self.sentences))
 
     def _iter(self) -> Iterator[Sequence[str]]:
+        warned = False
         for sentence in self.sentences:
-            if isinstance(sentence, (str, bytes)):
+            if isinstance(sentence, bytes):
                 raise TypeError(
-                    "each sentence must be a list of str tokens, got a "
-                    f"{type(sentence).__name__} (to train on a file, pass its path)"
+                    "each sentence must be a list of str tokens, got a bytes object "
+                    "(decode it and split it into tokens)"
                 )
+            if isinstance(sentence, str) and not warned:
+                # gensim's behaviour and warning: the string is a sentence of characters
+                logger.warning(
+                    "Each 'sentences' item should be a list of words (usually unicode "
+                    "strings). First item here is instead plain str: it is read as a "
+                    "sentence of single characters (to train on files, pass "
+                    "corpus_file=path or a list of paths)."
+                )
+                warned = True
             yield sentence
 
     def count(
@@ -305,8 +318,12 @@ class IterableCorpus:
 Corpus = FileCorpus | IterableCorpus
 
 
-def as_corpus(corpus: Any) -> Corpus:
-    """Normalises what users pass: a path, a list of paths or an iterable of token lists."""
+def as_corpus(corpus: Any, files: bool = False) -> Corpus:
+    """Normalises what users pass: a path, a list of paths or an iterable of token lists.
+
+    A list of str is a list of sentences, as in gensim (each sentence then reads as
+    its characters, with gensim's warning), unless `files` says it names files
+    (corpus_file=[...]); a list of os.PathLike objects always names files."""
     if isinstance(corpus, (FileCorpus, IterableCorpus)):
         return corpus
     if isinstance(corpus, (str, os.PathLike)):
@@ -315,8 +332,13 @@ def as_corpus(corpus: Any) -> Corpus:
         isinstance(corpus, (list, tuple))
         and corpus
         and all(isinstance(p, (str, os.PathLike)) for p in corpus)
+        and (files or all(isinstance(p, os.PathLike) for p in corpus))
     ):
         return FileCorpus(list(corpus))
+    if files:
+        raise TypeError(
+            f"corpus_file must be a path or a list of paths, got {type(corpus).__name__}"
+        )
     if isinstance(corpus, Iterable):
         return IterableCorpus(corpus)
     raise TypeError(

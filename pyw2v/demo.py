@@ -132,7 +132,7 @@ def _summary(model: Word2Vec, examples: int, elapsed: float, epochs: int) -> str
         f"{mode_label(p.sg, p.hs)}: trained on {stats['tokens']:,} tokens "
         f"({len(model.wv):,} words kept), {epochs} epochs, {p.n_threads} threads, "
         f"{examples:,} positive examples, in {elapsed:.1f} s; "
-        f"final loss {model.get_latest_training_loss():.4f}"
+        f"final loss {model.epoch_losses[-1]:.4f}"
     )
 
 

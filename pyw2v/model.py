@@ -10,7 +10,7 @@ import math
 import numbers
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Union
 
 import numpy as np
@@ -23,9 +23,32 @@ from pyw2v.memory import release_free_heap, zeros_matrix
 from pyw2v.params import Params
 from pyw2v.predict import HuffmanPaths, context_hidden, score_sentences, softmax_scores
 from pyw2v.progress import ProgressReporter
-from pyw2v.vocab import Vocab
+from pyw2v.vocab import EmptyVocabularyError, TrimRule, Vocab, select_words
 
 logger = logging.getLogger(__name__)
+
+
+class _class_only:  # noqa: N801 (used as a decorator, like classmethod)
+    """A classmethod that refuses to be called on an instance, as gensim's load: loading
+    "into" an existing model (``model.load(path)``) would silently return a new one."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+        self.__doc__ = func.__doc__
+
+    def __get__(self, instance: object, owner: type) -> Callable[..., Any]:
+        if instance is not None:
+            raise AttributeError(
+                f"{self.func.__name__}() is called on the class, not on an instance: "
+                f"model = {owner.__name__}.{self.func.__name__}(path)"
+            )
+        return self.func.__get__(owner, type(owner))
+
+
+class NoVocabularyError(RuntimeError, ValueError):
+    """The model has no vocabulary yet (build_vocab was not called): gensim's
+    RuntimeError, and a ValueError for a model whose wv was set by hand."""
+
 
 CorpusArg = Union[str, "os.PathLike[str]", Sequence[Any], Iterable[Sequence[str]], Corpus, None]
 
@@ -146,8 +169,27 @@ class Word2Vec:
         compute_loss: bool = True,
         shrink_windows: bool = True,
         batch_words: int = 10_000,
+        trim_rule: TrimRule | None = None,
+        sorted_vocab: int | bool = 1,
+        hashfxn: Callable[[str], int] = hash,
+        null_word: int = 0,
+        comment: str | None = None,
     ) -> None:
         self.batch_words = _positive_count("batch_words", batch_words)
+        if null_word:
+            raise ValueError(
+                "null_word is not supported: it pads gensim's concatenated-context mode, "
+                "which neither gensim 4 nor pyw2v trains"
+            )
+        if trim_rule is not None and not callable(trim_rule):
+            raise TypeError(
+                f"trim_rule must be callable(word, count, min_count), got {trim_rule!r}"
+            )
+        self.trim_rule = trim_rule  # used by build_vocab; not saved (as in gensim)
+        self.sorted_vocab = bool(sorted_vocab)
+        self.hashfxn = hashfxn  # accepted: pyw2v draws initial vectors from `seed` alone
+        self.null_word = 0
+        self.comment = comment
         if alpha is None:
             alpha = 0.025 if sg == 1 else 0.05  # word2vec.c's defaults
         self.params = Params(
@@ -187,12 +229,17 @@ class Word2Vec:
             setattr(self, name, np.zeros((0, vector_size), dtype=np.float32))
         self.epochs_trained = 0
         self.epoch_losses: list[float] = []
+        self.running_training_loss = 0.0
+        self.min_alpha_yet_reached = self.params.alpha
+        self.effective_min_count = self.params.min_count
         self.corpus_stats: dict[str, int] = {}
+        self._raw_counts: tuple[list[str], np.ndarray] | None = None
+        self._pending_vocab: tuple[Vocab, bool] | None = None
         self._encoded: tuple[tuple[Any, ...], EncodedCorpus] | None = None
         self._corpus: Corpus | None = None
         corpus = _pick_corpus(sentences, corpus_file)
         if corpus is not None:
-            self.build_vocab(corpus)
+            self.build_vocab(corpus, trim_rule=trim_rule)
             self.train(corpus)
 
     # gensim exposes these as attributes of the model; setting one replaces params. In
@@ -210,6 +257,8 @@ class Word2Vec:
     def __getattr__(self, name: str) -> Any:
         if name != "params" and "params" in self.__dict__ and name in Params.__dataclass_fields__:
             return getattr(self.params, name)
+        if isinstance(type(self).__dict__.get(name), _class_only):
+            type(self).__dict__[name].__get__(self, type(self))  # raises its AttributeError
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
@@ -221,14 +270,71 @@ class Word2Vec:
         return int(self.corpus_stats.get("tokens", 0))
 
     def build_vocab(
-        self, corpus_iterable: CorpusArg = None, corpus_file: Any = None, **kwargs: Any
+        self,
+        corpus_iterable: CorpusArg = None,
+        corpus_file: Any = None,
+        update: bool = False,
+        progress_per: int = 10_000,
+        keep_raw_vocab: bool = False,
+        trim_rule: TrimRule | None = None,
     ) -> Word2Vec:
-        """Counts the corpus, keeps words with count >= min_count (sorted by
-        descending count) and initialises the vectors: input vectors uniform in
-        [-0.5/d, 0.5/d], output vectors zero (word2vec.c). Then encodes the corpus
-        to word ids, which train() on the same corpus reuses in every epoch."""
-        _refuse_vocab_options(kwargs)
-        source = as_corpus(_require_corpus(corpus_iterable, corpus_file))
+        """Counts the corpus (scan_vocab), keeps words with count >= min_count sorted by
+        descending count (prepare_vocab) and initialises the vectors (prepare_weights):
+        input vectors uniform in [-0.5/d, 0.5/d], output vectors zero (word2vec.c). Then
+        encodes the corpus to word ids, which train() on the same corpus reuses.
+
+        With ``update=True`` (gensim's online training) the model keeps its vocabulary
+        and trained vectors: the new corpus's counts are added to known words, new words
+        that pass min_count on their new counts get new rows (random input vectors, zero
+        output vectors) after the old ones, and the noise table, subsampling and the
+        Huffman tree follow the merged counts. corpus_count and corpus_total_words then
+        describe the new corpus. ``trim_rule(word, count, min_count)`` may keep
+        (RULE_KEEP) or discard (RULE_DISCARD) a word whatever its count (gensim's
+        rule; it is not saved with the model). ``progress_per`` is accepted for gensim
+        compatibility.
+        """
+        if update and self.vocab is None:
+            raise NoVocabularyError(
+                "build_vocab(update=True) adds to an existing vocabulary: build one first "
+                "(build_vocab without update, or load a trained model)"
+            )
+        source = _require_corpus(corpus_iterable, corpus_file)
+        self._scan(source)
+        if self.corpus_stats["tokens"] == 0 and not update:
+            raise EmptyVocabularyError("the corpus is empty: it holds no tokens")
+        rule = self.trim_rule if trim_rule is None else trim_rule
+        self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=rule)
+        # encoded before the weights exist, so that the text's ids (the counter's
+        # recording and the packed ids made from it) are not held alongside them
+        self._encoded = None
+        pending = self._pending_vocab
+        assert pending is not None
+        encoded = source.encode(pending[0], self.memory_budget)
+        release_free_heap()
+        self.prepare_weights(update=update)
+        release_free_heap()  # and the blocks of random draws the weights were made from
+        self._corpus = source
+        self._encoded = (source.key(), encoded)
+        return self
+
+    def scan_vocab(
+        self,
+        corpus_iterable: CorpusArg = None,
+        corpus_file: Any = None,
+        progress_per: int = 10_000,
+        workers: int | None = None,
+        trim_rule: TrimRule | None = None,
+    ) -> tuple[int, int]:
+        """Counts the words of a corpus (gensim's first step of build_vocab) and returns
+        (total_words, corpus_count): tokens and sentences read. The counts wait in
+        ``raw_vocab`` for prepare_vocab. ``progress_per``, ``workers`` and
+        ``trim_rule`` are accepted for gensim compatibility (the rule applies in
+        prepare_vocab)."""
+        del progress_per, workers, trim_rule
+        self._scan(_require_corpus(corpus_iterable, corpus_file))
+        return self.corpus_total_words, self.corpus_count
+
+    def _scan(self, source: Corpus) -> None:
         p = self.params
         counted = source.count(p.max_vocab_size, self.memory_budget, p.n_threads)
         self.corpus_stats = {
@@ -238,41 +344,113 @@ class Word2Vec:
             "truncated_tokens": counted.truncated_tokens,
             "distinct_words": len(counted.words),
         }
-        if counted.tokens == 0:
-            raise ValueError("the corpus is empty: it holds no tokens")
-        vocab = Vocab.from_counts(counted.words, counted.counts, p.min_count, p.max_final_vocab)
-        if len(vocab) == 0:
-            raise ValueError(
-                f"the vocabulary is empty: no word occurs min_count={p.min_count} times "
-                f"(the most frequent occurs {int(counted.counts.max())} times); "
-                "lower min_count or use a larger corpus"
+        self._raw_counts = (counted.words, counted.counts)
+
+    @property
+    def raw_vocab(self) -> dict[str, int]:
+        """Counts of the words the latest scan found (a new dict on each access; empty
+        once prepare_vocab has used them, unless it was told to keep them)."""
+        if self._raw_counts is None:
+            return {}
+        words, counts = self._raw_counts
+        return dict(zip(words, counts.tolist(), strict=True))
+
+    def prepare_vocab(
+        self,
+        update: bool = False,
+        keep_raw_vocab: bool = False,
+        trim_rule: TrimRule | None = None,
+        min_count: int | None = None,
+        sample: float | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, int]:
+        """Chooses the vocabulary from the scanned counts (gensim's second step of
+        build_vocab): min_count (raised by max_final_vocab, see effective_min_count),
+        trim_rule, and with ``update`` the merge into the current vocabulary. Returns
+        gensim's report: drop_unique, retain_total, downsample_unique, downsample_total,
+        num_retained_words. ``dry_run`` only reports; otherwise min_count and sample,
+        when given, replace the model's, and prepare_weights (called by build_vocab)
+        makes the vectors."""
+        if self._raw_counts is None:
+            raise RuntimeError("prepare_vocab() needs counts: call scan_vocab() first")
+        if update and self.vocab is None:
+            raise NoVocabularyError("prepare_vocab(update=True) needs an existing vocabulary")
+        words, counts = self._raw_counts
+        p = self.params
+        min_count = p.min_count if min_count is None else min_count
+        sample = p.sample if sample is None else sample
+        Params(min_count=min_count, sample=sample)  # validates
+        rule = self.trim_rule if trim_rule is None else trim_rule
+        final = None if update else p.max_final_vocab
+        chosen = select_words(words, counts, min_count, final, rule)
+        if update:
+            assert self.vocab is not None
+            vocab = self.vocab.merged(words, counts, chosen.effective_min_count, rule)
+            new = vocab.counts[len(self.vocab) :]
+            known = np.array([w in self.vocab.key_to_index for w in words], dtype=bool)
+            retained = int(known.sum()) + len(new)
+            report = {
+                "drop_unique": len(words) - retained,
+                "retain_total": int(counts[known].sum() + new.sum()),
+            }
+        else:
+            vocab = Vocab.from_counts(
+                words, counts, min_count, final, rule, sorted_vocab=bool(self.sorted_vocab)
             )
-        # encoded before the weights exist, so that the text's ids (the counter's
-        # recording and the packed ids made from it) are not held alongside them
-        self._encoded = None
-        encoded = source.encode(vocab, self.memory_budget)
-        release_free_heap()
-        self._start(vocab, source)
-        release_free_heap()  # and the blocks of random draws the weights were made from
-        self._encoded = (source.key(), encoded)
-        return self
+            if len(vocab) == 0:
+                raise EmptyVocabularyError(_empty_vocab_message(counts, min_count, rule))
+            retained = len(vocab)
+            report = {"drop_unique": chosen.drop_unique, "retain_total": chosen.retain_total}
+        keep = _core.keep_probs(vocab.counts, sample) if len(vocab) else np.ones(0)
+        report["downsample_unique"] = int((keep < 1).sum())
+        report["downsample_total"] = int((keep * vocab.counts).sum())
+        report["num_retained_words"] = retained
+        if not dry_run:
+            self.effective_min_count = chosen.effective_min_count
+            self.params = dataclasses.replace(p, min_count=min_count, sample=sample)
+            self._pending_vocab = (vocab, update)
+            if not keep_raw_vocab:
+                self._raw_counts = None
+        return report
+
+    def prepare_weights(self, update: bool = False) -> None:
+        """Takes the vocabulary prepare_vocab chose and makes the weights (gensim's last
+        step of build_vocab): fresh ones, or with ``update`` new rows for the new words
+        after the trained ones."""
+        if self._pending_vocab is None:
+            raise RuntimeError("prepare_weights() needs a vocabulary: call prepare_vocab() first")
+        vocab, grow = self._pending_vocab
+        self._pending_vocab = None
+        if grow or update:
+            self._grow(vocab)
+        else:
+            self._start(vocab, self._corpus)
 
     def build_vocab_from_freq(
-        self, word_freq: Mapping[str, int], corpus_count: int | None = None, **kwargs: Any
+        self,
+        word_freq: Mapping[str, int],
+        keep_raw_vocab: bool = False,
+        corpus_count: int | None = None,
+        trim_rule: TrimRule | None = None,
+        update: bool = False,
     ) -> Word2Vec:
         """Builds the vocabulary from word counts instead of counting a corpus (gensim's
-        name; word2vec.c's -read-vocab). min_count and max_final_vocab apply as in
-        build_vocab, and the counts drive subsampling and the noise distribution.
-        train() must then be given the corpus, which is only encoded, not counted.
+        name; word2vec.c's -read-vocab). min_count, max_final_vocab, trim_rule and
+        ``update`` apply as in build_vocab, and the counts drive subsampling and the
+        noise distribution. train() must then be given the corpus, which is only
+        encoded, not counted.
 
         Parameters
         ----------
         word_freq : mapping of str to int
             Count of each word, e.g. from pyw2v.io.load_vocab.
         corpus_count : int, optional
-            Number of sentences, kept in corpus_stats for information.
+            Number of sentences, kept as corpus_count.
         """
-        _refuse_vocab_options(kwargs)
+        if update and self.vocab is None:
+            raise NoVocabularyError(
+                "build_vocab_from_freq(update=True) adds to an existing vocabulary: build one first"
+            )
         if not isinstance(word_freq, Mapping):
             raise TypeError(f"word_freq must be a mapping of word to count, got {word_freq!r}")
         words = list(word_freq)
@@ -289,22 +467,29 @@ class Word2Vec:
                     f"the count of {word!r} must be an integer in 0..2**63-1, got {count!r}"
                 )
         counts = np.array([int(word_freq[w]) for w in words], dtype=np.int64)
-        p = self.params
-        vocab = Vocab.from_counts(words, counts, p.min_count, p.max_final_vocab)
-        if len(vocab) == 0:
-            raise ValueError(
-                f"the vocabulary is empty: no word has a count >= min_count={p.min_count}"
-                + (f" (the largest is {int(counts.max())})" if len(counts) else "")
-            )
         self.corpus_stats = {
-            "tokens": int(counts.sum()),
+            "tokens": int(counts.sum(dtype=np.uint64)) if len(counts) else 0,
             "sentences": int(corpus_count or 0),
             "invalid_tokens": 0,
             "truncated_tokens": 0,
             "distinct_words": len(words),
         }
-        self._start(vocab, None)
+        self._raw_counts = (words, counts)
+        rule = self.trim_rule if trim_rule is None else trim_rule
+        self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=rule)
+        self.prepare_weights(update=update)
+        if not update:
+            self._corpus = None
         return self
+
+    def reset_from(self, other_model: Word2Vec) -> None:
+        """gensim's reset_from: takes other_model's vocabulary (words and counts), corpus
+        statistics and corpus, with fresh weights drawn from this model's seed."""
+        if not isinstance(other_model, Word2Vec) or other_model.vocab is None:
+            raise TypeError("reset_from() needs a Word2Vec with a vocabulary")
+        vocab = Vocab(list(other_model.vocab.index_to_key), other_model.vocab.counts.copy())
+        self.corpus_stats = dict(other_model.corpus_stats)
+        self._start(vocab, other_model._corpus)
 
     def _start(self, vocab: Vocab, source: Corpus | None) -> None:
         """Takes `vocab` and initialises the weights for a fresh training run."""
@@ -313,9 +498,7 @@ class Word2Vec:
         rng = np.random.default_rng(p.seed)
         d = p.vector_size
         vectors = zeros_matrix(len(vocab), d)
-        for lo in range(0, len(vocab), 1 << 14):  # the same draws, without a float64 copy
-            block = vectors[lo : lo + (1 << 14)]
-            block[:] = rng.uniform(-0.5 / d, 0.5 / d, size=block.shape)
+        _fill_uniform(vectors, rng, 0.5 / d)
         self.wv = KeyedVectors(vectors, vocab.index_to_key)
         self._set_vecattrs()
         for name in self._output_names():  # output vectors start at zero (word2vec.c)
@@ -323,6 +506,33 @@ class Word2Vec:
         self.epochs_trained = 0
         self.epoch_losses = []
         self._corpus = source
+        self._encoded = None
+
+    def _grow(self, vocab: Vocab) -> None:
+        """Takes `vocab`, which extends the current one: trained rows stay, new words get
+        input vectors uniform in [-0.5/d, 0.5/d] (their own random stream: the seed and
+        the old vocabulary size) and zero output vectors."""
+        assert self.vocab is not None
+        self._check_weights()
+        old, d = len(self.vocab), self.params.vector_size
+        vectors = zeros_matrix(len(vocab), d)
+        vectors[:old] = self.wv.vectors
+        _fill_uniform(vectors[old:], np.random.default_rng([self.params.seed, old]), 0.5 / d)
+        extra = {k: v for k, v in self.wv.expandos.items() if k not in ("count", "code", "point")}
+        lockf = getattr(self.wv, "vectors_lockf", None)
+        self.vocab = vocab
+        self.wv = KeyedVectors(vectors, vocab.index_to_key)
+        self._set_vecattrs()
+        for key, values in extra.items():  # other per-word attributes: zero for new words
+            grown = np.zeros(len(vocab), dtype=values.dtype)
+            grown[:old] = values
+            self.wv.expandos[key] = grown
+        if isinstance(lockf, np.ndarray) and lockf.shape == (old,):
+            self.wv.vectors_lockf = np.concatenate([lockf, np.ones(len(vocab) - old, lockf.dtype)])
+        for name, matrix in self._outputs().items():
+            grown = zeros_matrix(len(vocab), d)
+            grown[:old] = matrix
+            setattr(self, name, grown)
         self._encoded = None
 
     def _encode(self, corpus: Corpus) -> EncodedCorpus:
@@ -353,7 +563,9 @@ class Word2Vec:
         progress: bool | None = None,
         callbacks: Iterable[Any] | None = None,
         compute_loss: bool = True,
-        **_: Any,
+        word_count: int = 0,
+        queue_factor: int = 2,
+        report_delay: float = 1.0,
     ) -> tuple[int, int]:
         """Trains `epochs` more epochs (default: the model's) on the corpus (default:
         the one given to build_vocab). The learning rate decays linearly from
@@ -364,14 +576,20 @@ class Word2Vec:
         and end of training and of each epoch (see pyw2v.callbacks); an exception one
         raises stops training, with no thread left running, and propagates here.
         `compute_loss` is accepted for gensim compatibility (the loss is always
-        computed).
+        computed), and so are `total_examples`, `total_words`, `word_count`,
+        `queue_factor` and `report_delay`: pyw2v encodes the corpus before training, so
+        it knows its exact length and needs no estimate for the learning-rate schedule.
+        Unlike gensim, train() does not require them, nor `epochs`.
 
         Returns (words read, positive examples trained), summed over the epochs.
         """
+        del total_examples, total_words, word_count, queue_factor, report_delay
+        if self._pending_vocab is not None:  # prepare_vocab() called by hand
+            self.prepare_weights(update=self._pending_vocab[1])
         if self.vocab is None:
-            raise RuntimeError("call build_vocab() before train()")
+            raise NoVocabularyError("call build_vocab() before train()")
         given = _pick_corpus(corpus_iterable, corpus_file)
-        source = as_corpus(given) if given is not None else self._corpus
+        source = given if given is not None else self._corpus
         if source is None:
             raise ValueError(
                 "train() needs a corpus: this model's vocabulary came from a file or a "
@@ -384,15 +602,16 @@ class Word2Vec:
         alpha_start = p.alpha if start_alpha is None else start_alpha
         alpha_end = p.min_alpha if end_alpha is None else end_alpha
         Params(alpha=alpha_start, min_alpha=alpha_end)  # validates the pair
+        if alpha_start > self.min_alpha_yet_reached:
+            logger.warning(
+                "Effective 'alpha' higher than previous training cycles: this train() starts "
+                "at alpha=%g, the previous one reached %g",
+                alpha_start,
+                self.min_alpha_yet_reached,
+            )
 
         self._check_weights()
-        with np.errstate(over="ignore"):
-            noise_mass = np.power(self.vocab.counts.astype(np.float64), p.ns_exponent).sum()
-        if not np.isfinite(noise_mass):
-            raise ValueError(
-                f"ns_exponent={p.ns_exponent} is too large for this vocabulary: "
-                "count**ns_exponent overflows (word2vec uses 0.75)"
-            )
+        _check_noise_exponent(self.vocab.counts, p.ns_exponent, p.negative)
         encoded = self._encode(source)
         if encoded.n_words == 0:
             raise ValueError(
@@ -425,6 +644,7 @@ class Word2Vec:
         reporter = ProgressReporter(words_total, enabled=show)
         words_done = examples_done = 0
         stopped = False
+        self.running_training_loss = 0.0
         try:
             notify(hooks, "on_train_begin", self)
             for epoch in range(n_epochs):
@@ -444,6 +664,10 @@ class Word2Vec:
                 words_done += words
                 examples_done += examples
                 self.epochs_trained += 1
+                self.running_training_loss += loss_sum
+                self.min_alpha_yet_reached = alpha_start - (alpha_start - alpha_end) * (
+                    words_done / words_total
+                )
                 mean_loss = loss_sum / examples if examples else 0.0
                 self.epoch_losses.append(mean_loss)
                 if _diverged(mean_loss, n_targets, self.wv.vectors, *outputs.values()):
@@ -464,10 +688,12 @@ class Word2Vec:
         return words_done, examples_done
 
     def get_latest_training_loss(self) -> float:
-        """Mean loss J per positive example (CBOW: a center word; skip-gram: a (center,
-        context) pair) over the latest epoch, accumulated in double precision per thread
-        and summed after the join. With both losses J is the sum of the two."""
-        return self.epoch_losses[-1] if self.epoch_losses else 0.0
+        """gensim's running loss: the loss J summed over the positive examples (CBOW: a
+        center word; skip-gram: a (center, context) pair) of the epochs the latest
+        train() call has finished (so a callback's on_epoch_end sees it grow). Summed in
+        double precision per thread and after the join. With both losses J is the sum
+        of the two. ``epoch_losses`` holds each epoch's mean per example."""
+        return self.running_training_loss
 
     def predict_output_word(
         self, context_words_list: Sequence[str | int], topn: int = 10
@@ -599,8 +825,19 @@ class Word2Vec:
             for name, matrix in outputs.items():
                 setattr(self, name, _on_huge_pages(matrix))
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Writes the model (vectors, output weights, vocabulary, parameters) atomically."""
+    def save(
+        self,
+        path: str | os.PathLike[str],
+        separately: Any = None,
+        sep_limit: int = 10 * 1024**2,
+        ignore: Any = frozenset(),
+        pickle_protocol: int = 4,
+    ) -> None:
+        """Writes the model (vectors, output weights, vocabulary, parameters) atomically,
+        in pyw2v's native format (one file). gensim's `separately`, `sep_limit`, `ignore`
+        and `pickle_protocol` are accepted and have no effect: the arrays are always
+        stored raw inside the file, and nothing is pickled."""
+        del separately, sep_limit, ignore, pickle_protocol
         if self.vocab is None:
             raise RuntimeError("nothing to save: the model has no vocabulary yet")
         self._check_weights()  # what load() will require
@@ -624,9 +861,14 @@ class Word2Vec:
             {"vectors": self.wv.vectors, **self._outputs(), "counts": self.vocab.counts},
         )
 
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Word2Vec:
-        """Reads a model written by save()."""
+    @_class_only
+    def load(cls, path: str | os.PathLike[str], mmap: str | None = None) -> Word2Vec:
+        """Reads a model written by save(). Called on the class, as in gensim: on an
+        instance it raises AttributeError. ``mmap`` is accepted for gensim compatibility
+        (None or 'r'); the model's arrays are read into memory, since training writes
+        them."""
+        if mmap not in (None, "r", "r+", "c"):
+            raise ValueError(f"mmap must be None, 'r', 'r+' or 'c', got {mmap!r}")
         header, arrays = io.load_native(path, "word2vec")
         try:
             words = header["index_to_key"]
@@ -694,6 +936,25 @@ def _diverged(mean_loss: float, n_targets: int, *weights: np.ndarray) -> bool:
     return not all(np.isfinite(w).all() for w in weights)
 
 
+def _check_noise_exponent(counts: np.ndarray, ns_exponent: float, negative: int) -> None:
+    """The noise distribution count**ns_exponent must have a positive finite mass: a
+    large exponent overflows, a very negative one underflows to zero for every word."""
+    if not negative:
+        return
+    with np.errstate(over="ignore", under="ignore"):
+        mass = np.power(counts.astype(np.float64), ns_exponent).sum()
+    if not np.isfinite(mass):
+        raise ValueError(
+            f"ns_exponent={ns_exponent} is too large for this vocabulary: "
+            "count**ns_exponent overflows (word2vec uses 0.75)"
+        )
+    if not mass > 0:
+        raise ValueError(
+            f"ns_exponent={ns_exponent} is too small for this vocabulary: "
+            "count**ns_exponent underflows to 0 for every word (word2vec uses 0.75)"
+        )
+
+
 def _on_huge_pages(matrix: np.ndarray) -> np.ndarray:
     """A copy in the training layout (memory.zeros_matrix: padded rows, huge pages)."""
     copy = zeros_matrix(*matrix.shape)
@@ -701,13 +962,15 @@ def _on_huge_pages(matrix: np.ndarray) -> np.ndarray:
     return copy
 
 
-def _pick_corpus(corpus: Any, corpus_file: Any) -> Any:
+def _pick_corpus(corpus: Any, corpus_file: Any) -> Corpus | None:
     if corpus is not None and corpus_file is not None:
         raise ValueError("give either a corpus or corpus_file, not both")
-    return corpus if corpus is not None else corpus_file
+    if corpus_file is not None:
+        return as_corpus(corpus_file, files=True)
+    return None if corpus is None else as_corpus(corpus)
 
 
-def _require_corpus(corpus: Any, corpus_file: Any) -> Any:
+def _require_corpus(corpus: Any, corpus_file: Any) -> Corpus:
     picked = _pick_corpus(corpus, corpus_file)
     if picked is None:
         raise ValueError("build_vocab needs a corpus (a path, paths or an iterable of token lists)")
@@ -778,15 +1041,21 @@ def _run_epoch(
     return stopped, words, examples, loss_sum
 
 
-def _refuse_vocab_options(kwargs: dict[str, Any]) -> None:
-    """gensim's vocabulary options pyw2v does not have: an error, not a silent no-op."""
-    if kwargs.get("update"):
-        raise NotImplementedError(
-            "build_vocab(update=True) is not supported: pyw2v cannot add words to a "
-            "trained vocabulary (train() continues training on the current one)"
-        )
-    if kwargs.get("trim_rule") is not None:
-        raise NotImplementedError("trim_rule is not supported: use min_count or max_final_vocab")
+def _empty_vocab_message(counts: np.ndarray, min_count: int, rule: TrimRule | None) -> str:
+    most = f" (the most frequent occurs {int(counts.max())} times)" if len(counts) else ""
+    ruled = " or trim_rule keeps" if rule is not None else ""
+    return (
+        f"the vocabulary is empty: no word occurs min_count={min_count} times{most}{ruled}; "
+        "lower min_count or use a larger corpus"
+    )
+
+
+def _fill_uniform(matrix: np.ndarray, rng: np.random.Generator, bound: float) -> None:
+    """Fills `matrix` with uniform draws in [-bound, bound), in blocks of rows: the same
+    draws as one call, without a float64 copy of the whole matrix."""
+    for lo in range(0, len(matrix), 1 << 14):
+        block = matrix[lo : lo + (1 << 14)]
+        block[:] = rng.uniform(-bound, bound, size=block.shape)
 
 
 def _positive_count(name: str, value: Any) -> int:

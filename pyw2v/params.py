@@ -85,7 +85,7 @@ class Params:
                 f"alpha={self.alpha}"
             )
         _finite("sample", self.sample, low=0.0)
-        _finite("ns_exponent", self.ns_exponent, low=0.0)
+        _finite("ns_exponent", self.ns_exponent)  # negative: rare words drawn more (gensim)
         if self.simd not in ("auto", "scalar", "avx2", "avx512"):
             raise ValueError(f"simd must be auto, scalar, avx2 or avx512, got {self.simd!r}")
         # numpy scalars become Python numbers (so that save() can write them as JSON)
@@ -127,9 +127,13 @@ def _positive_int(name: str, value: Any, upper: int | None = None) -> None:
     _int_at_least(name, value, 1, upper)
 
 
-def _finite(name: str, value: Any, low: float, low_open: bool = False) -> None:
+def _finite(name: str, value: Any, low: float | None = None, low_open: bool = False) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {value!r}")
+    if low is None:
+        if not math.isfinite(value):
+            raise ValueError(f"{name} must be finite, got {value}")
+        return
     if not math.isfinite(value) or value < low or (low_open and value == low):
         relation = ">" if low_open else ">="
         raise ValueError(f"{name} must be finite and {relation} {low}, got {value}")

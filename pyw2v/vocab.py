@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from pyw2v import _core
+
+# gensim.utils' answers of a trim_rule(word, count, min_count)
+RULE_DEFAULT, RULE_DISCARD, RULE_KEEP = 0, 1, 2
+TrimRule = Callable[[str, int, int], int]
+
+
+class EmptyVocabularyError(ValueError, RuntimeError):
+    """No word to train: the corpus is empty, or no word passes min_count / trim_rule.
+    A ValueError (bad input) that is also gensim's RuntimeError for the same case."""
 
 
 @dataclass
@@ -49,22 +58,103 @@ class Vocab:
         counts: np.ndarray,
         min_count: int = 5,
         max_final_vocab: int | None = None,
+        trim_rule: TrimRule | None = None,
+        sorted_vocab: bool = True,
     ) -> Vocab:
-        """Keeps words with count >= min_count, sorted by descending count.
-
-        With ``max_final_vocab``, min_count is raised (as gensim does) until at most
-        that many words remain, so words tied at the cut are kept or dropped together.
-        """
+        """Keeps the words select_words keeps, sorted by descending count (ties keep
+        first-seen order) or, with sorted_vocab=False, in first-seen order."""
         counts = np.asarray(counts, dtype=np.int64)
-        order = np.argsort(-counts, kind="stable")
-        sorted_counts = counts[order]
-        threshold = max(int(min_count), 1)
-        if max_final_vocab is not None and len(sorted_counts) > max_final_vocab:
-            threshold = max(threshold, int(sorted_counts[max_final_vocab]) + 1)
-        n_keep = int(np.searchsorted(-sorted_counts, -threshold, side="right"))
-        kept = order[:n_keep]
+        kept = select_words(words, counts, min_count, max_final_vocab, trim_rule).kept
+        if sorted_vocab:
+            kept = kept[np.argsort(-counts[kept], kind="stable")]
         return cls([words[i] for i in kept], counts[kept])
+
+    def merged(
+        self,
+        words: Sequence[str],
+        counts: np.ndarray,
+        min_count: int = 5,
+        trim_rule: TrimRule | None = None,
+    ) -> Vocab:
+        """gensim's online vocabulary update: the counts of a new corpus added to this
+        vocabulary. Known words keep their ids and add their new counts; new words that
+        pass min_count (or trim_rule) on their new counts are appended, most frequent
+        first."""
+        counts = np.asarray(counts, dtype=np.int64)
+        merged = self.counts.copy()
+        known = np.array([self.key_to_index.get(w, -1) for w in words], dtype=np.int64)
+        old = known >= 0
+        np.add.at(merged, known[old], counts[old])
+        fresh = np.flatnonzero(~old)
+        passed = fresh[
+            select_words([words[i] for i in fresh], counts[fresh], min_count, None, trim_rule).kept
+        ]
+        passed = passed[np.argsort(-counts[passed], kind="stable")]
+        return Vocab(
+            self.index_to_key + [words[i] for i in passed],
+            np.concatenate([merged, counts[passed]]),
+        )
 
     def keep_probs(self, sample: float) -> np.ndarray:
         """Subsampling keep probability of each word (float32), computed by the core."""
         return _core.keep_probs(self.counts, sample)
+
+
+@dataclass
+class Selection:
+    """Which counted words a vocabulary keeps (indices into the counted words, in their
+    order) and gensim's prepare_vocab report of it."""
+
+    kept: np.ndarray
+    effective_min_count: int
+    drop_unique: int
+    drop_total: int
+    retain_total: int
+
+
+def select_words(
+    words: Sequence[str],
+    counts: np.ndarray,
+    min_count: int,
+    max_final_vocab: int | None = None,
+    trim_rule: TrimRule | None = None,
+) -> Selection:
+    """Words with count >= the effective min_count, as gensim decides it.
+
+    With max_final_vocab, the effective min_count is raised (as gensim does) until at
+    most that many words remain: one more than the count of the word ranked
+    max_final_vocab, so words tied at the cut are kept or dropped together. A
+    trim_rule(word, count, min_count) may then keep (RULE_KEEP) or discard
+    (RULE_DISCARD) a word whatever its count; RULE_DEFAULT leaves it to min_count.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    effective = int(min_count)
+    if max_final_vocab is not None and len(counts) > max_final_vocab:
+        ranked = np.sort(counts)[::-1]
+        effective = max(effective, int(ranked[max_final_vocab]) + 1)
+    keep = counts >= max(effective, 1)
+    if trim_rule is not None:
+        if not callable(trim_rule):
+            raise TypeError(
+                f"trim_rule must be callable(word, count, min_count), got {trim_rule!r}"
+            )
+        for i, word in enumerate(words):
+            rule = trim_rule(word, int(counts[i]), effective)
+            if rule == RULE_KEEP:
+                keep[i] = True
+            elif rule == RULE_DISCARD:
+                keep[i] = False
+            elif rule != RULE_DEFAULT:
+                raise ValueError(
+                    f"trim_rule returned {rule!r} for {word!r}: expected RULE_DEFAULT (0), "
+                    "RULE_DISCARD (1) or RULE_KEEP (2)"
+                )
+    kept = np.flatnonzero(keep)
+    retain_total = int(counts[kept].sum())
+    return Selection(
+        kept=kept,
+        effective_min_count=effective,
+        drop_unique=len(counts) - len(kept),
+        drop_total=int(counts.sum()) - retain_total,
+        retain_total=retain_total,
+    )

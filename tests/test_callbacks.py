@@ -27,6 +27,7 @@ class Recorder(CallbackAny2Vec):
     def __init__(self):
         self.events = []
         self.losses = []
+        self.running = []
 
     def on_train_begin(self, model):
         self.events.append("train_begin")
@@ -36,7 +37,8 @@ class Recorder(CallbackAny2Vec):
 
     def on_epoch_end(self, model):
         self.events.append(f"epoch_end {model.epochs_trained}")
-        self.losses.append(model.get_latest_training_loss())
+        self.losses.append(model.epoch_losses[-1])
+        self.running.append(model.get_latest_training_loss())
 
     def on_train_end(self, model):
         self.events.append("train_end")
@@ -87,6 +89,24 @@ def test_hooks_run_in_order_with_each_epochs_loss():
     ]
     assert recorder.losses == model.epoch_losses
     assert all(np.isfinite(recorder.losses)) and all(x > 0 for x in recorder.losses)
+
+
+def test_running_loss_sums_the_epochs_of_one_train_call():
+    """gensim's get_latest_training_loss: the loss summed over the examples of the epochs
+    of the current train() call. Without subsampling a CBOW epoch trains one example per
+    word, so each epoch adds its mean loss times the corpus length; a new train() call
+    starts again from zero."""
+    sentences = [[f"w{(i * 7 + j) % 13}" for j in range(9)] for i in range(40)]
+    recorder = Recorder()
+    model = Word2Vec(min_count=1, sample=0, workers=1, epochs=3, progress=False)
+    model.build_vocab(sentences)
+    words, examples = model.train(sentences, callbacks=[recorder])
+    assert examples == words == 3 * 9 * 40
+    steps = np.diff([0.0, *recorder.running])
+    np.testing.assert_allclose(steps, np.array(recorder.losses) * 9 * 40, rtol=1e-9)
+    assert model.get_latest_training_loss() == recorder.running[-1]
+    model.train(sentences, epochs=1, callbacks=[recorder])
+    assert recorder.running[-1] == pytest.approx(model.epoch_losses[-1] * 9 * 40, rel=1e-9)
 
 
 def test_loss_falls_over_epochs_on_the_demo_corpus():
@@ -219,4 +239,5 @@ def test_gensim_callbacks_work_unchanged():
 
     callback = EpochLoss()
     model = Word2Vec(SENTENCES, epochs=2, callbacks=[callback], **ARGS)
-    assert callback.losses == model.epoch_losses
+    # gensim's recipe: the running loss grows by each epoch's loss
+    assert 0 < callback.losses[0] < callback.losses[1] == model.get_latest_training_loss()

@@ -56,21 +56,6 @@ def test_a_rewritten_file_is_read_again(tmp_path):
     assert _changed_rows(model, before) == ["w", "x", "y", "z"]
 
 
-def test_build_vocab_update_is_refused_not_ignored():
-    model = _model()
-    model.build_vocab([["a", "b", "c"]] * 10)
-    model.train()
-    trained = model.wv.vectors.copy()
-    with pytest.raises(NotImplementedError, match="update=True"):
-        model.build_vocab([["new", "words"]] * 10, update=True)
-    with pytest.raises(NotImplementedError, match="trim_rule"):
-        model.build_vocab([["a"]] * 10, trim_rule=lambda *a: 1)
-    with pytest.raises(NotImplementedError, match="update=True"):
-        model.build_vocab_from_freq({"x": 3}, update=True)
-    np.testing.assert_array_equal(model.wv.vectors, trained)
-    model.build_vocab([["a", "b", "c"]] * 10, update=False)  # gensim's default is fine
-
-
 def test_parameters_set_as_attributes_drive_training():
     """gensim's manual decay loop sets model.alpha / min_alpha / epochs; train() must use
     them (alpha 1e-9 barely moves the vectors; epochs=2 runs two epochs)."""

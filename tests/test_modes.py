@@ -147,7 +147,7 @@ def test_loss_starts_near_its_value_at_zero_outputs(mode):
     _, sentences = topic_corpus(n_sentences=100)
     model = train(sentences, epochs=1, **mode)
     rows = (mode["negative"] + 1 if mode["negative"] else 0) + (8 if mode["hs"] else 0)
-    assert 0 < model.get_latest_training_loss() < rows * np.log(2)
+    assert 0 < model.epoch_losses[-1] < rows * np.log(2)
 
 
 def test_load_refuses_a_file_without_the_matrix_its_mode_needs(tmp_path):

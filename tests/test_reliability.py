@@ -267,7 +267,7 @@ BAD_VALUES: dict[str, list] = {
     "seed": [-1, 2**64],
     "workers": [-1, _core.MAX_THREADS + 1],
     "negative": [0, -1],
-    "ns_exponent": [-0.5, float("nan"), float("inf")],
+    "ns_exponent": [float("nan"), float("inf"), -float("inf")],
     "epochs": [0, -2],
     "simd": ["sse9", "", None],
     "negative_reuse": [0, 17],

@@ -405,13 +405,27 @@ def test_iterable_tuples_and_generators_accepted():
     assert counted.words == ["a", "b"] and counted.counts.tolist() == [1, 2]
 
 
-@pytest.mark.parametrize("bad", ["a b c", b"a b c"], ids=["str", "bytes"])
-def test_string_as_sentence_raises_type_error(bad):
-    with pytest.raises(TypeError, match="list of str tokens"):
-        IterableCorpus([["ok"], bad]).count()
+def test_bytes_as_sentence_raises_type_error():
+    with pytest.raises(TypeError, match="list of str tokens, got a bytes"):
+        IterableCorpus([["ok"], b"a b c"]).count()
     vocab = Vocab(["a"], np.array([1]))
-    with pytest.raises(TypeError, match="list of str tokens"):
-        IterableCorpus([bad]).encode(vocab)
+    with pytest.raises(TypeError, match="list of str tokens, got a bytes"):
+        IterableCorpus([b"a b c"]).encode(vocab)
+
+
+def test_string_as_sentence_is_its_characters_with_gensims_warning(caplog):
+    with caplog.at_level("WARNING", logger="pyw2v.corpus"):
+        counted = IterableCorpus([["ok"], "abca"]).count()
+    assert "Each 'sentences' item should be a list of words" in caplog.text
+    assert caplog.text.count("Each 'sentences' item") == 1  # once per pass
+    assert dict(zip(counted.words, counted.counts.tolist(), strict=True)) == {
+        "ok": 1,
+        "a": 2,
+        "b": 1,
+        "c": 1,
+    }
+    vocab = Vocab(["a", "b"], np.array([2, 1]))
+    np.testing.assert_array_equal(IterableCorpus(["abx"]).encode(vocab).ids, [0, 1, -1])
 
 
 @pytest.mark.parametrize("token", [1, 2.5, None, b"a"])
@@ -427,9 +441,14 @@ def test_as_corpus_variants(tmp_path):
     assert isinstance(single, FileCorpus) and single.paths == [a]
     path_obj = as_corpus(tmp_path / "a.txt")
     assert isinstance(path_obj, FileCorpus) and path_obj.paths == [a]
-    many = as_corpus([a, tmp_path / "b.txt"])
+    many = as_corpus([a, tmp_path / "b.txt"], files=True)  # corpus_file=[...]
     assert isinstance(many, FileCorpus) and many.paths == [a, b]
     assert many.count().counts[0] == 6
+    objects = as_corpus([tmp_path / "a.txt", tmp_path / "b.txt"])  # os.PathLike: files
+    assert isinstance(objects, FileCorpus) and objects.paths == [a, b]
+    assert isinstance(as_corpus([a, b]), IterableCorpus)  # str: sentences, as in gensim
+    with pytest.raises(TypeError, match="corpus_file must be a path or a list of paths"):
+        as_corpus([["a", "b"]], files=True)
     sentences = [["a", "b"], ["c"]]
     it = as_corpus(sentences)
     assert isinstance(it, IterableCorpus) and it.count().words == ["a", "b", "c"]
@@ -444,7 +463,7 @@ def test_missing_path_raises_file_not_found(tmp_path):
         as_corpus(missing)
     good = write(tmp_path / "ok.txt", SMALL)
     with pytest.raises(FileNotFoundError, match="nope.txt"):
-        as_corpus([good, missing])
+        as_corpus([good, missing], files=True)
 
 
 def test_directory_raises_is_a_directory(tmp_path):
