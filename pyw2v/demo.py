@@ -42,6 +42,7 @@ def train_demo_model(
         negative=0 if hs else 5,
         hs=hs,
         sg=sg,
+        alpha=0.025 if sg else 0.05,  # word2vec.c's, as the command line
         sample=1e-3,
         min_count=5,
         epochs=epochs,

@@ -71,8 +71,8 @@ class Word2Vec:
         Dimension d of the word vectors.
     alpha, min_alpha : float
         The learning rate decays linearly from ``alpha`` to ``min_alpha`` over all
-        epochs of a ``train`` call. The default (None) is word2vec.c's: 0.05 for CBOW,
-        0.025 for skip-gram (gensim uses 0.025 for both).
+        epochs of a ``train`` call. The default, 0.025, is gensim's, for both modes
+        (word2vec.c and pyw2v's command line use 0.05 for CBOW).
     window : int
         Maximal distance m between the center and a context word; each center word
         uses a window drawn uniformly from 1..m.
@@ -145,7 +145,7 @@ class Word2Vec:
         sentences: CorpusArg = None,
         corpus_file: str | os.PathLike[str] | None = None,
         vector_size: int = 100,
-        alpha: float | None = None,
+        alpha: float = 0.025,
         window: int = 5,
         min_count: int = 5,
         max_vocab_size: int | None = None,
@@ -190,8 +190,6 @@ class Word2Vec:
         self.hashfxn = hashfxn  # accepted: pyw2v draws initial vectors from `seed` alone
         self.null_word = 0
         self.comment = comment
-        if alpha is None:
-            alpha = 0.025 if sg == 1 else 0.05  # word2vec.c's defaults
         self.params = Params(
             vector_size=vector_size,
             alpha=alpha,

@@ -25,7 +25,7 @@ class Params:
     """Read-only hyperparameters of a model (see Word2Vec for their meaning)."""
 
     vector_size: int = 100
-    alpha: float = 0.05
+    alpha: float = 0.025
     min_alpha: float = 0.0001
     window: int = 5
     min_count: int = 5

@@ -60,7 +60,7 @@ def test_parameters_set_as_attributes_drive_training():
     """gensim's manual decay loop sets model.alpha / min_alpha / epochs; train() must use
     them (alpha 1e-9 barely moves the vectors; epochs=2 runs two epochs)."""
     sents = [["a", "b", "c", "d", "e", "f"]] * 300
-    model = _model(epochs=5)
+    model = _model(epochs=5, alpha=0.05)
     model.build_vocab(sents)
     model.alpha -= 0.05 - 1e-9  # below min_alpha for a moment, as in gensim's loop
     model.min_alpha = model.alpha

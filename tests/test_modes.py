@@ -117,9 +117,11 @@ def test_continuing_in_a_mode_whose_matrix_is_missing_is_refused():
     np.testing.assert_array_equal(model.wv.vectors, before)  # nothing half-trained
 
 
-def test_skipgram_default_alpha_is_word2vec_c():
+def test_default_alpha_is_gensims_for_both_modes():
+    """The Python API takes gensim's 0.025 (someone who swaps the import keeps their
+    learning rate); the command line keeps word2vec.c's 0.05 for CBOW (test_cli_commands)."""
     assert Word2Vec(sg=1, progress=False).alpha == 0.025
-    assert Word2Vec(sg=0, progress=False).alpha == 0.05
+    assert Word2Vec(sg=0, progress=False).alpha == 0.025
     assert Word2Vec(sg=1, alpha=0.1, progress=False).alpha == 0.1
 
 
