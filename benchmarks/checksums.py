@@ -33,7 +33,7 @@ def main() -> None:
     for simd in ("scalar", "avx2"):
         for config in CONFIGS:
             model = Word2Vec(
-                sentences, workers=1, seed=3, epochs=2, min_count=2, simd=simd,
+                sentences, workers=1, seed=3, epochs=2, min_count=2, simd=simd, alpha=0.05,
                 progress=False, **config,
             )  # fmt: skip
             digest = hashlib.sha256()

@@ -7,6 +7,7 @@ int w2v_model_init(w2v_model *model, float *in_vecs, float *out_vecs, float *nod
     model->in_vecs = in_vecs;
     model->row_stride = row_stride;
     model->keep = keep;
+    model->in_lockf = NULL;
     model->vocab_size = vocab_size;
     model->ns.out_vecs = out_vecs;
     model->ns.noise = (w2v_noise){0};

@@ -27,6 +27,7 @@ typedef struct {
     float **in_rows;  /* max_in */
     float **out_rows; /* max_out */
     float *labels;    /* max_out */
+    float *lockf;     /* max_in: the input rows' lock factors, when one is not 1 */
     int32_t *ctx;     /* the input rows' word ids */
     int32_t *ns_ids;  /* the negative-sampling rows' word ids: the predicted word, the noise */
     int32_t *noise;   /* negative: the raw noise draws, kept for negative_reuse */
@@ -137,11 +138,26 @@ static inline void w2v_prefetch_row(const float *row, int32_t dim) {
     w2v_prefetch(last);
 }
 
-/* Runs a planned step (nothing to train: no input or no output row). */
+/* Gives the planned step its input rows' lock factors (model->in_lockf, gensim's
+ * vectors_lockf), only when one of them is not 1: other steps keep the fast kernels. */
+static inline void w2v_plan_lockf(w2v_plan *plan, const w2v_model *model) {
+    plan->step.in_lockf = NULL;
+    if (!model->in_lockf) return;
+    int any = 0;
+    for (int32_t i = 0; i < plan->n_ctx; i++) {
+        plan->lockf[i] = model->in_lockf[plan->ctx[i]];
+        any |= plan->lockf[i] != 1.0f;
+    }
+    if (any) plan->step.in_lockf = plan->lockf;
+}
+
+/* Runs a planned step (nothing to train: no input or no output row). A step with lock
+ * factors takes the portable kernel, the one that applies them. */
 static inline void w2v_plan_run(w2v_worker_state *state, const w2v_plan *plan, float alpha) {
     if (plan->step.n_in == 0 || plan->step.n_out == 0) return;
-    state->loss_sum += state->step(&plan->step, state->params->dim, &state->model->sigmoid,
-                                   &state->scratch, alpha);
+    w2v_step_fn step = plan->step.in_lockf ? w2v_step_portable : state->step;
+    state->loss_sum +=
+        step(&plan->step, state->params->dim, &state->model->sigmoid, &state->scratch, alpha);
     state->examples++;
 }
 

@@ -46,6 +46,7 @@ static void plan_position(w2v_plan *plan, const w2v_plan *previous, const int32_
     const float mean = params->cbow_mean && plan->n_ctx > 1 ? 1.0f / (float)plan->n_ctx : 1.0f;
     plan->step.in_scale = mean;
     plan->step.grad_scale = params->exact_ctx_grad ? mean : 1.0f;
+    w2v_plan_lockf(plan, model);
 }
 
 /* Asks for the rows the planned step `next` will touch while the step `current` computes.

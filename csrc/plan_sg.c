@@ -46,6 +46,7 @@ static void plan_pair(w2v_plan *plan, const w2v_sg_cursor *at, const int32_t *se
     plan->step.n_in = 1;
     plan->step.in_scale = 1.0f;
     plan->step.grad_scale = 1.0f;
+    w2v_plan_lockf(plan, model);
     for (int32_t i = 0; i < k; i++)
         plan->noise[i] = w2v_noise_queue_draw(&state->queue, &model->ns.noise, &state->scratch.rng);
     plan->n_noise = k;

@@ -64,15 +64,22 @@ W2V_INLINE double generic_step(const w2v_step *step, int32_t dim, const w2v_sigm
         w2v_vec_axpy(g, hidden, out, dim);      /* o_t -= alpha g_t h */
     }
 
-    /* a_i -= grad_scale alpha dJ/dh */
+    /* a_i -= grad_scale alpha dJ/dh (times lockf_i, gensim's per-word lock factor) */
     if (step->grad_scale != 1.0f) w2v_vec_scale(step->grad_scale, grad_hidden, dim);
-    for (int32_t i = 0; i < n_in; i++) w2v_vec_add(grad_hidden, in_rows[i], dim);
+    for (int32_t i = 0; i < n_in; i++) {
+        if (step->in_lockf)
+            w2v_vec_axpy(step->in_lockf[i], grad_hidden, in_rows[i], dim);
+        else
+            w2v_vec_add(grad_hidden, in_rows[i], dim);
+    }
     return loss;
 }
 
 #define W2V_STEP_CALL step, dim, sigmoid, scratch, alpha
 
 static double step_scalar(W2V_STEP_ARGS) { return generic_step(W2V_STEP_CALL); }
+
+double w2v_step_portable(W2V_STEP_ARGS) { return step_scalar(W2V_STEP_CALL); }
 
 #if W2V_HAVE_X86_VARIANTS
 __attribute__((target("avx2,fma"))) double w2v_step_avx2(W2V_STEP_ARGS) {

@@ -145,7 +145,8 @@ int w2v_worker_state_init(w2v_worker_state *state, const w2v_params *params, con
     const size_t ids = max_in + 2 * k + 1;
     const size_t pointers = max_in + max_out;
     state->plan_buf = malloc(W2V_PLAN_RING * ids * sizeof(int32_t));
-    state->row_buf = malloc(W2V_PLAN_RING * (pointers * sizeof(float *) + max_out * sizeof(float)));
+    state->row_buf =
+        malloc(W2V_PLAN_RING * (pointers * sizeof(float *) + (max_out + max_in) * sizeof(float)));
     if (!state->plan_buf || !state->row_buf) {
         w2v_worker_state_free(state);
         return W2V_ERR_NOMEM;
@@ -159,7 +160,8 @@ int w2v_worker_state_init(w2v_worker_state *state, const w2v_params *params, con
         plan->noise = plan->ns_ids + k + 1;
         plan->in_rows = row_ptrs + i * pointers;
         plan->out_rows = plan->in_rows + max_in;
-        plan->labels = labels + i * max_out;
+        plan->labels = labels + i * (max_out + max_in);
+        plan->lockf = plan->labels + max_out;
         plan->step = (w2v_step){.in_rows = plan->in_rows,
                                 .out_rows = plan->out_rows,
                                 .labels = plan->labels,

@@ -116,6 +116,9 @@ typedef struct {
     const float *labels;
     int32_t n_out;
     int32_t distinct; /* 1: no output row repeats (the planner knows); 0: the step checks */
+    /* NULL, or n_in factors: input row i moves by in_lockf[i] times its update (gensim's
+     * vectors_lockf; 0 locks the row). Only w2v_step_portable honours it. */
+    const float *in_lockf;
 } w2v_step;
 
 /* Runs `step` on dim-float rows; returns its loss J = sum_t -log sigma(+-x_t) (sign by
@@ -135,6 +138,9 @@ typedef enum {
  * CPU cannot run it. AVX-512 uses a register-resident kernel for dim <= 128, AVX2 a
  * column-blocked one for any dim (step_avx2.c). */
 w2v_step_fn w2v_step_select(w2v_simd simd, int32_t dim);
+/* The portable step (the scalar variant): the one that honours step->in_lockf. */
+double w2v_step_portable(const w2v_step *step, int32_t dim, const w2v_sigmoid *sigmoid,
+                         w2v_scratch *scratch, float alpha);
 /* The variant AUTO resolves to on this CPU. */
 w2v_simd w2v_simd_best(void);
 
@@ -177,6 +183,9 @@ typedef struct {
     float *in_vecs; /* word2vec.c: syn0; caller-owned */
     int32_t row_stride;
     const float *keep; /* vocab_size keep probabilities; caller-owned */
+    /* NULL (the default), or vocab_size factors of each word's input-row updates (gensim's
+     * vectors_lockf); caller-owned, set after w2v_model_init */
+    const float *in_lockf;
     int32_t vocab_size;
     w2v_sigmoid sigmoid;
     w2v_ns_loss ns;

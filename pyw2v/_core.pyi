@@ -43,6 +43,7 @@ def step_update(
     in_scale: float = ...,
     grad_scale: float = ...,
     simd: str = ...,
+    lockf: npt.ArrayLike | None = ...,
 ) -> float: ...
 def planned_steps(
     sentence: npt.ArrayLike,
@@ -87,6 +88,7 @@ class Trainer:
         node_vecs: npt.NDArray[np.float32] | None = ...,
         sg: bool = ...,
         shrink_windows: bool = ...,
+        lockf: npt.NDArray[np.float32] | None = ...,
     ) -> None: ...
     def train_epoch(
         self,

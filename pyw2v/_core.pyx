@@ -224,11 +224,12 @@ def _check_ids(int32_t[::1] ids, Py_ssize_t vocab_size, str what):
 
 def step_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, targets, labels,
                 float alpha, float in_scale=1.0, float grad_scale=1.0,
-                str simd="auto") -> float:
+                str simd="auto", lockf=None) -> float:
     """One logistic step (see w2v_step) in place on the weights: h = in_scale * the sum of
     the rows `inputs` of in_vecs, against the rows `targets` of out_vecs with their 0/1
-    `labels`; the input rows get grad_scale times their gradient step. Returns the loss
-    J before the step."""
+    `labels`; the input rows get grad_scale times their gradient step, each also times its
+    `lockf` factor when given (one per input; the portable kernel then runs, whatever
+    `simd` says). Returns the loss J before the step."""
     cdef int32_t stride = _check_weights(in_vecs, out_vecs)
     cdef int32_t[::1] c = np.ascontiguousarray(inputs, dtype=np.int32)
     cdef int32_t[::1] t = np.ascontiguousarray(targets, dtype=np.int32)
@@ -240,6 +241,12 @@ def step_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, targets, labe
     cdef w2v_step_fn kernel = w2v_step_select(_simd(simd), <int32_t> in_vecs.shape[1])
     if kernel == NULL:
         raise ValueError(f"this CPU cannot run the {simd!r} kernel")
+    cdef float[::1] lf
+    if lockf is not None:
+        lf = np.ascontiguousarray(lockf, dtype=np.float32)
+        if lf.shape[0] != c.shape[0]:
+            raise ValueError("lockf must hold one factor per input")
+        kernel = w2v_step_portable
     cdef int32_t dim = <int32_t> in_vecs.shape[1]
     in_rows = np.empty(c.shape[0], dtype=np.uintp)
     out_rows = np.empty(t.shape[0], dtype=np.uintp)
@@ -259,6 +266,7 @@ def step_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, targets, labe
     step.labels = &y[0]
     step.n_out = <int32_t> t.shape[0]
     step.distinct = 0
+    step.in_lockf = &lf[0] if lockf is not None else NULL
     cdef w2v_sigmoid table
     cdef w2v_scratch scratch
     cdef double loss
@@ -442,7 +450,7 @@ cdef class Trainer:
                   counts, double ns_exponent, int window, int negative, bint cbow_mean,
                   bint exact_ctx_grad, int workers, uint64_t seed, str simd="auto",
                   int negative_reuse=1, node_vecs=None, bint sg=False,
-                  bint shrink_windows=True):
+                  bint shrink_windows=True, lockf=None):
         self._progress = NULL
         self._packed = None
         self.corpus.n_threads = 0
@@ -474,13 +482,20 @@ cdef class Trainer:
             raise ValueError(f"this CPU cannot run the {simd!r} kernel")
         _fill_params(&self.params, in_vecs.shape[1], window, negative, negative_reuse, cbow_mean,
                      exact_ctx_grad, workers, seed, sg, node_ptr != NULL, shrink_windows)
+        cdef float[::1] lock_view
+        if lockf is not None:
+            lock_view = lockf
+            if lock_view.shape[0] != in_vecs.shape[0]:
+                raise ValueError("lockf must have one factor per word")
         _check(w2v_model_init(&self.model, &in_vecs[0, 0], out_ptr, node_ptr, stride, &keep[0],
                               &c[0], <int32_t> in_vecs.shape[0], ns_exponent), "noise table")
         self.model_ready = True
+        if lockf is not None:
+            self.model.in_lockf = &lock_view[0]
         self._progress = w2v_progress_new(workers)
         if self._progress == NULL:
             raise MemoryError("progress")
-        self._refs = (in_vecs, out_vecs, node_vecs, keep)
+        self._refs = (in_vecs, out_vecs, node_vecs, keep, lockf)
 
     def __dealloc__(self):
         if self.model_ready:

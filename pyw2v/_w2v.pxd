@@ -77,6 +77,7 @@ cdef extern from "w2v.h" nogil:
         float *in_vecs
         int32_t row_stride
         const float *keep
+        const float *in_lockf
         int32_t vocab_size
         w2v_sigmoid sigmoid
         w2v_ns_loss ns
@@ -103,6 +104,7 @@ cdef extern from "w2v.h" nogil:
         const float *labels
         int32_t n_out
         int32_t distinct
+        const float *in_lockf
 
     ctypedef enum w2v_simd:
         W2V_SIMD_AUTO
@@ -110,6 +112,8 @@ cdef extern from "w2v.h" nogil:
         W2V_SIMD_AVX2
         W2V_SIMD_AVX512
 
+    double w2v_step_portable(const w2v_step *step, int32_t dim, const w2v_sigmoid *sigmoid,
+                             w2v_scratch *scratch, float alpha) nogil
     ctypedef double (*w2v_step_fn)(const w2v_step *step, int32_t dim, const w2v_sigmoid *sigmoid,
                                    w2v_scratch *scratch, float alpha)
     w2v_step_fn w2v_step_select(w2v_simd simd, int32_t dim)

@@ -634,6 +634,7 @@ class Word2Vec:
             node_vecs=outputs.get("syn1"),
             sg=bool(p.sg),
             shrink_windows=p.shrink_windows,
+            lockf=_lock_factors(getattr(self.wv, "vectors_lockf", None), len(self.vocab)),
         )
         n_targets = self._targets_per_example()
         words_total = n_epochs * encoded.n_words
@@ -951,6 +952,27 @@ def _check_noise_exponent(counts: np.ndarray, ns_exponent: float, negative: int)
             f"ns_exponent={ns_exponent} is too small for this vocabulary: "
             "count**ns_exponent underflows to 0 for every word (word2vec uses 0.75)"
         )
+
+
+def _lock_factors(lockf: Any, n_words: int) -> np.ndarray | None:
+    """gensim's wv.vectors_lockf as the trainer takes it: None when every factor is 1
+    (the fast kernels run), else one float32 factor per word (a single value applies to
+    every word, as in gensim)."""
+    if lockf is None:
+        return None
+    factors = np.asarray(lockf, dtype=np.float32)
+    if factors.ndim != 1 or len(factors) not in (1, n_words):
+        raise ValueError(
+            f"wv.vectors_lockf must hold 1 or {n_words} (one per word) factors, got shape "
+            f"{factors.shape}"
+        )
+    if not np.isfinite(factors).all():
+        raise ValueError("wv.vectors_lockf holds NaN or infinite factors")
+    if (factors == 1).all():
+        return None
+    out = np.empty(n_words, dtype=np.float32)  # a copy: training reads it, nobody writes it
+    out[:] = factors
+    return out
 
 
 def _on_huge_pages(matrix: np.ndarray) -> np.ndarray:

@@ -74,9 +74,11 @@ def step(
     exact_ctx_grad=False,
     exact_sigmoid=False,
     labels=None,
+    lockf=None,
 ):
     """One SGD step in word2vec.c's order (rows visited in turn, grad_hidden uses each
-    row before its update); returns the new (in_vecs, out_vecs) in float64."""
+    row before its update); returns the new (in_vecs, out_vecs) in float64. lockf: a
+    factor per context position for its input row's update (gensim's vectors_lockf)."""
     labels = ns_labels(targets) if labels is None else labels
     a = in_vecs.astype(np.float64).copy()
     b = out_vecs.astype(np.float64).copy()
@@ -91,6 +93,6 @@ def step(
         b[w] += s * h
     if cbow_mean and exact_ctx_grad:
         grad_hidden /= len(ctx)
-    for w in ctx:
-        a[w] += grad_hidden
+    for i, w in enumerate(ctx):
+        a[w] += grad_hidden * (1.0 if lockf is None else lockf[i])
     return a, b
