@@ -1,4 +1,4 @@
-"""The command line: `pyw2v train | similar | analogy | eval | info | demo`.
+"""The command line: `pyw2v train | similar | analogy | eval | info | plot | demo`.
 
 `pyw2v train` takes word2vec.c's flags unchanged (`-train corpus -output vectors.bin
 -size 200 ...`), and so does `pyw2v` itself when its first argument is one of them.
@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
-from pyw2v import cli_query, cli_train
+from pyw2v import cli_plot, cli_query, cli_train
 
 
 class UsageError(Exception):
@@ -31,13 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     parser = _Parser(
         prog="pyw2v",
-        description="Fast word2vec (CBOW with negative sampling).",
+        description="Fast word2vec: CBOW and skip-gram, negative sampling and hierarchical "
+        "softmax.",
         parents=[common],
         allow_abbrev=False,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     cli_train.add_parser(sub, [common])
     cli_query.add_parsers(sub, [common])
+    cli_plot.add_parser(sub, [common])
     demo = sub.add_parser(
         "demo",
         parents=[common],
@@ -62,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="train CBOW and skip-gram and print their neighbours side by side",
     )
+    demo.add_argument(
+        "--plot",
+        metavar="PNG",
+        help="also draw the validation words and their 5 nearest neighbours (matplotlib)",
+    )
     demo.set_defaults(run=_run_demo)
     return parser
 
@@ -79,12 +86,24 @@ def _run_demo(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         hs=int(args.hs),
     )
+    if args.plot:
+        from pyw2v.plot import require_matplotlib
+
+        require_matplotlib()  # before training
     if args.compare:
         if args.sg:
             raise UsageError("--compare trains both CBOW and skip-gram: drop --sg")
-        run_compare(**common)
+        model = run_compare(**common)[0]
     else:
-        run_demo(sg=int(args.sg), **common)
+        model = run_demo(sg=int(args.sg), **common)
+    if args.plot:
+        from pyw2v.demo import validation_words
+        from pyw2v.plot import draw_word_map
+
+        words = [w for w in validation_words(model, common["words"], args.n_random, args.seed)
+                 if w in model.wv]  # fmt: skip
+        draw_word_map(model.wv, words, args.plot, topn=5)
+        print(f"wrote {args.plot}", file=sys.stderr)
     return 0
 
 

@@ -128,6 +128,11 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument(
+        "--plot-curve",
+        metavar="PNG",
+        help="draw the loss and words/s of each epoch into a picture (matplotlib)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -191,6 +196,14 @@ def run(args: argparse.Namespace) -> int:
     _check_writable(args.output)
     if args.save_vocab:
         _check_writable(args.save_vocab)
+    curve = None
+    if args.plot_curve:
+        from pyw2v.plot import require_matplotlib
+        from pyw2v.plot_data import TrainingCurve
+
+        require_matplotlib()  # before training, not after
+        _check_writable(args.plot_curve)
+        curve = TrainingCurve()
     corpus = as_corpus(args.train)  # fails now, not after counting, if the file is missing
     p = model.params
     say(
@@ -213,7 +226,14 @@ def run(args: argparse.Namespace) -> int:
     if args.save_vocab:
         assert model.vocab is not None
         io.save_vocab(model.vocab, args.save_vocab, sentences=model.corpus_stats["sentences"])
-    model.train(corpus)
+    model.train(corpus, callbacks=[curve] if curve else None)
+    if curve is not None:
+        from pyw2v.plot import draw_training_curve
+
+        name = os.path.basename(args.train)
+        draw_training_curve(curve, args.plot_curve, title=f"{mode_name(p.sg, p.hs, p.negative)} "
+                            f"on {name}, {p.n_threads} threads")  # fmt: skip
+        say(f"wrote the training curve to {args.plot_curve}")
     if fmt == "native":
         model.save(args.output)
     else:

@@ -77,7 +77,7 @@ def run_demo(
     out = out if out is not None else sys.stdout
     model, examples, elapsed = train_demo_model(sg, hs, epochs, workers, seed, progress)
     print(_summary(model, examples, elapsed, epochs), file=out)
-    for word in _validation_words(model, words, n_random, seed):
+    for word in validation_words(model, words, n_random, seed):
         if word not in model.wv:
             print(f"\n{word}: not in the vocabulary", file=out)
             continue
@@ -114,7 +114,7 @@ def run_compare(
         file=out,
     )
     width = 26
-    for word in _validation_words(cbow, words, n_random, seed):
+    for word in validation_words(cbow, words, n_random, seed):
         if word not in cbow.wv:
             print(f"\n{word}: not in the vocabulary", file=out)
             continue
@@ -137,6 +137,6 @@ def _summary(model: Word2Vec, examples: int, elapsed: float, epochs: int) -> str
     )
 
 
-def _validation_words(model: Word2Vec, words: Sequence[str], n_random: int, seed: int) -> list[str]:
+def validation_words(model: Word2Vec, words: Sequence[str], n_random: int, seed: int) -> list[str]:
     """The drawn words, then the given ones, each once."""
     return list(dict.fromkeys(pick_words(model, n_random, seed) + [w for w in words if w]))

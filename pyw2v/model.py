@@ -227,6 +227,7 @@ class Word2Vec:
             setattr(self, name, np.zeros((0, vector_size), dtype=np.float32))
         self.epochs_trained = 0
         self.epoch_losses: list[float] = []
+        self.epoch_words: list[int] = []  # words read in each epoch (not saved)
         self.running_training_loss = 0.0
         self.min_alpha_yet_reached = self.params.alpha
         self.effective_min_count = self.params.min_count
@@ -503,6 +504,7 @@ class Word2Vec:
             setattr(self, name, zeros_matrix(len(vocab), d))
         self.epochs_trained = 0
         self.epoch_losses = []
+        self.epoch_words = []
         self._corpus = source
         self._encoded = None
 
@@ -669,6 +671,7 @@ class Word2Vec:
                 )
                 mean_loss = loss_sum / examples if examples else 0.0
                 self.epoch_losses.append(mean_loss)
+                self.epoch_words.append(words)
                 if _diverged(mean_loss, n_targets, self.wv.vectors, *outputs.values()):
                     raise FloatingPointError(
                         f"training diverged in epoch {self.epochs_trained}: the loss is "
