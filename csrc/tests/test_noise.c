@@ -63,8 +63,10 @@ static void test_distributions(void) {
     const int64_t one[1] = {5};
     const int64_t two[2] = {1, 3};
     const int64_t skewed[3] = {1, 1000000000000LL, 2};
-    const double powers[3] = {0.75, 0.0, 1.0}; /* word2vec's, uniform, proportional */
-    for (int k = 0; k < 3; k++) {
+    /* word2vec's, uniform, proportional, and negative (rare words drawn more: gensim
+     * accepts ns_exponent < 0) */
+    const double powers[4] = {0.75, 0.0, 1.0, -1.0};
+    for (int k = 0; k < 4; k++) {
         check_build("single word", one, 1, powers[k]);
         check_build("two words", two, 2, powers[k]);
         check_build("zipf 1000", zipf, 1000, powers[k]);
@@ -86,13 +88,14 @@ static void test_invalid(void) {
     const int64_t with_zero[3] = {4, 0, 2};
     const int64_t with_negative[3] = {4, 2, -1};
     const int64_t fine[3] = {4, 2, 1};
+    const int64_t large[3] = {1000000, 2000000, 3000000}; /* ^-1000 underflows to 0 */
     const struct {
         const int64_t *counts;
         int32_t n;
         double power;
     } cases[] = {
         {with_zero, 3, 0.75},  {with_negative, 3, 0.75}, {fine, 0, 0.75},
-        {fine, -1, 0.75},      {fine, 3, -0.5},          {fine, 3, NAN},
+        {fine, -1, 0.75},      {large, 3, -1000.0},      {fine, 3, NAN},
         {fine, 3, INFINITY},   {fine, 3, -INFINITY},     {with_zero, 3, 0.0},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
