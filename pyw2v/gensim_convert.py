@@ -41,8 +41,10 @@ logger = logging.getLogger(__name__)
 
 # gensim's Word2Vec attributes that are pyw2v's hyperparameters, with the defaults of the
 # gensim versions that lacked them
-_REQUIRED = ("vector_size", "alpha", "min_alpha", "window", "min_count", "sample", "seed")
-_REQUIRED += ("workers", "negative", "sg", "hs", "epochs", "cbow_mean")
+_REQUIRED = (
+    *("vector_size", "alpha", "min_alpha", "window", "min_count", "sample", "seed"),
+    *("workers", "negative", "sg", "hs", "epochs", "cbow_mean"),
+)
 _OPTIONAL = {
     "ns_exponent": 0.75,
     "shrink_windows": True,
@@ -291,7 +293,9 @@ def _stored_tree(expandos: Any, n: int) -> Tree | None:
     if not isinstance(expandos, dict):
         return None
     codes, points = expandos.get("code"), expandos.get("point")
-    if not all(isinstance(a, np.ndarray) and a.shape[:1] == (n,) for a in (codes, points)):
+    if not (isinstance(codes, np.ndarray) and isinstance(points, np.ndarray)):
+        return None
+    if codes.ndim != 1 or points.ndim != 1 or min(len(codes), len(points)) < n:
         return None
     try:
         cs = [np.asarray(c, dtype=np.int64).ravel() for c in codes[:n]]
@@ -326,7 +330,7 @@ def syn1_for_pyw2v_tree(
     """gensim's syn1 rearranged for pyw2v's Huffman tree of `counts` (see the module's
     docstring): `syn1` itself when the trees are the same."""
     n = len(counts)
-    ours = _core.huffman_tree(np.asarray(counts, dtype=np.int64))
+    ours: Tree = _core.huffman_tree(np.asarray(counts, dtype=np.int64))
     theirs = gensim_tree if gensim_tree is not None else gensim_huffman_tree(counts)
     if all(np.array_equal(a, b) for a, b in zip(ours, theirs, strict=True)):
         return syn1

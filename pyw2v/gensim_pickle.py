@@ -27,7 +27,7 @@ import os
 import pickle
 import zlib
 from collections.abc import Callable, Iterator
-from typing import IO, Any, ClassVar, Union
+from typing import IO, Any, ClassVar, Union, cast
 
 import numpy as np
 
@@ -58,6 +58,8 @@ class Stub:
     the pickle gives it, runs nothing. `name` is the class's module.qualname."""
 
     name: ClassVar[str] = ""
+    args: tuple[Any, ...]
+    state: dict[str, Any]
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Stub:
         obj = object.__new__(cls)
@@ -163,9 +165,11 @@ def _plain_dict(*args: Any) -> dict[Any, Any]:
     return {}
 
 
+# types protocol 2 names to rebuild plain data (sets, ...); not bytes or bytearray, whose
+# bytes(n) would let a few bytes of pickle allocate any amount of memory
 _DATA_TYPES: dict[str, Any] = {
     f"builtins.{t.__name__}": t
-    for t in (int, float, complex, bool, str, bytes, bytearray, list, tuple, dict, set, frozenset)
+    for t in (int, float, complex, bool, str, list, tuple, dict, set, frozenset)
 }
 _ALLOWED: dict[str, Any] = {
     **_DATA_TYPES,
@@ -303,7 +307,7 @@ def _read_side_arrays(
                 with np.load(side, allow_pickle=False) as archive:
                     state[attrib] = archive["val"]
             else:
-                state[attrib] = np.load(side, mmap_mode=mmap, allow_pickle=False)
+                state[attrib] = np.load(side, mmap_mode=cast(Any, mmap), allow_pickle=False)
         except (OSError, ValueError, KeyError, EOFError) as exc:
             if isinstance(exc, OSError) and exc.errno is not None:
                 raise

@@ -287,6 +287,17 @@ def test_keyed_vectors_load_refuses_other_files(tmp_path):
         KeyedVectors.load(path)
 
 
+def test_frozen_vectors_are_announced_as_ignored(tmp_path, caplog):
+    state, kv = make_state()
+    with caplog.at_level("WARNING", logger="pyw2v.gensim_convert"):
+        Word2Vec.load(write_gensim(tmp_path / "a", state, kv))
+    assert caplog.text == ""
+    kv["vectors_lockf"] = np.array([1, 0] * 6, dtype=np.float32)
+    with caplog.at_level("WARNING", logger="pyw2v.gensim_convert"):
+        Word2Vec.load(write_gensim(tmp_path / "b", state, kv))
+    assert "vectors_lockf (frozen vectors) is ignored" in caplog.text
+
+
 def test_rows_allocated_ahead_are_dropped(tmp_path):
     # gensim's KeyedVectors(vector_size, count=n) allocates n rows before words are added
     _, kv = make_state()
@@ -435,6 +446,10 @@ def test_numpy_constructors_take_data_only(tmp_path):
     path.write_bytes(pickle.dumps(Hostile(np.dtype, 3), protocol=4))
     with pytest.raises(ForbiddenGlobalError, match="numpy.dtype is given int"):
         read_gensim_file(path)
+    # bytes(n) would allocate n bytes from a few bytes of pickle
+    path.write_bytes(pickle.dumps(Hostile(bytes, 10**12), protocol=4))
+    with pytest.raises(ForbiddenGlobalError, match="it calls builtins.bytes"):
+        read_gensim_file(path)
 
 
 # ------------------------------------------------------------ hierarchical softmax
@@ -500,16 +515,22 @@ def test_syn1_kept_as_is_when_the_trees_agree():
     assert syn1_for_pyw2v_tree("m", counts, syn1, None) is syn1
 
 
-def test_hs_model_uses_the_stored_tree_and_trains_on(tmp_path, caplog):
+@pytest.mark.parametrize("stored", ["as gensim", "corrupt", "absent"])
+def test_hs_model_uses_the_stored_tree_and_trains_on(tmp_path, caplog, stored):
+    # a stored tree is used when it is valid; otherwise gensim's is rebuilt from the counts
     words = [f"w{i}" for i in range(10)]
     counts = [50, 20, 20, 10, 10, 10, 5, 5, 5, 5]
     state, kv = make_state(words=words, hs=1, negative=0, counts=counts)
     offsets, points, codes = gensim_huffman_tree(np.array(counts))
+    if stored == "corrupt":
+        points = points + 100  # nodes that do not exist
     kv["expandos"]["code"] = np.empty(10, dtype=object)
     kv["expandos"]["point"] = np.empty(10, dtype=object)
     for w in range(10):
         kv["expandos"]["code"][w] = codes[offsets[w] : offsets[w + 1]].astype(np.uint8)
         kv["expandos"]["point"][w] = points[offsets[w] : offsets[w + 1]].astype(np.uint32)
+    if stored == "absent":
+        del kv["expandos"]["code"], kv["expandos"]["point"]
     path = write_gensim(tmp_path / "hs.model", state, kv)
     with caplog.at_level("WARNING", logger="pyw2v.gensim_convert"):
         model = Word2Vec.load(path)
