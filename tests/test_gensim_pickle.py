@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import bz2
 import contextlib
+import functools
 import gzip
 import logging
 import os
 import pickle
 import subprocess
 import sys
+import tempfile
 import types
 
 import numpy as np
 import pytest
 from corpora import topic_corpus, zipf_corpus
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pyw2v import KeyedVectors, Word2Vec, _core
 from pyw2v.cli import main
@@ -698,3 +702,54 @@ def test_convert_gensim_command_on_gensim_files(tmp_path):
     ours = Word2Vec.load(tmp_path / "m.pyw2v")
     assert_same(ours, theirs)
     assert load_any(Word2Vec, path).params == ours.params
+
+
+# ------------------------------------------------------------ fuzzing
+
+
+@functools.cache
+def fuzz_seeds():
+    """Small gensim-shaped files (model and vectors; protocols 2 and 4) as bytes."""
+    state, kv = make_state(words=["a", "b", "c", "d"], dim=2, hs=1, counts=[4, 3, 2, 2])
+    seeds = {}
+    with tempfile.TemporaryDirectory() as d:
+        for kind in ("model", "vectors"):
+            for protocol in (2, 4):
+                path = os.path.join(d, f"{kind}{protocol}")
+                write_gensim(path, state if kind == "model" else None, kv, protocol=protocol)
+                with open(path, "rb") as f:
+                    seeds[kind, protocol] = f.read()
+    return seeds
+
+
+@settings(max_examples=100, deadline=None, database=None, derandomize=True)
+@given(data=st.data())
+def test_fuzz_gensim_files(tmp_path_factory, data):
+    """A mutated gensim file gives ValueError (or FileNotFoundError for a side file it
+    now names), or loads sane."""
+    seed = fuzz_seeds()[data.draw(st.sampled_from(sorted(fuzz_seeds())))]
+    raw = bytearray(seed)
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(raw) - 1))
+        op = data.draw(st.sampled_from(["flip", "set", "cut", "delete", "insert"]))
+        if op == "flip":
+            raw[at] ^= 1 << data.draw(st.integers(0, 7))
+        elif op == "set":
+            raw[at] = data.draw(st.integers(0, 255))
+        elif op == "cut":
+            del raw[max(at, 2) :]
+        elif op == "delete":
+            del raw[at : at + data.draw(st.integers(1, 8))]
+        else:
+            raw[at:at] = data.draw(st.binary(min_size=1, max_size=8))
+    path = tmp_path_factory.mktemp("fuzz") / "f"
+    path.write_bytes(bytes(raw))
+    for load in (Word2Vec.load, KeyedVectors.load):
+        try:
+            loaded = load(path)
+        except (ValueError, FileNotFoundError):
+            continue
+        kv = loaded.wv if isinstance(loaded, Word2Vec) else loaded
+        assert kv.vectors.dtype == np.float32 and np.isfinite(kv.vectors).all()
+        assert len(kv.index_to_key) == kv.vectors.shape[0]
+        assert all(isinstance(w, str) for w in kv.index_to_key)
