@@ -163,7 +163,7 @@ def _params(path: str, state: dict[str, Any]) -> dict[str, Any]:
         params["workers"] = min(max(int(params["workers"]), 1), _core.MAX_THREADS)
         params["cbow_mean"] = bool(params["cbow_mean"])
         Params(**{k: v for k, v in params.items() if k != "batch_words"})  # validates
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"{path!r}: gensim's hyperparameters do not fit pyw2v: {exc}") from exc
     return params
 
