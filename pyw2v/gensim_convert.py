@@ -108,7 +108,12 @@ def _word2vec(cls: Any, path: str, obj: Stub, mmap: str | None) -> Any:
             f"{path!r}: vectors of size {kv.vector_size} in a model of vector_size "
             f"{params['vector_size']}"
         )
-    model = cls(**params, progress=False)
+    model = cls(
+        **params,
+        sorted_vocab=bool(state.get("sorted_vocab", 1)),
+        comment=state.get("comment") if isinstance(state.get("comment"), str) else None,
+        progress=False,
+    )
     vectors = kv.vectors
     outputs = {}
     for name in model._output_names():
@@ -126,17 +131,17 @@ def _word2vec(cls: Any, path: str, obj: Stub, mmap: str | None) -> Any:
     model._set_vecattrs()
     for name, matrix in outputs.items():
         setattr(model, name, matrix)
+    model.wv.vectors_lockf = _lock_factors(path, state["wv"].state.get("vectors_lockf"), n)
     model.epochs_trained = _count(state.get("train_count")) * params["epochs"]
     model.corpus_stats = {
         "tokens": _count(state.get("corpus_total_words")),
         "sentences": _count(state.get("corpus_count")),
     }
-    lockf = state["wv"].state.get("vectors_lockf")
-    if isinstance(lockf, np.ndarray) and lockf.size and not np.all(lockf == 1):
-        logger.warning(
-            "%r: gensim's vectors_lockf (frozen vectors) is ignored: pyw2v trains every vector",
-            path,
-        )
+    model.effective_min_count = _count(state.get("effective_min_count")) or params["min_count"]
+    # the "effective alpha higher than previous training cycles" warning follows gensim's
+    reached = state.get("min_alpha_yet_reached")
+    if isinstance(reached, (float, int, np.floating)) and np.isfinite(reached):
+        model.min_alpha_yet_reached = float(reached)
     return model
 
 
@@ -215,6 +220,25 @@ def _matrix(path: str, name: str, value: Any, rows: int, cols: int | None) -> np
     if not np.isfinite(matrix).all():
         raise ValueError(f"{path!r}: {name} holds NaN or infinite values")
     return matrix
+
+
+def _lock_factors(path: str, lockf: Any, n: int) -> np.ndarray:
+    """gensim's wv.vectors_lockf (one factor for all words, or one per word; 0 freezes
+    a vector), which pyw2v's training honours too; ones when absent."""
+    if lockf is None:
+        return np.ones(1, dtype=np.float32)
+    if (
+        not isinstance(lockf, np.ndarray)
+        or lockf.ndim != 1
+        or lockf.dtype.kind not in "fiub"
+        or not (lockf.size == 1 or lockf.size >= n)
+    ):
+        shape = getattr(lockf, "shape", type(lockf).__name__)
+        raise ValueError(f"{path!r}: vectors_lockf of shape {shape}, expected (1,) or ({n},)")
+    factors = np.array(lockf if lockf.size == 1 else lockf[:n], dtype=np.float32)
+    if not np.isfinite(factors).all():
+        raise ValueError(f"{path!r}: vectors_lockf holds NaN or infinite values")
+    return factors
 
 
 def _training_copy(matrix: np.ndarray) -> np.ndarray:

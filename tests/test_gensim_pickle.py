@@ -256,7 +256,7 @@ def test_mmap_maps_the_side_arrays_read_only(tmp_path):
     assert model.wv.most_similar("w1", topn=2) == vectors.most_similar("w1", topn=2)
     with pytest.raises(ValueError, match="read-only: training writes it"):
         model.train(corpus_for(kv["index_to_key"]), progress=False)
-    with pytest.raises(ValueError, match="mmap must be one of"):
+    with pytest.raises(ValueError, match="mmap must be"):
         Word2Vec.load(path, mmap="w+")  # would overwrite gensim's files
 
 
@@ -291,15 +291,29 @@ def test_keyed_vectors_load_refuses_other_files(tmp_path):
         KeyedVectors.load(path)
 
 
-def test_frozen_vectors_are_announced_as_ignored(tmp_path, caplog):
+@pytest.mark.parametrize("lockf", [None, [1.0], [0.5], [1, 0] * 6])
+def test_frozen_vectors_stay_frozen(tmp_path, lockf):
+    """gensim's vectors_lockf (0 freezes a word's vector) is carried over and honoured."""
     state, kv = make_state()
-    with caplog.at_level("WARNING", logger="pyw2v.gensim_convert"):
-        Word2Vec.load(write_gensim(tmp_path / "a", state, kv))
-    assert caplog.text == ""
-    kv["vectors_lockf"] = np.array([1, 0] * 6, dtype=np.float32)
-    with caplog.at_level("WARNING", logger="pyw2v.gensim_convert"):
-        Word2Vec.load(write_gensim(tmp_path / "b", state, kv))
-    assert "vectors_lockf (frozen vectors) is ignored" in caplog.text
+    state["sample"] = 0  # every word trained
+    if lockf is None:
+        del kv["vectors_lockf"]
+    else:
+        kv["vectors_lockf"] = np.array(lockf, dtype=np.float32)
+    model = Word2Vec.load(write_gensim(tmp_path / "m", state, kv))
+    expected = np.ones(1) if lockf is None else np.array(lockf)
+    np.testing.assert_array_equal(model.wv.vectors_lockf, expected)
+    before = model.wv.vectors.copy()
+    model.train(corpus_for(kv["index_to_key"]), progress=False)
+    moved = (model.wv.vectors != before).any(axis=1)
+    np.testing.assert_array_equal(moved, np.broadcast_to(expected != 0, moved.shape))
+
+
+def test_bad_lock_factors_are_refused(tmp_path):
+    state, kv = make_state()
+    kv["vectors_lockf"] = np.ones(5, dtype=np.float32)  # neither 1 nor one per word
+    with pytest.raises(ValueError, match=r"vectors_lockf of shape \(5,\), expected \(1,\) or"):
+        Word2Vec.load(write_gensim(tmp_path / "m", state, kv))
 
 
 def test_rows_allocated_ahead_are_dropped(tmp_path):
