@@ -145,9 +145,15 @@ def _word2vec(cls: Any, path: str, obj: Stub, mmap: str | None) -> Any:
     return model
 
 
+# attributes that gensim 4 renamed or moved (syn0 -> vectors, iter -> epochs, ...)
+_BEFORE_4 = frozenset({"vocab", "index2word", "syn0", "iter", "vocabulary", "trainables"})
+
+
 def _read(path: str, mmap: str | None) -> Stub:
     obj = read_gensim_file(path, mmap)
-    if obj.name in GENSIM3 or "vocab" in obj.state or "index2word" in obj.state:
+    wv = obj.state.get("wv")
+    states = [obj.state, wv.state if isinstance(wv, Stub) else {}]
+    if obj.name in GENSIM3 or any(_BEFORE_4.intersection(state) for state in states):
         raise ValueError(
             f"{path!r} was saved by gensim 3 or earlier; pyw2v reads gensim 4's files: load "
             "it with gensim 4 and save it again"

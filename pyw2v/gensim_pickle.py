@@ -35,11 +35,14 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 WORD2VEC = "gensim.models.word2vec.Word2Vec"
 KEYED_VECTORS = "gensim.models.keyedvectors.KeyedVectors"
-# gensim 3's classes: resolved to stubs only so that the error can say which gensim wrote them
+# classes of gensim before 4.0: resolved to stubs only so that the error can say which
+# gensim wrote the file
 GENSIM3 = frozenset(
     {
         "gensim.models.keyedvectors.Word2VecKeyedVectors",
+        "gensim.models.keyedvectors.EuclideanKeyedVectors",
         "gensim.models.keyedvectors.Vocab",
+        "gensim.models.word2vec.Vocab",
         "gensim.models.word2vec.Word2VecVocab",
         "gensim.models.word2vec.Word2VecTrainables",
     }

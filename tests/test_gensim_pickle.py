@@ -388,6 +388,28 @@ def test_other_gensim_classes_are_named(tmp_path):
         Word2Vec.load(path)
 
 
+@pytest.mark.interop
+@pytest.mark.parametrize(
+    "name",
+    [
+        "word2vec_old",
+        "old_w2v_models/w2v_0.12.0.mdl",
+        "old_w2v_models/w2v_2.0.0.mdl",
+        "word2vec_3.3",
+        "model-from-gensim-3.8.0.w2v",
+        "old_keyedvectors_320.dat",
+    ],
+)
+def test_gensims_own_old_files_are_named(name):
+    gensim_test_utils = pytest.importorskip("gensim.test.utils")
+    path = gensim_test_utils.datapath(name)
+    if not os.path.exists(path):
+        pytest.skip(f"gensim's test data holds no {name}")
+    load = KeyedVectors.load if name.endswith(".dat") else Word2Vec.load
+    with pytest.raises(ValueError, match="saved by gensim 3 or earlier"):
+        load(path)
+
+
 def test_gensim_3_files_are_named(tmp_path):
     path = tmp_path / "old.model"
     with fake_gensim() as classes:
