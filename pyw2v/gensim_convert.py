@@ -45,6 +45,7 @@ _REQUIRED = (
     *("vector_size", "alpha", "min_alpha", "window", "min_count", "sample", "seed"),
     *("workers", "negative", "sg", "hs", "epochs", "cbow_mean"),
 )
+FINITE_CHECK_FLOATS = 1 << 22  # values checked for NaN / infinity at a time
 _OPTIONAL = {
     "ns_exponent": 0.75,
     "shrink_windows": True,
@@ -223,7 +224,9 @@ def _matrix(path: str, name: str, value: Any, rows: int, cols: int | None) -> np
     matrix = value[:rows]
     if matrix.dtype != np.float32:
         matrix = matrix.astype(np.float32)
-    if not np.isfinite(matrix).all():
+    # in blocks: no n x d temporary, and a memory-mapped matrix is read once, a block at a time
+    block = max(1, FINITE_CHECK_FLOATS // max(1, matrix.shape[1]))
+    if not all(np.isfinite(matrix[i : i + block]).all() for i in range(0, len(matrix), block)):
         raise ValueError(f"{path!r}: {name} holds NaN or infinite values")
     return matrix
 

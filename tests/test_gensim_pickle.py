@@ -25,7 +25,7 @@ from corpora import topic_corpus, zipf_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyw2v import KeyedVectors, Word2Vec, _core
+from pyw2v import KeyedVectors, Word2Vec, _core, gensim_convert
 from pyw2v.cli import main
 from pyw2v.gensim_convert import (
     gensim_huffman_tree,
@@ -342,9 +342,13 @@ def test_non_str_keys_are_refused(tmp_path):
         KeyedVectors.load(write_gensim(tmp_path / "v.kv", kv=kv))
 
 
-def test_nan_vectors_are_refused(tmp_path):
+@pytest.mark.parametrize("row", [0, 2, 11])
+@pytest.mark.parametrize("floats_at_a_time", [6, 12, 1 << 22])
+def test_nan_vectors_are_refused(tmp_path, monkeypatch, row, floats_at_a_time):
+    # the check runs in blocks of rows: a NaN in any block, first or last, is found
+    monkeypatch.setattr(gensim_convert, "FINITE_CHECK_FLOATS", floats_at_a_time)
     _, kv = make_state()
-    kv["vectors"][2, 1] = np.nan
+    kv["vectors"][row, 1] = np.nan
     with pytest.raises(ValueError, match="vectors holds NaN"):
         KeyedVectors.load(write_gensim(tmp_path / "v.kv", kv=kv))
 
