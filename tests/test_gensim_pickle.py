@@ -609,6 +609,19 @@ def test_convert_gensim_command(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
+def test_query_commands_read_gensim_files(tmp_path, capsys):
+    state, kv = make_state(dim=8)
+    path = write_gensim(tmp_path / "m.model", state, kv)
+    expected = Word2Vec.load(path).wv.most_similar("w4", topn=3)
+    assert main(["similar", path, "w4", "--topn", "3"]) == 0
+    out = capsys.readouterr().out
+    assert [line.split()[0] for line in out.splitlines() if line.strip()][-3:] == [
+        w for w, _ in expected
+    ]
+    assert main(["info", write_gensim(tmp_path / "v.kv", kv=kv)]) == 0
+    assert "gensim" in capsys.readouterr().out
+
+
 # ------------------------------------------------------------ gensim itself (interop)
 
 
