@@ -212,6 +212,20 @@ def test_word2vec_file_loads_with_its_hyperparameters_and_trains_on(tmp_path, pr
     assert model.epochs_trained == 8 + 4
 
 
+def test_online_training_after_loading(tmp_path):
+    # gensim's build_vocab(update=True): known words add counts, new ones get rows after
+    state, kv = make_state()
+    model = Word2Vec.load(write_gensim(tmp_path / "m", state, kv))
+    more = [["w1", "novel", "w2", "novel"]] * 5
+    model.build_vocab(more, update=True)
+    assert model.wv.index_to_key[:12] == kv["index_to_key"]
+    assert model.wv.index_to_key[12:] == ["novel"]
+    assert model.wv.get_vecattr("w1", "count") == 99 + 5
+    np.testing.assert_array_equal(model.wv.vectors[:12], kv["vectors"])
+    model.train(more, total_examples=len(more), epochs=1, progress=False)
+    assert np.isfinite(model.wv.vectors).all()
+
+
 def test_queries_answer_from_the_stored_vectors(tmp_path):
     state, kv = make_state(dim=8)
     model = Word2Vec.load(write_gensim(tmp_path / "m", state, kv))
