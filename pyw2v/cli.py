@@ -1,5 +1,5 @@
-"""The command line: `pyw2v train | similar | analogy | eval | info | plot | convert-gensim |
-demo`.
+"""The command line: `pyw2v COMMAND` (train, similar, analogy, eval, info, plot, convert-gensim,
+demo).
 
 `pyw2v train` takes word2vec.c's flags unchanged (`-train corpus -output vectors.bin
 -size 200 ...`), and so does `pyw2v` itself when its first argument is one of them.
