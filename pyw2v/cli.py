@@ -1,4 +1,5 @@
-"""The command line: `pyw2v train | similar | analogy | eval | info | plot | demo`.
+"""The command line: `pyw2v COMMAND` (train, similar, analogy, eval, info, plot, convert-gensim,
+demo).
 
 `pyw2v train` takes word2vec.c's flags unchanged (`-train corpus -output vectors.bin
 -size 200 ...`), and so does `pyw2v` itself when its first argument is one of them.
@@ -14,7 +15,7 @@ import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
-from pyw2v import cli_plot, cli_query, cli_train
+from pyw2v import cli_convert, cli_plot, cli_query, cli_train
 
 
 class UsageError(Exception):
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_train.add_parser(sub, [common])
     cli_query.add_parsers(sub, [common])
     cli_plot.add_parser(sub, [common])
+    cli_convert.add_parser(sub, [common])
     demo = sub.add_parser(
         "demo",
         parents=[common],

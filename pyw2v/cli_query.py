@@ -1,7 +1,7 @@
 """`pyw2v similar | analogy | eval | info`: queries on a trained model.
 
-MODEL is a native pyw2v file (Word2Vec.save) or word2vec.c text or binary vectors
-(told apart by content; .gz, .bz2 and .xz files are read too).
+MODEL is a native pyw2v file (Word2Vec.save), a file of gensim 4's save(), or word2vec.c
+text or binary vectors (told apart by content; .gz, .bz2 and .xz files are read too).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from pyw2v import io
+from pyw2v import gensim_convert, io
 from pyw2v.keyedvectors import KeyedVectors
 from pyw2v.model import Word2Vec
 
@@ -34,6 +34,13 @@ def load_model(path: str, limit: int | None = None) -> LoadedModel:
     words."""
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path!r} is a directory, not a model file")
+    if gensim_convert.is_gensim_file(path):  # gensim 4's save(), read without running it
+        loaded = gensim_convert.load_any(Word2Vec, path)
+        model = loaded if isinstance(loaded, Word2Vec) else None
+        kv = model.wv if model is not None else loaded
+        if limit is not None:
+            kv = KeyedVectors(kv.vectors[:limit], kv.index_to_key[:limit])
+        return LoadedModel(kv, "gensim", model)
     if io.is_native(path):
         kind = io.native_kind(path)
         if kind != "word2vec":

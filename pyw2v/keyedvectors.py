@@ -475,6 +475,20 @@ class KeyedVectors:
 
         return io.load_word2vec_format(path, binary=binary, limit=limit)
 
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], mmap: str | None = None) -> KeyedVectors:
+        """Reads the vectors saved by gensim 4's KeyedVectors.save, or the wv of a model
+        saved by its Word2Vec.save (see pyw2v.gensim_convert; `mmap`, np.load's mode,
+        applies to the arrays gensim stores beside a large model)."""
+        from pyw2v import gensim_convert
+
+        if gensim_convert.is_gensim_file(path):
+            return gensim_convert.load_keyed_vectors(path, mmap)
+        raise ValueError(
+            f"{os.fspath(path)!r} is not a file of gensim's KeyedVectors.save or "
+            "Word2Vec.save (word2vec.c files: use load_word2vec_format)"
+        )
+
 
 def cosmul(positive: Sequence[np.ndarray], negative: Sequence[np.ndarray]) -> np.ndarray:
     """3CosMul scores from cosine arrays: ``prod (1+pos)/2 / (prod (1+neg)/2 + 1e-6)``.

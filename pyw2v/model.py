@@ -15,7 +15,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from pyw2v import _core, io
+from pyw2v import _core, gensim_convert, io
 from pyw2v.callbacks import check_callbacks, notify
 from pyw2v.corpus import DEFAULT_MEMORY_BUDGET, Corpus, EncodedCorpus, as_corpus
 from pyw2v.keyedvectors import KeyedVectors
@@ -865,12 +865,15 @@ class Word2Vec:
 
     @_class_only
     def load(cls, path: str | os.PathLike[str], mmap: str | None = None) -> Word2Vec:
-        """Reads a model written by save(). Called on the class, as in gensim: on an
-        instance it raises AttributeError. ``mmap`` is accepted for gensim compatibility
-        (None or 'r'); the model's arrays are read into memory, since training writes
-        them."""
+        """Reads a model written by save(), or by gensim 4's Word2Vec.save (see
+        pyw2v.gensim_convert). Called on the class, as in gensim: on an instance it
+        raises AttributeError. ``mmap`` is accepted for gensim compatibility (None or
+        'r'); a native model's arrays are read into memory, since training writes them
+        (a gensim file's arrays stored beside it are memory-mapped)."""
         if mmap not in (None, "r", "r+", "c"):
             raise ValueError(f"mmap must be None, 'r', 'r+' or 'c', got {mmap!r}")
+        if gensim_convert.is_gensim_file(path):
+            return gensim_convert.load_word2vec(cls, path, mmap)
         header, arrays = io.load_native(path, "word2vec")
         try:
             words = header["index_to_key"]
