@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from pyw2v import gensim_convert, io
+from pyw2v.cli_train import mode_name
 from pyw2v.keyedvectors import KeyedVectors
 from pyw2v.model import Word2Vec
 
@@ -227,7 +228,8 @@ def run_info(args: argparse.Namespace) -> int:
     if model is not None:
         p = model.params
         print(
-            f"training     CBOW-NS, window {p.window}, negative {p.negative}, sample {p.sample:g}, "
+            f"training     {mode_name(p.sg, p.hs, p.negative)}, window {p.window}, "
+            f"negative {p.negative}, sample {p.sample:g}, "
             f"min_count {p.min_count}, alpha {p.alpha:g} -> {p.min_alpha:g}, seed {p.seed}"
         )
         losses = ", ".join(f"{x:.4f}" for x in model.epoch_losses) or "-"

@@ -359,6 +359,20 @@ def test_info(capsys, native_model):
     code, out, _ = run(capsys, "info", native_model)
     assert code == 0
     assert "pyw2v native" in out and "3 trained; loss per epoch:" in out
+    assert "training     CBOW-NS," in out
+
+
+def test_info_names_the_mode(capsys, tmp_path):
+    """Was "CBOW-NS" whatever the model trained."""
+    sentences = [["a", "b", "c", "d"]] * 20
+    for kwargs, name in [({"sg": 1}, "SG-NS"), ({"hs": 1, "negative": 0}, "CBOW-HS"),
+                         ({"sg": 1, "hs": 1}, "SG-HS+NS")]:  # fmt: skip
+        path = tmp_path / f"{name}.pyw2v"
+        Word2Vec(sentences, min_count=1, vector_size=4, epochs=1, progress=False, **kwargs).save(
+            path
+        )
+        code, out, _ = run(capsys, "info", path)
+        assert code == 0 and f"training     {name}," in out, out
 
 
 @pytest.mark.parametrize(
