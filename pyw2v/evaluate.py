@@ -12,7 +12,7 @@ The conventions are gensim's (``KeyedVectors.evaluate_word_analogies`` and
   spelling of a question word is passed over. If all five are such spellings, the answer is
   the fifth. Other questions are skipped, or count as wrong with `dummy4unknown`.
 - 3CosAdd scores a word w by ``cos(w, unit(b^ + c^ - a^))`` (x^ the unit vector of x);
-  3CosMul by Levy & Goldberg's (2014) product, see :func:`pyw2v.keyedvectors.cosmul`.
+  3CosMul by Levy & Goldberg's (2014) product, see :func:`pyw2v.ranking.cosmul`.
 - Word pairs: cosine similarity against the human score, Pearson and Spearman correlation
   with two-sided p-values from Student's t with n - 2 degrees of freedom (as scipy.stats),
   computed here in numpy / pure Python so that SciPy is not needed.
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 import numpy as np
 
-from pyw2v.keyedvectors import COSMUL_EPSILON, chunk_rows, top_k_rows
+from pyw2v.ranking import COSMUL_EPSILON, chunk_rows, restrict_limit, top_k_rows
 
 if TYPE_CHECKING:
     from pyw2v.keyedvectors import KeyedVectors
@@ -94,7 +94,7 @@ def restricted_vocab(
     dict of str to int
     """
     vocab: dict[str, int] = {}
-    for row, key in enumerate(kv.index_to_key[: kv._limit(restrict_vocab)]):
+    for row, key in enumerate(kv.index_to_key[: restrict_limit(len(kv), restrict_vocab)]):
         vocab.setdefault(_fold(key, case_insensitive), row)
     return vocab
 
@@ -321,7 +321,7 @@ def evaluate_word_analogies(
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     vocab = restricted_vocab(kv, restrict_vocab, case_insensitive)
-    limit = kv._limit(restrict_vocab)
+    limit = restrict_limit(len(kv), restrict_vocab)
     normed = np.ascontiguousarray(kv.get_normed_vectors()[:limit])
     canonical = np.array(
         [vocab[_fold(k, case_insensitive)] for k in kv.index_to_key[:limit]], dtype=np.int64

@@ -569,10 +569,10 @@ def test_most_similar_batch_equals_single_queries(random_kv):
 
 
 def test_most_similar_batch_blocks_and_small_vocab(random_kv, monkeypatch):
-    from pyw2v import keyedvectors
+    from pyw2v import ranking
 
     whole = random_kv.most_similar_batch(random_kv.index_to_key, topn=4)
-    monkeypatch.setattr(keyedvectors, "SCORE_BUDGET", 3 * 80)  # blocks of 3 queries
+    monkeypatch.setattr(ranking, "SCORE_BUDGET", 3 * 80)  # blocks of 3 queries
     blocked = random_kv.most_similar_batch(random_kv.index_to_key, topn=4)
     # BLAS may pick a different kernel for another block shape, so scores agree to
     # float32 rounding of a dot product of unit vectors, not bit for bit
@@ -593,7 +593,7 @@ def test_most_similar_batch_blocks_and_small_vocab(random_kv, monkeypatch):
 
 
 def test_top_k_rows_ties_and_infinities():
-    from pyw2v.keyedvectors import top_k_rows
+    from pyw2v.ranking import top_k_rows
 
     scores = np.array([[1, 3, 3, 0, 3], [-np.inf, 2, -np.inf, -np.inf, -np.inf]], np.float32)
     top = top_k_rows(scores, 4)

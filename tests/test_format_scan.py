@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pyw2v import KeyedVectors, _core
+from pyw2v import KeyedVectors, _core, formats
 from pyw2v import io as w2v_io
 
 WORDS = ["the", "café", "日本", "x", "naïve", "Ω", "</s>", "a\u00a0b"]
@@ -369,8 +369,8 @@ def test_random_files_match_the_reference(tmp_path_factory, case):
 @pytest.mark.parametrize("threads", [False, True], ids=["one-pass", "threads"])
 def test_bigger_random_file_matches_the_reference(tmp_path, monkeypatch, threads):
     # big files are scanned first, then copied by helper threads while words are decoded
-    monkeypatch.setattr(w2v_io, "_PARALLEL_BYTES", 0 if threads else 1 << 62)
-    monkeypatch.setattr(w2v_io, "cpu_count", lambda: 4)
+    monkeypatch.setattr(formats, "_PARALLEL_BYTES", 0 if threads else 1 << 62)
+    monkeypatch.setattr(formats, "cpu_count", lambda: 4)
     rng = np.random.default_rng(4)
     n, dim = 3001, 50
     words = [f"w{i}{'é' * (i % 3)}" for i in range(n)]

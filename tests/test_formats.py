@@ -16,7 +16,7 @@ import sys
 import numpy as np
 import pytest
 
-from pyw2v import KeyedVectors, Word2Vec
+from pyw2v import KeyedVectors, Word2Vec, formats
 from pyw2v import io as w2v_io
 from pyw2v.vocab import Vocab
 
@@ -184,8 +184,8 @@ def test_bad_limit(tmp_path, limit):
 
 @pytest.mark.parametrize("parallel", [False, True])
 def test_big_binary_file_copied_by_threads(tmp_path, monkeypatch, parallel):
-    monkeypatch.setattr(w2v_io, "_PARALLEL_BYTES", 0 if parallel else 1 << 62)
-    monkeypatch.setattr(w2v_io, "_COPY_BLOCK", 4096)
+    monkeypatch.setattr(formats, "_PARALLEL_BYTES", 0 if parallel else 1 << 62)
+    monkeypatch.setattr(formats, "_COPY_BLOCK", 4096)
     kv = random_kv(n=3000, dim=50)
     path = tmp_path / "v.bin"
     w2v_io.save_word2vec_format(kv, path, binary=True)

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pytest
 
-from pyw2v import KeyedVectors, Word2Vec
+from pyw2v import KeyedVectors, Word2Vec, formats
 from pyw2v import io as w2v_io
 
 
@@ -268,12 +268,12 @@ def test_failed_native_save_keeps_good_file(model, tmp_path, monkeypatch):
     model.save(path)
     good = path.read_bytes()
 
-    def partial_savez(f, *args, **kwargs):
+    def partial_member(archive, f, *args, **kwargs):
         f.write(b"PK\x03\x04 half a model")
         raise OSError(28, "No space left on device")
 
-    for broken in (_disk_full, partial_savez):
-        monkeypatch.setattr(np, "savez", broken)
+    for broken in (_disk_full, partial_member):
+        monkeypatch.setattr(formats, "_write_member", broken)
         with pytest.raises(OSError, match="No space"):
             model.save(path)
         assert path.read_bytes() == good
@@ -305,7 +305,7 @@ def test_interrupted_save_leaves_no_temporary(model, tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(np, "savez", interrupted)
+    monkeypatch.setattr(formats, "_write_member", interrupted)
     with pytest.raises(KeyboardInterrupt):
         model.save(tmp_path / "m")
     assert os.listdir(tmp_path) == []

@@ -229,10 +229,12 @@ def test_empty_query_value_error(kv, args):
         kv.most_similar(**args)
 
 
-@pytest.mark.parametrize("topn", [0, -1, 2.5, True])
+@pytest.mark.parametrize("topn", [-1, 2.5, True, "3"])
 def test_bad_topn_value_error(kv, topn):
     with pytest.raises(ValueError, match="topn"):
         kv.most_similar("king", topn=topn)
+    with pytest.raises(ValueError, match="topn"):
+        kv.most_similar_cosmul("king", topn=topn)
 
 
 @pytest.mark.parametrize("shape", [(3,), (5,), (2, 4), ()])
