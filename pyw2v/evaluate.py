@@ -12,7 +12,8 @@ The conventions are gensim's (``KeyedVectors.evaluate_word_analogies`` and
   spelling of a question word is passed over. If all five are such spellings, the answer is
   the fifth. Other questions are skipped, or count as wrong with `dummy4unknown`.
 - 3CosAdd scores a word w by ``cos(w, unit(b^ + c^ - a^))`` (x^ the unit vector of x);
-  3CosMul by Levy & Goldberg's (2014) product, see :func:`pyw2v.ranking.cosmul`.
+  3CosMul by Levy & Goldberg's (2014) product, see
+  :meth:`pyw2v.keyedvectors.KeyedVectors.most_similar_cosmul`.
 - Word pairs: cosine similarity against the human score, Pearson and Spearman correlation
   with two-sided p-values from Student's t with n - 2 degrees of freedom (as scipy.stats),
   computed here in numpy / pure Python so that SciPy is not needed.

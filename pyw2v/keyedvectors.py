@@ -12,7 +12,7 @@ import numpy as np
 
 from pyw2v import evaluate, formats
 from pyw2v.evaluate import CorrelationResult, Section
-from pyw2v.ranking import chunk_rows, restrict_limit, top_k, top_k_rows
+from pyw2v.ranking import COSMUL_EPSILON, chunk_rows, restrict_limit, top_k, top_k_rows
 
 Key = str
 Query = Key | np.ndarray
@@ -698,7 +698,7 @@ class KeyedVectors:
             return (1 + (vectors @ term.astype(vectors.dtype)) / safe) / 2
 
         scores = np.prod([shifted(t) for t in pos], axis=0)
-        scores = scores / (np.prod([shifted(t) for t in neg], axis=0) + 0.000001)
+        scores = scores / (np.prod([shifted(t) for t in neg], axis=0) + COSMUL_EPSILON)
         return self._ranked(scores, pos_rows | neg_rows, topn)
 
     def most_similar_batch(

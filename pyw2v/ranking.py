@@ -1,10 +1,8 @@
-"""Ranking helpers for similarity queries: the k best scores per row, 3CosMul scores, how
-many queries to score at once, and the restrict_vocab bound. Plain numpy; imports nothing
-from pyw2v, so keyedvectors and evaluate both build on it."""
+"""Ranking helpers for similarity queries: the k best scores (of a vector or per row), how
+many queries to score at once, the restrict_vocab bound and 3CosMul's epsilon. Plain
+numpy; imports nothing from pyw2v, so keyedvectors and evaluate both build on it."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -25,37 +23,6 @@ def restrict_limit(size: int, restrict_vocab: int | None) -> int:
     if int(restrict_vocab) < 0:
         raise ValueError(f"restrict_vocab must be >= 0, got {restrict_vocab!r}")
     return min(int(restrict_vocab), size)
-
-
-def cosmul(positive: Sequence[np.ndarray], negative: Sequence[np.ndarray]) -> np.ndarray:
-    """3CosMul scores from cosine arrays: ``prod (1+pos)/2 / (prod (1+neg)/2 + 1e-6)``.
-
-    Parameters
-    ----------
-    positive, negative : sequence of numpy.ndarray
-        Cosines of every candidate with each positive / negative term (same shapes).
-
-    Returns
-    -------
-    numpy.ndarray
-        One score per candidate, larger is better.
-    """
-    numerator = _shifted_product(positive)
-    if not negative:
-        return numerator / (1.0 + COSMUL_EPSILON)
-    denominator = _shifted_product(negative)
-    denominator += COSMUL_EPSILON
-    numerator /= denominator
-    return numerator
-
-
-def _shifted_product(cosines: Sequence[np.ndarray]) -> np.ndarray:
-    """prod (1 + cos) / 2, in place on one new array (the score matrices can be large)."""
-    product = np.add(cosines[0], 1)
-    product *= 0.5
-    for cos in cosines[1:]:
-        product *= (1 + cos) / 2
-    return product
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
