@@ -6,7 +6,7 @@ import logging
 import numbers
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any, overload
+from typing import Any, cast, overload
 
 import numpy as np
 
@@ -92,7 +92,7 @@ class KeyedVectors:
             self.index_to_key: list[str] = []
             self._key_to_index: dict[str, int] | None = {}
             return
-        if isinstance(count, numbers.Integral):
+        if not isinstance(count, Sequence) or isinstance(count, str):
             raise TypeError(
                 "KeyedVectors(vectors, index_to_key) needs the list of words, or use "
                 "KeyedVectors(vector_size, count) for an empty one"
@@ -332,8 +332,12 @@ class KeyedVectors:
         As in gensim, the result's ``count`` attribute is made up (descending from the
         number of words) unless `copy_vecattrs`, which copies every attribute.
         """
+        vocab: list[str] = []
         seen: set[str] = set()
-        vocab = [k for k in keys if k in self and not (k in seen or seen.add(k))]
+        for key in keys:
+            if key not in seen and key in self:
+                seen.add(key)
+                vocab.append(key)
         rows = [self.key_to_index[k] for k in vocab]
         kv = KeyedVectors._from_distinct(self.vectors[rows], vocab)
         kv.expandos["count"] = np.arange(len(vocab), 0, -1, dtype=np.int64)
@@ -601,6 +605,25 @@ class KeyedVectors:
         result = [(self.index_to_key[i], float(scores[i])) for i in best if i not in exclude]
         return result[:topn]
 
+    @overload
+    def most_similar(
+        self,
+        positive: Term | Sequence[Term] | None = None,
+        negative: Term | Sequence[Term] | None = None,
+        topn: int = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]]: ...
+
+    @overload
+    def most_similar(
+        self,
+        positive: Term | Sequence[Term] | None = None,
+        negative: Term | Sequence[Term] | None = None,
+        *,
+        topn: None,
+        restrict_vocab: int | None = None,
+    ) -> np.ndarray: ...
+
     def most_similar(
         self,
         positive: Term | Sequence[Term] | None = None,
@@ -626,17 +649,16 @@ class KeyedVectors:
         -------
         list of (str, float), or numpy.ndarray for topn None
         """
-        positive = _as_list(positive)
-        negative = _as_list(negative)
-        if not positive and not negative:
+        positives, negatives = _as_list(positive), _as_list(negative)
+        if not positives and not negatives:
             raise ValueError("most_similar needs at least one positive or negative word")
         topn = _check_topn(topn)
         normed = self.get_normed_vectors()
-        terms = [(t, 1.0) for t in positive] + [(t, -1.0) for t in negative]
+        terms = [(t, 1.0) for t in positives] + [(t, -1.0) for t in negatives]
         weighted, rows = [], set()
         for term, sign in terms:
             item, weight = term if isinstance(term, tuple) else (term, 1.0)
-            vec, index = self._query_vector(item, normed)
+            vec, index = self._query_vector(cast(Query, item), normed)
             weighted.append(sign * float(weight) * vec.astype(np.float64))
             if index is not None:
                 rows.add(index)
@@ -645,6 +667,25 @@ class KeyedVectors:
             return []
         sims = normed[: restrict_limit(len(self), restrict_vocab)] @ mean.astype(normed.dtype)
         return self._ranked(sims, rows, topn)
+
+    @overload
+    def most_similar_cosmul(
+        self,
+        positive: Query | Sequence[Query] | None = None,
+        negative: Query | Sequence[Query] | None = None,
+        topn: int = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]]: ...
+
+    @overload
+    def most_similar_cosmul(
+        self,
+        positive: Query | Sequence[Query] | None = None,
+        negative: Query | Sequence[Query] | None = None,
+        *,
+        topn: None,
+        restrict_vocab: int | None = None,
+    ) -> np.ndarray: ...
 
     def most_similar_cosmul(
         self,
@@ -680,14 +721,13 @@ class KeyedVectors:
         list of (str, float), or numpy.ndarray for topn None
             Words and scores, best first.
         """
-        positive = _as_list(positive)
-        negative = _as_list(negative)
-        if not positive:
+        positives = _as_list(positive)
+        if not positives:
             raise ValueError("most_similar_cosmul needs at least one positive word")
         topn = _check_topn(topn)
         norms, normed = self._norm_state()
-        pos, pos_rows = self._query_terms(positive, normed)
-        neg, neg_rows = self._query_terms(negative, normed)
+        pos, pos_rows = self._query_terms(cast(list[Query], positives), normed)
+        neg, neg_rows = self._query_terms(cast(list[Query], _as_list(negative)), normed)
         if topn == 0:
             return []
         limit = restrict_limit(len(self), restrict_vocab)
@@ -731,7 +771,7 @@ class KeyedVectors:
         is_matrix = isinstance(queries, np.ndarray) and queries.ndim == 2
         items = list(queries) if is_matrix else _as_list(queries)
         normed = self.get_normed_vectors()
-        pairs = [self._query_vector(item, normed) for item in items]
+        pairs = [self._query_vector(cast(Query, item), normed) for item in items]
         candidates = normed[: restrict_limit(len(self), restrict_vocab)]
         step = chunk_rows(len(candidates))
         results: list[list[tuple[str, float]]] = []
@@ -879,14 +919,13 @@ class KeyedVectors:
             raise NotImplementedError("append=True is not supported: files are replaced atomically")
         if total_vec is not None and total_vec != len(self):
             raise NotImplementedError(f"total_vec must be len(self) = {len(self)}, got {total_vec}")
+        order: np.ndarray | None = None
         if sort_attr is not None and sort_attr in self.expandos:
-            order: np.ndarray | None = np.argsort(-self.expandos[sort_attr], kind="stable")
-            if np.array_equal(order, np.arange(len(self))):
-                order = None
+            by_attr = np.argsort(-self.expandos[sort_attr], kind="stable")
+            if not np.array_equal(by_attr, np.arange(len(self))):
+                order = by_attr
         elif fvocab is not None:
             raise ValueError(f"cannot write a vocabulary file: no attribute {sort_attr!r}")
-        else:
-            order = None
         words = self.index_to_key if order is None else [self.index_to_key[i] for i in order]
         vectors = self.vectors if order is None else self.vectors[order]
         if prefix:
