@@ -915,6 +915,7 @@ class KeyedVectors:
         NotImplementedError
             For `append` or a `total_vec` other than len(self).
         """
+        _check_vocab_path(fvocab)
         if append:
             raise NotImplementedError("append=True is not supported: files are replaced atomically")
         if total_vec is not None and total_vec != len(self):
@@ -981,6 +982,7 @@ class KeyedVectors:
             If the file or the vocabulary file is not in the format; see
             :func:`pyw2v.formats.read_word2vec_format`.
         """
+        _check_vocab_path(fvocab)
         counts = None
         if fvocab is not None:
             counts = formats.load_vocab(fvocab, encoding, unicode_errors, keep_eos=True)
@@ -1081,6 +1083,15 @@ class KeyedVectors:
         raise ValueError(
             f"{os.fspath(path)!r} is not a file of gensim's KeyedVectors.save or "
             "Word2Vec.save (word2vec.c files: use load_word2vec_format)"
+        )
+
+
+def _check_vocab_path(fvocab: object) -> None:
+    """fvocab is gensim's second positional argument, where pyw2v had `binary`: a bool or
+    an int there (which open() would take for a file descriptor) is refused."""
+    if isinstance(fvocab, (bool, numbers.Integral)):
+        raise TypeError(
+            f"fvocab must be a path or None, got {fvocab!r} (pass binary= as a keyword)"
         )
 
 

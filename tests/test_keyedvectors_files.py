@@ -203,6 +203,11 @@ def test_save_sorts_by_the_attribute_and_prefixes(kv, tmp_path):
 
 
 def test_save_word2vec_format_refusals(kv, tmp_path):
+    # gensim's second positional argument is fvocab, where pyw2v's was binary
+    with pytest.raises(TypeError, match="pass binary= as a keyword"):
+        kv.save_word2vec_format(tmp_path / "v", True)
+    with pytest.raises(TypeError, match="pass binary= as a keyword"):
+        KeyedVectors.load_word2vec_format(tmp_path / "v", True)
     del kv.expandos["count"]
     with pytest.raises(ValueError, match="no attribute 'count'"):
         kv.save_word2vec_format(tmp_path / "v", tmp_path / "vocab")
