@@ -102,6 +102,18 @@ def test_load_rejects_other_files(kv, tmp_path):
         KeyedVectors.load(tmp_path / "nan")
 
 
+def test_cut_file_mapped_or_read_value_error(kv, tmp_path):
+    path = tmp_path / "kv"
+    kv.save(path)
+    data = path.read_bytes()
+    cut = tmp_path / "cut"
+    for end in range(0, len(data), 7):
+        cut.write_bytes(data[:end])
+        for mmap in (None, "r"):
+            with pytest.raises(ValueError):
+                KeyedVectors.load(cut, mmap=mmap)
+
+
 def test_failed_save_keeps_the_old_file(kv, tmp_path, monkeypatch):
     path = tmp_path / "kv"
     kv.save(path)
