@@ -51,6 +51,12 @@ class TruncatedFileError(ValueError, EOFError):
     gensim raises for such files)."""
 
 
+class NativeKindError(ValueError, AttributeError):
+    """A native file holds another kind of object than asked for (KeyedVectors given to
+    Word2Vec.load, say): a ValueError that is also the AttributeError gensim raises for
+    the same mistake."""
+
+
 class UndecodableWordError(UnicodeDecodeError):
     """A word of a word2vec or vocabulary file is not valid in the encoding, with
     ``unicode_errors="strict"``: a UnicodeDecodeError (as in gensim) whose message names
@@ -188,7 +194,7 @@ def load_native(
     kinds = (kind,) if isinstance(kind, str) else kind
     if header.get("kind") not in kinds:
         wanted = " or ".join(repr(k) for k in kinds)
-        raise ValueError(f"{path!r} holds a {header.get('kind')!r}, not a {wanted}")
+        raise NativeKindError(f"{path!r} holds a {header.get('kind')!r}, not a {wanted}")
     return header, arrays
 
 

@@ -84,6 +84,8 @@ def test_model_file_loads_as_its_word_vectors(tmp_path):
     model.wv.save(tmp_path / "kv")
     with pytest.raises(ValueError, match="holds a 'keyedvectors', not a 'word2vec'"):
         Word2Vec.load(tmp_path / "kv")
+    with pytest.raises(AttributeError):  # what gensim raises for the same mistake
+        Word2Vec.load(tmp_path / "kv")
 
 
 def test_load_rejects_other_files(kv, tmp_path):
