@@ -92,18 +92,19 @@ class KeyedVectors:
             self.index_to_key: list[str] = []
             self._key_to_index: dict[str, int] | None = {}
             return
-        if not isinstance(count, Sequence) or isinstance(count, str):
+        if isinstance(count, (numbers.Integral, str, bytes)):
             raise TypeError(
                 "KeyedVectors(vectors, index_to_key) needs the list of words, or use "
                 "KeyedVectors(vector_size, count) for an empty one"
             )
+        words = list(cast(Iterable[str], count))
         vectors = _as_row_contiguous(vector_size, dtype)
         if vectors.ndim != 2:
             raise ValueError(f"vectors must be 2-d, got shape {vectors.shape}")
-        if vectors.shape[0] != len(count):
-            raise ValueError(f"{vectors.shape[0]} vectors for {len(count)} words")
+        if vectors.shape[0] != len(words):
+            raise ValueError(f"{vectors.shape[0]} vectors for {len(words)} words")
         self.vectors = vectors
-        self.index_to_key = list(count)
+        self.index_to_key = words
         self._key_to_index = _index(self.index_to_key)
         if len(self._key_to_index) != len(self.index_to_key):
             raise ValueError("index_to_key holds a word twice")

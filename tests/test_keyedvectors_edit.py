@@ -49,6 +49,26 @@ def test_constructor_errors(args, error, match):
         KeyedVectors(*args)
 
 
+def test_pyw2v_constructor_takes_any_sequence_of_words():
+    kv = KeyedVectors(np.eye(3), np.array(["a", "b", "c"]))
+    assert kv.index_to_key == ["a", "b", "c"] and kv.vectors.dtype == np.float32
+    assert kv.similar_by_key("a", topn=1) == kv.similar_by_word("a", topn=1)
+    with pytest.raises(TypeError, match="list of words"):
+        KeyedVectors(np.eye(3), "abc")
+
+
+def test_top_k_keeps_equal_scores_in_index_order():
+    from pyw2v.ranking import restrict_limit, top_k
+
+    scores = np.array([1.0, 3.0, 3.0, 0.0, 3.0, 2.0], np.float32)
+    assert top_k(scores, 4).tolist() == [1, 2, 4, 5]
+    assert top_k(scores, 9).tolist() == [1, 2, 4, 5, 0, 3]
+    assert top_k(scores, 0).tolist() == []
+    assert restrict_limit(6, None) == 6 and restrict_limit(6, 10) == 6
+    with pytest.raises(ValueError, match="restrict_vocab must be >= 0"):
+        restrict_limit(6, -1)
+
+
 def test_add_vector_fills_reserved_rows_then_grows():
     kv = KeyedVectors(3, count=2)
     rows = np.arange(12, dtype=np.float32).reshape(4, 3) + 1
