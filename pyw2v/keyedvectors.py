@@ -874,7 +874,7 @@ class KeyedVectors:
 
     def save_word2vec_format(
         self,
-        fname: str | os.PathLike[str],
+        fname: str | os.PathLike[str] | None = None,
         fvocab: str | os.PathLike[str] | None = None,
         binary: bool = False,
         total_vec: int | None = None,
@@ -882,13 +882,15 @@ class KeyedVectors:
         prefix: str = "",
         append: bool = False,
         sort_attr: str | None = "count",
+        *,
+        path: str | os.PathLike[str] | None = None,
     ) -> None:
         """Writes the word2vec.c text or binary format, atomically (gensim's arguments).
 
         Parameters
         ----------
         fname : path
-            The vectors file.
+            The vectors file (`path=` is pyw2v's earlier name for it).
         fvocab : path, optional
             Also write a vocabulary file: ``word count`` per line (word2vec.c's
             -save-vocab format), the counts being the `sort_attr` attribute.
@@ -916,6 +918,7 @@ class KeyedVectors:
         NotImplementedError
             For `append` or a `total_vec` other than len(self).
         """
+        fname = _one_path(fname, path)
         _check_vocab_path(fvocab)
         if append:
             raise NotImplementedError("append=True is not supported: files are replaced atomically")
@@ -942,7 +945,7 @@ class KeyedVectors:
     @classmethod
     def load_word2vec_format(
         cls,
-        fname: str | os.PathLike[str],
+        fname: str | os.PathLike[str] | None = None,
         fvocab: str | os.PathLike[str] | None = None,
         binary: bool = False,
         encoding: str = "utf8",
@@ -950,6 +953,8 @@ class KeyedVectors:
         limit: int | None = None,
         datatype: Any = np.float32,
         no_header: bool = False,
+        *,
+        path: str | os.PathLike[str] | None = None,
     ) -> KeyedVectors:
         """Reads the word2vec.c text or binary format (gensim's arguments).
 
@@ -957,6 +962,7 @@ class KeyedVectors:
         ----------
         fname : path
             The file; .gz, .bz2 and .xz files are decompressed (recognised by content).
+            (`path=` is pyw2v's earlier name for it.)
         fvocab : path, optional
             A vocabulary file (``word count`` per line, word2vec.c's -save-vocab format,
             decoded as the words are): the words' ``count`` attribute. Without it,
@@ -983,6 +989,7 @@ class KeyedVectors:
             If the file or the vocabulary file is not in the format; see
             :func:`pyw2v.formats.read_word2vec_format`.
         """
+        fname = _one_path(fname, path)
         _check_vocab_path(fvocab)
         counts = None
         if fvocab is not None:
@@ -1085,6 +1092,15 @@ class KeyedVectors:
             f"{os.fspath(path)!r} is not a file of gensim's KeyedVectors.save or "
             "Word2Vec.save (word2vec.c files: use load_word2vec_format)"
         )
+
+
+def _one_path(
+    fname: str | os.PathLike[str] | None, path: str | os.PathLike[str] | None
+) -> str | os.PathLike[str]:
+    """The file named by gensim's `fname` or pyw2v's earlier `path`, given once."""
+    if (fname is None) == (path is None):
+        raise TypeError("give the file once, as fname (gensim's name) or path")
+    return cast("str | os.PathLike[str]", fname if path is None else path)
 
 
 def _check_vocab_path(fvocab: object) -> None:

@@ -216,6 +216,16 @@ def test_save_sorts_by_the_attribute_and_prefixes(kv, tmp_path):
     assert KeyedVectors.load_word2vec_format(tmp_path / "io.txt").index_to_key == WORDS
 
 
+def test_pyw2v_path_keyword_still_works(kv, tmp_path):
+    kv.save_word2vec_format(path=tmp_path / "v.bin", binary=True)
+    loaded = KeyedVectors.load_word2vec_format(path=tmp_path / "v.bin", binary=True, limit=2)
+    assert loaded.index_to_key == WORDS[:2]
+    with pytest.raises(TypeError, match="give the file once"):
+        KeyedVectors.load_word2vec_format(tmp_path / "v.bin", path=tmp_path / "v.bin")
+    with pytest.raises(TypeError, match="give the file once"):
+        kv.save_word2vec_format()
+
+
 def test_save_word2vec_format_refusals(kv, tmp_path):
     # gensim's second positional argument is fvocab, where pyw2v's was binary
     with pytest.raises(TypeError, match="pass binary= as a keyword"):
