@@ -1029,26 +1029,39 @@ class KeyedVectors:
 
     @classmethod
     def load(cls, fname: str | os.PathLike[str], mmap: str | None = None) -> KeyedVectors:
-        """Reads a file written by save(), or the word vectors (and counts) of a model
-        written by Word2Vec.save().
+        """Reads a file written by save(), the word vectors (and counts) of a model
+        written by Word2Vec.save(), or the files of gensim 4's KeyedVectors.save and
+        Word2Vec.save (see pyw2v.gensim_convert).
 
         Parameters
         ----------
         fname : path
-            The native file.
+            The file.
         mmap : {None, "r"}
-            With "r" the vectors are a read-only numpy.memmap of the file: nothing is
-            read until used, and processes mapping the same file share its pages. Their
-            values are then not checked for NaN (that would read them all); changing
-            them (``kv[key] = v``, unit_normalize_all) first copies them into memory.
+            With "r" the vectors of a pyw2v file are a read-only numpy.memmap of the
+            file: nothing is read until used, and processes mapping the same file share
+            its pages. Their values are then not checked for NaN (that would read them
+            all); changing them (``kv[key] = v``, unit_normalize_all) first copies them
+            into memory. For gensim's files, np.load's mode for the arrays gensim stores
+            beside a large model.
 
         Raises
         ------
         ValueError
-            If the file is not a pyw2v file of KeyedVectors or of a Word2Vec model, or
-            is corrupt.
+            If the file is neither a pyw2v file of KeyedVectors or of a Word2Vec model
+            nor a gensim file, or is corrupt.
         """
         path = os.fspath(fname)
+        if not formats.is_native(path):
+            # gensim_convert builds KeyedVectors: imported here, not at module level
+            from pyw2v import gensim_convert
+
+            if gensim_convert.is_gensim_file(path):
+                return gensim_convert.load_keyed_vectors(path, mmap)
+            raise ValueError(
+                f"{path!r} is not a file of pyw2v's save() nor of gensim's KeyedVectors.save "
+                "or Word2Vec.save (word2vec.c files: use load_word2vec_format)"
+            )
         header, arrays = formats.load_native(path, (KIND, "word2vec"), mmap=mmap)
         words = header.get("index_to_key")
         if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
@@ -1078,20 +1091,6 @@ class KeyedVectors:
                 raise ValueError(f"{path!r}: {name} does not match the vocabulary")
             kv.expandos["count" if name == "counts" else name[len(prefix) :]] = values
         return kv
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str], mmap: str | None = None) -> KeyedVectors:
-        """Reads the vectors saved by gensim 4's KeyedVectors.save, or the wv of a model
-        saved by its Word2Vec.save (see pyw2v.gensim_convert; `mmap`, np.load's mode,
-        applies to the arrays gensim stores beside a large model)."""
-        from pyw2v import gensim_convert
-
-        if gensim_convert.is_gensim_file(path):
-            return gensim_convert.load_keyed_vectors(path, mmap)
-        raise ValueError(
-            f"{os.fspath(path)!r} is not a file of gensim's KeyedVectors.save or "
-            "Word2Vec.save (word2vec.c files: use load_word2vec_format)"
-        )
 
 
 def _one_path(

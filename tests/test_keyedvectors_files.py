@@ -90,8 +90,11 @@ def test_model_file_loads_as_its_word_vectors(tmp_path):
 
 def test_load_rejects_other_files(kv, tmp_path):
     (tmp_path / "text").write_text("2 3\na 1 2 3\n")
-    with pytest.raises(ValueError, match="not a readable pyw2v model file"):
+    with pytest.raises(ValueError, match="not a file of pyw2v's save"):
         KeyedVectors.load(tmp_path / "text")
+    (tmp_path / "zip").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ValueError, match="not a readable pyw2v model file"):
+        KeyedVectors.load(tmp_path / "zip")
     formats.save_native(tmp_path / "bad", {"kind": "keyedvectors", "index_to_key": ["a"]}, {})
     with pytest.raises(ValueError, match="do not match the vocabulary"):
         KeyedVectors.load(tmp_path / "bad")
