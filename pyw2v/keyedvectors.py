@@ -10,7 +10,7 @@ from typing import Any, cast, overload
 
 import numpy as np
 
-from pyw2v import evaluate, formats
+from pyw2v import evaluate, formats, wmd
 from pyw2v.evaluate import CorrelationResult, Section
 from pyw2v.ranking import COSMUL_EPSILON, chunk_rows, restrict_limit, top_k, top_k_rows
 
@@ -519,6 +519,13 @@ class KeyedVectors:
         """Rank of `key2` among the neighbours of `key1` (1 = nearest), as gensim counts it:
         one plus the number of other words strictly closer to `key1`."""
         return len(self.closer_than(key1, key2)) + 1
+
+    def wmdistance(
+        self, document1: Sequence[Key], document2: Sequence[Key], norm: bool = True
+    ) -> float:
+        """Word Mover's Distance between two lists of words, as gensim computes it (needs
+        the POT package: pip install 'pyw2v[wmd]'); see pyw2v.wmd."""
+        return wmd.wmdistance(self, document1, document2, norm)
 
     def n_similarity(self, ws1: Sequence[Key], ws2: Sequence[Key]) -> float:
         """Cosine similarity of the means of two lists of word vectors (raw, not unit),

@@ -234,6 +234,7 @@ class Word2Vec:
         self.corpus_stats: dict[str, int] = {}
         self._raw_counts: tuple[list[str], np.ndarray] | None = None
         self._pending_vocab: tuple[Vocab, bool] | None = None
+        self._empty_reason = ""
         self._encoded: tuple[tuple[Any, ...], EncodedCorpus] | None = None
         self._corpus: Corpus | None = None
         corpus = _pick_corpus(sentences, corpus_file)
@@ -308,12 +309,12 @@ class Word2Vec:
         self._encoded = None
         pending = self._pending_vocab
         assert pending is not None
-        encoded = source.encode(pending[0], self.memory_budget)
+        encoded = source.encode(pending[0], self.memory_budget) if len(pending[0]) else None
         release_free_heap()
         self.prepare_weights(update=update)
         release_free_heap()  # and the blocks of random draws the weights were made from
         self._corpus = source
-        self._encoded = (source.key(), encoded)
+        self._encoded = None if encoded is None else (source.key(), encoded)
         return self
 
     def scan_vocab(
@@ -396,8 +397,11 @@ class Word2Vec:
             vocab = Vocab.from_counts(
                 words, counts, min_count, final, rule, sorted_vocab=bool(self.sorted_vocab)
             )
-            if len(vocab) == 0:
-                raise EmptyVocabularyError(_empty_vocab_message(counts, min_count, rule))
+            if len(vocab) == 0 and not dry_run:
+                # as gensim: no error yet (a vocabulary may be built in steps), but
+                # train() raises this
+                self._empty_reason = _empty_vocab_message(counts, min_count, rule)
+                logger.warning(self._empty_reason)
             retained = len(vocab)
             report = {"drop_unique": chosen.drop_unique, "retain_total": chosen.retain_total}
         keep = _core.keep_probs(vocab.counts, sample) if len(vocab) else np.ones(0)
@@ -588,6 +592,10 @@ class Word2Vec:
             self.prepare_weights(update=self._pending_vocab[1])
         if self.vocab is None:
             raise NoVocabularyError("call build_vocab() before train()")
+        if len(self.vocab) == 0:
+            raise EmptyVocabularyError(
+                self._empty_reason or "the vocabulary is empty: build_vocab kept no word"
+            )
         given = _pick_corpus(corpus_iterable, corpus_file)
         source = given if given is not None else self._corpus
         if source is None:
@@ -767,7 +775,7 @@ class Word2Vec:
         (inner nodes, root first) of each word with hierarchical softmax."""
         assert self.vocab is not None
         self.wv.expandos["count"] = self.vocab.counts.copy()
-        if self.params.hs:
+        if self.params.hs and len(self.vocab):
             paths = HuffmanPaths(self.vocab.counts)
             codes = np.empty(len(self.vocab), dtype=object)
             points = np.empty(len(self.vocab), dtype=object)

@@ -469,8 +469,6 @@ def test_build_vocab_from_word2vec_c_vocab_file():
 @pytest.mark.parametrize(
     ("freq", "error"),
     [
-        ({}, ValueError),
-        ({"a": 1, "b": 2}, ValueError),  # all below min_count
         ({"a": -1}, ValueError),
         ({"a": 2.5}, ValueError),
         ({"a": True}, ValueError),
@@ -482,6 +480,16 @@ def test_build_vocab_from_word2vec_c_vocab_file():
 def test_build_vocab_from_bad_freq(freq, error):
     with pytest.raises(error):
         small_model().build_vocab_from_freq(freq)
+
+
+@pytest.mark.parametrize("freq", [{}, {"a": 1, "b": 2}], ids=["none", "all-below-min-count"])
+def test_build_vocab_from_freq_that_keeps_no_word(freq):
+    """As gensim: an empty vocabulary is no error until train() needs words."""
+    model = small_model()
+    model.build_vocab_from_freq(freq)
+    assert len(model.wv) == 0
+    with pytest.raises(ValueError, match="vocabulary is empty"):
+        model.train(CORPUS)
 
 
 def test_build_vocab_from_freq_accepts_numpy_counts():

@@ -141,8 +141,10 @@ def test_trim_rule_errors_name_the_problem():
     model = _model()
     with pytest.raises(ValueError, match="trim_rule returned 7 for 'a'"):
         model.build_vocab(OLD, trim_rule=lambda w, c, m: 7)
+    model.build_vocab(OLD, trim_rule=lambda w, c, m: RULE_DISCARD)  # as gensim: no error yet
+    assert len(model.wv) == 0
     with pytest.raises(EmptyVocabularyError, match="trim_rule"):
-        model.build_vocab(OLD, trim_rule=lambda w, c, m: RULE_DISCARD)
+        model.train()
 
 
 def test_trim_rule_is_not_saved(tmp_path):
