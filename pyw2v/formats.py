@@ -2,9 +2,10 @@
 its vocabulary files, as words and arrays (pyw2v.keyedvectors builds KeyedVectors from
 them; pyw2v.io is the public face that takes and returns KeyedVectors).
 
-Every write goes to a temporary file in the destination directory, is flushed and
-fsynced, then renamed over the destination: a failed save never leaves a half-written
-file in place of a good one.
+Every write goes through pyw2v.saving.atomic_write: to a temporary file in the
+destination directory, flushed, fsynced and renamed over the destination (a failed save
+never leaves a half-written file in place of a good one), or written through to a
+device, FIFO or open descriptor.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import math
 import mmap
 import os
 import re
-import secrets
 import struct
 import sys
 import warnings
@@ -33,6 +33,7 @@ import numpy as np
 
 from pyw2v import _core
 from pyw2v.params import cpu_count
+from pyw2v.saving import atomic_write
 
 if TYPE_CHECKING:
     from pyw2v.vocab import Vocab
@@ -72,33 +73,6 @@ def _undecodable(message: str, exc: UnicodeDecodeError) -> UndecodableWordError:
     error = UndecodableWordError(exc.encoding, exc.object, exc.start, exc.end, exc.reason)
     error.message = message
     return error
-
-
-@contextlib.contextmanager
-def atomic_write(path: PathLike) -> Iterator[IO[bytes]]:
-    """A binary file object that replaces `path` only once it is completely written."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    # os.open with mode 0o666 lets the umask decide the permissions, as open() does
-    # (tempfile.mkstemp would leave every saved file at 0600)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        tmp = os.path.join(directory, f".tmp-{os.path.basename(path)}-{secrets.token_hex(6)}")
-        try:
-            fd = os.open(tmp, flags, 0o666)
-            break
-        except FileExistsError:
-            continue
-    try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def save_native(path: PathLike, header: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
