@@ -87,9 +87,8 @@ def test_fifo_corpus_trains_whole(tmp_path):
     writer.join(timeout=30)
     assert model.corpus_total_words == sum(word_counts(text).values())
     assert model.corpus_count == text.count("\n")
-    assert dict(zip(model.wv.index_to_key, model.wv.expandos["count"].tolist())) == dict(
-        word_counts(text)
-    )
+    counts = model.wv.expandos["count"].tolist()
+    assert dict(zip(model.wv.index_to_key, counts, strict=True)) == dict(word_counts(text))
     assert model.epochs_trained == 1
 
 
