@@ -28,6 +28,7 @@ from pyw2v import io
 from pyw2v.corpus import as_corpus
 from pyw2v.model import Word2Vec
 from pyw2v.params import cpu_count
+from pyw2v.progress import write_quietly
 from pyw2v.saving import check_destination
 
 WORD2VEC_THREADS = 12  # word2vec.c's default
@@ -291,4 +292,4 @@ class _Say:
 
     def __call__(self, text: str) -> None:
         if not self.quiet:
-            print(text, file=sys.stderr, flush=True)
+            write_quietly(sys.stderr, text + "\n")  # a closed stderr never stops training

@@ -23,6 +23,7 @@ from pyw2v.memory import release_free_heap, zeros_matrix
 from pyw2v.params import Params
 from pyw2v.predict import HuffmanPaths, context_hidden, score_sentences, softmax_scores
 from pyw2v.progress import ProgressReporter
+from pyw2v.training_guard import check_unchanged, held_arrays, one_at_a_time
 from pyw2v.vocab import EmptyVocabularyError, TrimRule, Vocab, select_words
 
 logger = logging.getLogger(__name__)
@@ -551,6 +552,7 @@ class Word2Vec:
             self._encoded = (key, encoded)
         return encoded
 
+    @one_at_a_time
     def train(
         self,
         corpus_iterable: CorpusArg = None,
@@ -619,6 +621,7 @@ class Word2Vec:
                 "once: pass a list or a restartable iterable)"
             )
         outputs = self._outputs()
+        held = held_arrays(self)  # a callback must not replace them (training_guard)
         trainer = _core.Trainer(
             self.wv.vectors,
             outputs.get("syn1neg"),
@@ -650,6 +653,7 @@ class Word2Vec:
             notify(hooks, "on_train_begin", self)
             for epoch in range(n_epochs):
                 notify(hooks, "on_epoch_begin", self)
+                check_unchanged(self, held)
                 stopped, words, examples, loss_sum = _run_epoch(
                     trainer,
                     encoded.packed,
@@ -1048,7 +1052,7 @@ def _run_epoch(
             loss = loss_sum / examples if examples else None
             reporter.update(words_before + words, epoch, epochs, alpha, loss)
     except BaseException:
-        trainer.request_stop()  # the workers stop within W2V_PROGRESS_WORDS words
+        trainer.request_stop()  # the workers stop within one step (w2v_plan_stopped)
         with lock:
             state["abandoned"] = not state["began"]
         while state["began"] and not finished.is_set():
