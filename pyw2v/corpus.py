@@ -15,6 +15,7 @@ import errno
 import gzip
 import logging
 import lzma
+import numbers
 import os
 import stat
 import tempfile
@@ -206,6 +207,7 @@ class FileCorpus:
             stats["truncated_tokens"],
         )
         self._recording = recording
+        check_pruned(self.counted, max_vocab_size)
         return self.counted
 
     def encode(self, vocab: Vocab, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> EncodedCorpus:
@@ -364,11 +366,11 @@ class IterableCorpus:
 
     def _iter(self) -> Iterator[Sequence[str]]:
         warned = False
-        for sentence in self.sentences:
+        for index, sentence in enumerate(self.sentences):
             if isinstance(sentence, bytes):
                 raise TypeError(
-                    "each sentence must be a list of str tokens, got a bytes object "
-                    "(decode it and split it into tokens)"
+                    f"sentence {index}: each sentence must be a list of str tokens, got a "
+                    "bytes object (decode it and split it into tokens)"
                 )
             if isinstance(sentence, str) and not warned:
                 # gensim's behaviour and warning: the string is a sentence of characters
@@ -379,6 +381,16 @@ class IterableCorpus:
                     "corpus_file=path or a list of paths)."
                 )
                 warned = True
+            if not isinstance(sentence, (Sequence, np.ndarray)):
+                raise TypeError(
+                    f"sentence {index}: each sentence must be a list (or tuple) of str "
+                    f"tokens, got {type(sentence).__name__}"
+                    + (
+                        " (a generator can be read only once: make it a list)"
+                        if isinstance(sentence, Iterator)
+                        else ""
+                    )
+                )
             yield sentence
 
     def count(
@@ -392,11 +404,18 @@ class IterableCorpus:
         tokens = sentences = 0
         min_reduce = 0
         for sentence in self._iter():
-            counts.update(sentence)
             tokens += len(sentence)
             sentences += (len(sentence) + MAX_SENTENCE - 1) // MAX_SENTENCE
-            if max_vocab_size and len(counts) > max_vocab_size:
-                # word2vec.c's ReduceVocab, as in the C counter
+            if not max_vocab_size:
+                counts.update(sentence)
+                continue
+            # word2vec.c's ReduceVocab token by token, as the C counter prunes files, so
+            # that a list and a file of the same sentences keep the same words
+            for token in sentence:
+                if token in counts:
+                    counts[token] += 1
+                    continue
+                counts[token] = 1
                 while len(counts) > max_vocab_size:
                     min_reduce += 1
                     counts = collections.Counter(
@@ -409,6 +428,7 @@ class IterableCorpus:
         self.counted = Counts(
             words, np.array([counts[w] for w in words], dtype=np.int64), tokens, sentences
         )
+        check_pruned(self.counted, max_vocab_size)
         return self.counted
 
     def encode(self, vocab: Vocab, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> EncodedCorpus:
@@ -425,6 +445,24 @@ class IterableCorpus:
 
 
 Corpus = FileCorpus | IterableCorpus
+
+
+def check_pruned(counted: Counts, max_vocab_size: int | None) -> None:
+    """ValueError if the corpus had tokens but max_vocab_size's pruning left no word."""
+    if counted.tokens and not counted.words:
+        raise ValueError(
+            f"max_vocab_size={max_vocab_size} pruned every word while counting (each prune "
+            "drops the rarest words, and the last one dropped them all): raise max_vocab_size"
+        )
+
+
+def check_memory_budget(value: Any) -> int:
+    """memory_budget as an int >= 0; TypeError or ValueError naming it otherwise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"memory_budget must be an integer number of bytes, got {value!r}")
+    if value < 0:
+        raise ValueError(f"memory_budget must be >= 0 bytes, got {value}")
+    return int(value)
 
 
 def as_corpus(corpus: Any, files: bool = False) -> Corpus:

@@ -17,7 +17,13 @@ import numpy as np
 
 from pyw2v import _core, gensim_convert, io
 from pyw2v.callbacks import check_callbacks, notify
-from pyw2v.corpus import DEFAULT_MEMORY_BUDGET, Corpus, EncodedCorpus, as_corpus
+from pyw2v.corpus import (
+    DEFAULT_MEMORY_BUDGET,
+    Corpus,
+    EncodedCorpus,
+    as_corpus,
+    check_memory_budget,
+)
 from pyw2v.keyedvectors import KeyedVectors
 from pyw2v.memory import release_free_heap, zeros_matrix
 from pyw2v.params import Params
@@ -220,7 +226,7 @@ class Word2Vec:
                 "negative=0 to train one."
             )
         self.progress = progress
-        self.memory_budget = memory_budget
+        self.memory_budget = check_memory_budget(memory_budget)
         self.callbacks = check_callbacks(callbacks)
         self.vocab: Vocab | None = None
         self.wv = KeyedVectors(np.zeros((0, vector_size), dtype=np.float32), [])
