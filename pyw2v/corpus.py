@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import bz2
 import collections
-import contextlib
 import errno
 import gzip
 import logging
 import lzma
 import numbers
 import os
-import stat
 import tempfile
 import weakref
 import zlib
@@ -29,6 +27,7 @@ import numpy as np
 
 from pyw2v import _core
 from pyw2v.counting import Recording, count_files
+from pyw2v.streams import copy_stream, is_stream, remove_quietly
 from pyw2v.vocab import Vocab
 
 logger = logging.getLogger(__name__)
@@ -44,7 +43,6 @@ _MAGIC = (
     (b"BZh", bz2.BZ2File),
     (b"\xfd7zXZ\x00", lzma.LZMAFile),
 )
-_SPOOL_BLOCK = 1 << 20
 
 
 def open_text_file(path: PathLike) -> IO[bytes]:
@@ -160,9 +158,9 @@ class FileCorpus:
         self.names = [os.fspath(p) for p in paths]
         self.paths = []
         for name in self.names:
-            if _is_stream(name):
-                spool = _spool(name)
-                weakref.finalize(self, _remove, spool)
+            if is_stream(name):
+                spool = copy_stream(name, "corpus")
+                weakref.finalize(self, remove_quietly, spool)
                 self.paths.append(spool)
             else:
                 open_text_file(name).close()  # fail early on a missing file or a directory
@@ -234,47 +232,6 @@ class FileCorpus:
     def _read(self, path: str, chunk_bytes: int | None = None) -> Iterator[bytes]:
         """read_chunks, with errors naming the path given (not its spool)."""
         return read_chunks(path, chunk_bytes, self._shown.get(path, path))
-
-
-def _is_stream(path: str) -> bool:
-    """Whether `path` exists and is something other than a regular file or directory."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return False  # open_text_file names the problem
-    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
-
-
-def _spool(path: str) -> str:
-    """Copies the stream `path` to a new temporary file, whose path it returns."""
-    directory = tempfile.gettempdir()
-    with (
-        open(path, "rb") as stream,
-        tempfile.NamedTemporaryFile(prefix="pyw2v-stream-", dir=directory, delete=False) as tmp,
-    ):
-        try:
-            while block := stream.read(_SPOOL_BLOCK):
-                tmp.write(block)
-            tmp.flush()
-        except OSError as exc:
-            _remove(tmp.name)
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-                raise OSError(
-                    exc.errno,
-                    f"corpus {path!r} is not a regular file, so it is copied to the "
-                    f"temporary directory {directory!r} to be read more than once, and "
-                    f"that failed: {exc.strerror} (set TMPDIR to a larger directory)",
-                ) from exc
-            raise
-        except BaseException:
-            _remove(tmp.name)
-            raise
-    return tmp.name
-
-
-def _remove(path: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(path)
 
 
 def _encode_chunks(paths: list[str], encoder: Any, read: Any = read_chunks) -> Iterator[np.ndarray]:

@@ -284,3 +284,24 @@ def test_writers_and_readers_agree_on_the_longest_word(tmp_path, fmt):
                 path, binary=fmt == "binary"
             )
     assert not path.exists()
+
+
+@pytest.mark.parametrize("name", ["w2v-gensim.bin", "w2v-gensim.txt"])
+def test_query_command_reads_a_model_from_a_pipe(tmp_path, name):
+    """`pyw2v similar /dev/stdin ...` with the model piped in: the format is told and the
+    model read from one pass over the pipe (a temporary copy), as from the file."""
+    data = os.path.join(os.path.dirname(__file__), "data", name)
+    args = [sys.executable, "-m", "pyw2v", "similar"]
+    with open(data, "rb") as f:
+        piped = subprocess.run(
+            [*args, "/dev/stdin", "god", "--topn", "3"],
+            input=f.read(),
+            capture_output=True,
+            cwd=tmp_path,
+            timeout=120,
+        )
+    direct = subprocess.run(
+        [*args, data, "god", "--topn", "3"], capture_output=True, cwd=tmp_path, timeout=120
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout == direct.stdout and piped.stdout.startswith(b"god:")
