@@ -513,12 +513,20 @@ def _read_bounded(path: str, f: IO[bytes], binary: bool, limit: int | None) -> b
         data += more  # a pipe may give the header in pieces
     n_words, dim, start = _read_header(path, bytes(data[:_HEADER_BYTES]))
     n_rows = n_words if limit is None else min(n_words, int(limit))
-    value_bytes = 4 * dim if binary else _MAX_TEXT_VALUE_BYTES * dim
-    cap = start + n_words * (_core.MAX_WORD_BYTES + value_bytes + 3) + _TRAILING_BYTES
+    max_row = _core.MAX_WORD_BYTES + (4 * dim if binary else _MAX_TEXT_VALUE_BYTES * dim) + 3
+    cap = start + n_words * max_row + _TRAILING_BYTES
     min_row = 4 * dim + 2 if binary else 2 * dim + 1
+    # any 2 max_row bytes of rows hold a whole row, so its space (binary) or line end
+    # (text): a run without one (zeros, with a header claiming many rows) is no file
+    separator = b" " if binary else b"\n"
     while len(data) < cap:
         if limit is not None and _holds_rows(data, start, n_rows, dim, binary, min_row):
             return data
+        if len(data) - start > 2 * max_row and data.find(separator, -2 * max_row) < 0:
+            raise ValueError(
+                f"{path!r}: {2 * max_row} bytes without a {'space' if binary else 'line end'}: "
+                "not a word2vec file (or a stream without an end)"
+            )
         block = f.read(min(max(_FIRST_BLOCK, len(data)), cap - len(data)))  # doubling
         if not block:
             return data

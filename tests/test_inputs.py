@@ -181,6 +181,25 @@ def test_word2vec_stream_going_on_past_its_rows_is_refused(tmp_path):
     assert "goes on past the 2 rows of dimension 3" in done.stdout, done
 
 
+@pytest.mark.parametrize("binary", [False, True])
+def test_word2vec_stream_of_zeros_under_a_lying_header_is_refused(tmp_path, binary):
+    """A header claiming 10**12 rows, then zeros without end: refused once a run longer
+    than two rows can be holds no separator, not when memory runs out."""
+    code = ENDLESS.replace("binary=True", f"binary={binary}")
+    done = subprocess.run(
+        [
+            "sh",
+            "-c",
+            f"(printf '1000000000000 3\\n'; cat /dev/zero) | {sys.executable} -c '{code}'",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert "not a word2vec file (or a stream without an end)" in done.stdout, done
+
+
 def big_kv(n=20000, d=20):
     rng = np.random.default_rng(1)
     return KeyedVectors(rng.standard_normal((n, d)).astype(np.float32), [f"w{i}" for i in range(n)])
