@@ -1066,7 +1066,9 @@ def _run_epoch(
                 finished.wait()
             except KeyboardInterrupt:  # a second Ctrl-C: still wait, the weights are in use
                 continue
-        with contextlib.suppress(KeyboardInterrupt):
+        # RuntimeError: Ctrl-C interrupted thread.start() itself, before the thread was
+        # marked started; it then returns at once (abandoned) or never ran
+        with contextlib.suppress(KeyboardInterrupt, RuntimeError):
             thread.join(timeout=1.0)  # the weights are free already; let it exit
         raise
     if "error" in outcome:

@@ -104,9 +104,15 @@ corpus = [[f"w{i}" for i in rng.integers(0, 1000, 10000)] for _ in range(8)]
 model = Word2Vec(vector_size=200, negative=20000, min_count=1, workers=1, epochs=1,
                  sample=0, progress=False)
 model.build_vocab(corpus)
-print("training", flush=True)
+
+
+class SayWhenTheEpochBegins:
+    def on_epoch_begin(self, model):
+        print("training", flush=True)
+
+
 try:
-    model.train(corpus)
+    model.train(corpus, callbacks=[SayWhenTheEpochBegins()])
 except KeyboardInterrupt:
     print(f"interrupted {time.perf_counter():.6f}", flush=True)
     sys.exit(0)
@@ -131,7 +137,7 @@ def test_ctrl_c_is_prompt_with_a_huge_negative(tmp_path):
     )
     try:
         assert child.stdout.readline().strip() == "training"
-        time.sleep(0.5)  # into the C loop (the corpus is encoded already)
+        time.sleep(0.5)  # into the C loop (the epoch has begun: its thread starts at once)
         sent = time.perf_counter()
         child.send_signal(signal.SIGINT)
         out, err = child.communicate(timeout=120)
@@ -239,3 +245,25 @@ def test_callback_changing_arrays_in_place_trains_on():
     model.train(CORPUS, callbacks=[Replace(halve)])
     assert model.epochs_trained == 3 and len(seen) == 3
     assert not np.array_equal(seen[0], seen[1])  # the next epoch trained the halved rows
+
+
+def test_ctrl_c_while_the_epoch_thread_starts(monkeypatch):
+    """Ctrl-C landing inside thread.start(), before the epoch's thread counts as
+    started: KeyboardInterrupt reaches the caller (not "cannot join thread before it is
+    started"), and the model trains on afterwards."""
+    model = small_model()
+    model.build_vocab(CORPUS)
+    start = threading.Thread.start
+
+    def interrupted_start(thread):
+        if thread.name == "pyw2v-epoch":
+            raise KeyboardInterrupt
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", interrupted_start)
+    with pytest.raises(KeyboardInterrupt):
+        model.train(CORPUS)
+    monkeypatch.undo()
+    assert model.epochs_trained == 0
+    model.train(CORPUS)
+    assert model.epochs_trained == 2
