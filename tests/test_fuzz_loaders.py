@@ -292,12 +292,11 @@ class LimitMemory:
 
 sys.exit(pytest.main(sys.argv[2:], plugins=[LimitMemory()]))
 """
-MEMORY_LIMITED_TESTS = [
+MEMORY_LIMITED_TESTS = [  # the loaders whose headers size an allocation
     "test_fuzz_native_load",
     "test_fuzz_native_header",
     "test_fuzz_word2vec_binary_load",
-    "test_fuzz_word2vec_text_load",  # plain and .gz
-    "test_fuzz_vocab_load",
+    "test_fuzz_word2vec_text_load[text.gz]",  # decompressed as far as the header allows
 ]
 
 
@@ -317,7 +316,7 @@ def test_fuzz_loaders_under_a_memory_limit(tmp_path):
         timeout=600,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    assert "passed" in done.stdout and "failed" not in done.stdout
+    assert "5 passed" in done.stdout  # binary has two seeds
 
 
 # --------------------------------------------------------------- vocabulary files
