@@ -45,7 +45,7 @@ _MAGIC = (
 )
 
 
-def open_text_file(path: PathLike) -> IO[bytes]:
+def open_text_file(path: PathLike) -> IO[bytes] | _Owning:
     """Opens a corpus file for binary reading, decompressing by its magic bytes. The
     file is opened once: the magic bytes are peeked at, not consumed."""
     path = os.fspath(path)
@@ -70,7 +70,8 @@ class _Owning:
         self.reader, self.raw = reader, raw
 
     def read(self, size: int = -1) -> bytes:
-        return self.reader.read(size)  # type: ignore[no-any-return]
+        data: bytes = self.reader.read(size)
+        return data
 
     def close(self) -> None:
         try:

@@ -150,14 +150,12 @@ def _temporary(destination: Destination) -> Iterator[tuple[IO[bytes], str]]:
     directory = os.path.dirname(destination.target)
     # os.open with mode 0o666 lets the umask decide the permissions, as open() does
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
+    fd = -1
+    while fd < 0:
         # short, whatever the destination's name: a legal name of 255 bytes still saves
         tmp = os.path.join(directory, f".pyw2v-{secrets.token_hex(6)}.tmp")
-        try:
+        with contextlib.suppress(FileExistsError):
             fd = os.open(tmp, flags, 0o666)
-            break
-        except FileExistsError:
-            continue
     try:
         if destination.stat is not None and destination.mode is not None:
             os.fchmod(fd, destination.mode)
