@@ -11,6 +11,8 @@
 #ifndef W2V_PLAN_H
 #define W2V_PLAN_H
 
+#include <stdatomic.h>
+
 #include "loss.h"
 #include "prefetch.h"
 #include "w2v.h"
@@ -71,11 +73,21 @@ typedef struct {
     w2v_noise_queue queue;
     w2v_hot_nodes hot;
     w2v_plan plans[W2V_PLAN_RING];
-    int32_t *plan_buf; /* the ids of all plans */
-    void *row_buf;     /* the row pointers and labels of all plans */
-    int64_t examples;  /* positive examples trained so far */
-    double loss_sum;   /* their loss */
+    int32_t *plan_buf;       /* the ids of all plans */
+    void *row_buf;           /* the row pointers and labels of all plans */
+    int64_t examples;        /* positive examples trained so far */
+    double loss_sum;         /* their loss */
+    const _Atomic int *stop; /* the epoch's stop flag, or NULL (see w2v_plan_stopped) */
 } w2v_worker_state;
+
+/* Whether training was asked to stop. The planners check it after every step (one
+ * center word, or one pair), so a stop lands within one step's work however long the
+ * sentence and however large negative or the window (a check every N words would
+ * take N (negative + 1) rows' work: seconds with negative in the thousands). A relaxed
+ * load of a line that changes only when a stop is requested costs next to nothing. */
+static inline int w2v_plan_stopped(const w2v_worker_state *state) {
+    return state->stop && atomic_load_explicit(state->stop, memory_order_relaxed);
+}
 
 int w2v_worker_state_init(w2v_worker_state *state, const w2v_params *params, const w2v_model *model,
                           w2v_step_fn step, uint64_t seed);

@@ -80,5 +80,6 @@ void w2v_cbow_train_sentence(w2v_worker_state *state, const int32_t *sentence, i
             prefetch_position(next, &plans[pos % W2V_PLAN_RING], state->params->dim);
         }
         w2v_plan_run(state, &plans[pos % W2V_PLAN_RING], alpha);
+        if (w2v_plan_stopped(state)) return;
     }
 }

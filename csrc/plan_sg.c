@@ -75,7 +75,7 @@ void w2v_sg_train_sentence(w2v_worker_state *state, const int32_t *sentence, int
             prefetch_pair(next, current, state->params->dim);
         }
         w2v_plan_run(state, current, alpha);
-        if (!more) return;
+        if (!more || w2v_plan_stopped(state)) return;
         w2v_plan *done = current;
         current = next;
         next = done;

@@ -13,7 +13,8 @@
  * A worker's loop: take the next chunk, read a sentence, drop frequent words
  * (subsample.c) and hand the rest to the planner of the mode (plan_cbow.c, plan_sg.c),
  * which runs its steps. Every W2V_PROGRESS_WORDS words it adds its count to the shared
- * counter, recomputes the learning rate from it and checks the stop flag.
+ * counter and recomputes the learning rate from it; the stop flag is checked after
+ * every step (w2v_plan_stopped), so a stop is prompt whatever the work per word.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -135,6 +136,7 @@ int w2v_worker_state_init(w2v_worker_state *state, const w2v_params *params, con
     state->loss_sum = 0.0;
     state->plan_buf = NULL;
     state->row_buf = NULL;
+    state->stop = NULL;
     int status = w2v_scratch_init(&state->scratch, params->dim, seed);
     if (status != W2V_OK) return status;
     /* every plan holds a CBOW context (2 m ids) or one skip-gram context word, and the
@@ -179,6 +181,7 @@ void w2v_worker_state_free(w2v_worker_state *state) {
     free(state->row_buf);
     state->plan_buf = NULL;
     state->row_buf = NULL;
+    state->stop = NULL;
 }
 
 /* Adds the words since the last report to the shared counter; publishes the loss. */
@@ -212,6 +215,7 @@ static void *worker_main(void *arg) {
     const int32_t dim = worker->params->dim;
     worker->status = w2v_worker_state_init(&state, worker->params, worker->model, worker->step, 0);
     if (worker->status != W2V_OK) goto done;
+    state.stop = &worker->progress->stop;
     if (worker->params->n_threads > 1) {
         worker->status = w2v_hot_init(&state.hot, worker->model, W2V_HOT_NODES);
         if (worker->status != W2V_OK) goto done;
@@ -259,10 +263,10 @@ static void *worker_main(void *arg) {
             if (unreported >= W2V_PROGRESS_WORDS) {
                 alpha = report(worker, &unreported);
                 synced = 0;
-                if (atomic_load_explicit(&worker->progress->stop, memory_order_relaxed)) {
-                    worker->status = W2V_STOPPED;
-                    goto stopped;
-                }
+            }
+            if (w2v_plan_stopped(&state)) { /* the planner returned early, or will */
+                worker->status = W2V_STOPPED;
+                goto stopped;
             }
         }
     }

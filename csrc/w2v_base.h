@@ -21,7 +21,7 @@ typedef enum {
 
 /* Sentences never exceed this many tokens: longer lines are split (gensim's limit). */
 #define W2V_MAX_SENTENCE 10000
-/* Workers publish progress and check the stop flag every this many words. */
+/* Workers publish progress every this many words (and check the stop flag after every step). */
 #define W2V_PROGRESS_WORDS 10000
 /* Longer tokens are truncated to this many bytes when text is tokenized. */
 #define W2V_MAX_TOKEN_BYTES 4096

@@ -10,6 +10,7 @@ command line argparse cannot parse; `--debug` adds the traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -118,7 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(args_in)
         args.word2vec_style = any(a in cli_train.WORD2VEC_FLAGS for a in args_in)
-        return int(args.run(args))
+        status = int(args.run(args))
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return status
     except UsageError as exc:
         return _fail(exc, 2, debug)
     except SystemExit as exc:  # --help
@@ -126,8 +129,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("pyw2v: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`pyw2v similar ... | head -1`): stop quietly, with the
+        # status of a Unix tool ended by SIGPIPE
+        _discard_stdout()
+        return SIGPIPE_STATUS
     except Exception as exc:
         return _fail(exc, 1, debug)
+
+
+SIGPIPE_STATUS = 128 + 13  # what a shell reports for a process ended by SIGPIPE
+
+
+def _discard_stdout() -> None:
+    """Points stdout at /dev/null, so that flushing it at exit does not fail again
+    ("Exception ignored ... BrokenPipeError")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real stdout: nothing to flush
+        pass
 
 
 def _fail(exc: BaseException, status: int, debug: bool) -> int:

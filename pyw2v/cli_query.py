@@ -18,6 +18,7 @@ from pyw2v import gensim_convert, io
 from pyw2v.cli_train import mode_name
 from pyw2v.keyedvectors import KeyedVectors
 from pyw2v.model import Word2Vec
+from pyw2v.streams import readable_twice
 
 
 @dataclass
@@ -32,9 +33,16 @@ class LoadedModel:
 
 def load_model(path: str, limit: int | None = None) -> LoadedModel:
     """Reads MODEL, whatever its format; `limit` keeps only the first (most frequent)
-    words."""
+    words. A stream (`<(zcat vectors.gz)`, /dev/stdin) is read once, into a temporary
+    copy, since telling the format reads its start."""
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path!r} is a directory, not a model file")
+    with readable_twice(path, "model") as readable:
+        loaded = _load_model(readable, limit)
+    return loaded
+
+
+def _load_model(path: str, limit: int | None) -> LoadedModel:
     if gensim_convert.is_gensim_file(path):  # gensim 4's save(), read without running it
         loaded = gensim_convert.load_any(Word2Vec, path)
         model = loaded if isinstance(loaded, Word2Vec) else None

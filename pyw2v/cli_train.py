@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 import time
 from typing import Any
@@ -27,6 +28,8 @@ from pyw2v import io
 from pyw2v.corpus import as_corpus
 from pyw2v.model import Word2Vec
 from pyw2v.params import cpu_count
+from pyw2v.progress import write_quietly
+from pyw2v.saving import check_destination
 
 WORD2VEC_THREADS = 12  # word2vec.c's default
 MIN_ALPHA_FRACTION = 1e-4  # word2vec.c never lets alpha fall below alpha * 1e-4
@@ -193,16 +196,17 @@ def run(args: argparse.Namespace) -> int:
     fmt = output_format(args)
     model = make_model(args, word2vec_style)
     say = _Say(args.quiet or args.debug_level == 0)
-    _check_writable(args.output)
-    if args.save_vocab:
-        _check_writable(args.save_vocab)
+    outputs = [args.output] + [p for p in (args.save_vocab, args.plot_curve) if p]
+    for path in outputs:
+        check_destination(path)  # fails now, not after training
+    inputs = [args.train] + ([args.read_vocab] if args.read_vocab else [])
+    _refuse_overwriting(outputs, inputs)
     curve = None
     if args.plot_curve:
         from pyw2v.plot import require_matplotlib
         from pyw2v.plot_data import TrainingCurve
 
         require_matplotlib()  # before training, not after
-        _check_writable(args.plot_curve)
         curve = TrainingCurve()
     corpus = as_corpus(args.train)  # fails now, not after counting, if the file is missing
     p = model.params
@@ -252,15 +256,34 @@ def mode_name(sg: int, hs: int, negative: int) -> str:
     return f"{'SG' if sg else 'CBOW'}-{losses}"
 
 
-def _check_writable(path: str) -> None:
-    """Fails before training, not after, if `path` cannot be written."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"cannot write {path!r}: directory {directory!r} does not exist")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"cannot write {path!r}: it is a directory")
-    if not os.access(directory, os.W_OK):
-        raise PermissionError(f"cannot write {path!r}: directory {directory!r} is not writable")
+def _refuse_overwriting(outputs: list[str], inputs: list[str]) -> None:
+    """ValueError if an output is one of the inputs or another output (the same file,
+    by device and inode, whatever the names): saving would destroy it. Devices and
+    FIFOs (/dev/null, /dev/stdout) may be named twice."""
+    seen: dict[tuple[int, int], str] = {}
+    for path in inputs:
+        identity = _file_identity(path)
+        if identity is not None:
+            seen.setdefault(identity, path)
+    for path in outputs:
+        identity = _file_identity(path)
+        if identity is None:
+            continue
+        if identity in seen:
+            raise ValueError(
+                f"refusing to write {path!r}: it is the same file as {seen[identity]!r}, "
+                "which it would overwrite"
+            )
+        seen[identity] = path
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of an existing regular file, following links; else None."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
 
 
 class _Say:
@@ -269,4 +292,4 @@ class _Say:
 
     def __call__(self, text: str) -> None:
         if not self.quiet:
-            print(text, file=sys.stderr, flush=True)
+            write_quietly(sys.stderr, text + "\n")  # a closed stderr never stops training

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import bz2
 import collections
+import errno
 import gzip
 import logging
 import lzma
+import numbers
 import os
 import tempfile
+import weakref
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -24,6 +27,7 @@ import numpy as np
 
 from pyw2v import _core
 from pyw2v.counting import Recording, count_files
+from pyw2v.streams import copy_stream, is_stream, remove_quietly
 from pyw2v.vocab import Vocab
 
 logger = logging.getLogger(__name__)
@@ -34,42 +38,74 @@ MAX_SENTENCE: int = _core.MAX_SENTENCE
 # Encoded corpora larger than this go to a temporary memory-mapped file.
 DEFAULT_MEMORY_BUDGET = 1 << 30
 
-_MAGIC = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.open))
+_MAGIC = (
+    (b"\x1f\x8b", lambda f: gzip.GzipFile(fileobj=f)),
+    (b"BZh", bz2.BZ2File),
+    (b"\xfd7zXZ\x00", lzma.LZMAFile),
+)
 
 
-def open_text_file(path: PathLike) -> IO[bytes]:
-    """Opens a corpus file for binary reading, decompressing by its magic bytes."""
+def open_text_file(path: PathLike) -> IO[bytes] | _Owning:
+    """Opens a corpus file for binary reading, decompressing by its magic bytes. The
+    file is opened once: the magic bytes are peeked at, not consumed."""
     path = os.fspath(path)
     if os.path.isdir(path):
         raise IsADirectoryError(f"corpus path {path!r} is a directory, not a text file")
     if not os.path.exists(path):
         raise FileNotFoundError(f"corpus file {path!r} not found")
-    opener = _decompressor(path)
-    return opener(path, "rb") if opener else open(path, "rb")  # type: ignore[no-any-return]
+    f = open(path, "rb")  # noqa: SIM115 (returned, or closed by its decompressor)
+    try:
+        head = f.peek(6)[:6]
+        opener = next((cls for magic, cls in _MAGIC if head.startswith(magic)), None)
+        return _Owning(opener(f), f) if opener else f
+    except BaseException:
+        f.close()
+        raise
+
+
+class _Owning:
+    """A decompressing reader that closes the file it reads when it is closed."""
+
+    def __init__(self, reader: Any, raw: IO[bytes]) -> None:
+        self.reader, self.raw = reader, raw
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self.reader.read(size)
+        return data
+
+    def close(self) -> None:
+        try:
+            self.reader.close()
+        finally:
+            self.raw.close()
+
+    def __enter__(self) -> _Owning:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def is_compressed(path: PathLike) -> bool:
     """Whether a corpus file is compressed (by its magic bytes)."""
-    return _decompressor(path) is not None
-
-
-def _decompressor(path: PathLike) -> Any:
-    """The opener of the compression the file's magic bytes name, or None."""
     with open(path, "rb") as probe:
         head = probe.read(6)
-    return next((opener for magic, opener in _MAGIC if head.startswith(magic)), None)
+    return any(head.startswith(magic) for magic, _ in _MAGIC)
 
 
-def read_chunks(path: PathLike, chunk_bytes: int | None = None) -> Iterator[bytes]:
+def read_chunks(
+    path: PathLike, chunk_bytes: int | None = None, name: str | None = None
+) -> Iterator[bytes]:
     """Yields the (decompressed) bytes of a file in chunks of at most chunk_bytes
-    (default: CHUNK_BYTES, read when called)."""
+    (default: CHUNK_BYTES, read when called); errors name `name` (default: path)."""
     size = CHUNK_BYTES if chunk_bytes is None else chunk_bytes
     with open_text_file(path) as f:
         try:
             while chunk := f.read(size):
                 yield chunk
         except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
-            raise ValueError(f"corpus file {os.fspath(path)!r} is corrupt: {exc}") from exc
+            shown = os.fspath(path) if name is None else name
+            raise ValueError(f"corpus file {shown!r} is corrupt: {exc}") from exc
 
 
 @dataclass
@@ -113,12 +149,24 @@ def pack_ids(ids: np.ndarray, vocab_size: int) -> np.ndarray:
 
 
 class FileCorpus:
-    """One or more text files, read in order; each file ends a sentence."""
+    """One or more text files, read in order; each file ends a sentence.
+
+    A path that is not a regular file (a FIFO, /dev/stdin, a pipe, a device) can be
+    read only once: it is copied here, once, to a temporary file (removed with this
+    object), which counting and encoding then read like any file."""
 
     def __init__(self, paths: Sequence[PathLike]) -> None:
-        self.paths = [os.fspath(p) for p in paths]
-        for p in self.paths:
-            open_text_file(p).close()  # fail early on a missing file or a directory
+        self.names = [os.fspath(p) for p in paths]
+        self.paths = []
+        for name in self.names:
+            if is_stream(name):
+                spool = copy_stream(name, "corpus")
+                weakref.finalize(self, remove_quietly, spool)
+                self.paths.append(spool)
+            else:
+                open_text_file(name).close()  # fail early on a missing file or a directory
+                self.paths.append(name)
+        self._shown = dict(zip(self.paths, self.names, strict=True))
         self.counted: Counts | None = None
         self._recording: Recording | None = None  # the text as its first-seen ids
 
@@ -143,7 +191,7 @@ class FileCorpus:
             max_vocab_size,
             memory_budget,
             workers,
-            read_chunks,
+            self._read,
             is_compressed,
             CHUNK_BYTES,
         )
@@ -158,6 +206,7 @@ class FileCorpus:
             stats["truncated_tokens"],
         )
         self._recording = recording
+        check_pruned(self.counted, max_vocab_size)
         return self.counted
 
     def encode(self, vocab: Vocab, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> EncodedCorpus:
@@ -174,34 +223,43 @@ class FileCorpus:
                     return _finish(packed[:n], len(vocab))
             if size <= memory_budget:
                 packed = np.empty(size, dtype=np.uint8)
-                n = _encode_into(self.paths, _core.Encoder(vocab.index_to_key), packed)
+                n = _encode_into(self.paths, _core.Encoder(vocab.index_to_key), packed, self._read)
                 if n >= 0:
                     return _finish(packed[:n], len(vocab))
                 # the files changed since they were counted: fall through
-        return _finish(_encode_streaming(self.paths, vocab, memory_budget), len(vocab))
+        packed = _encode_streaming(self.paths, vocab, memory_budget, self._read)
+        return _finish(packed, len(vocab))
+
+    def _read(self, path: str, chunk_bytes: int | None = None) -> Iterator[bytes]:
+        """read_chunks, with errors naming the path given (not its spool)."""
+        return read_chunks(path, chunk_bytes, self._shown.get(path, path))
 
 
-def _encode_chunks(paths: list[str], encoder: Any) -> Iterator[np.ndarray]:
+def _encode_chunks(paths: list[str], encoder: Any, read: Any = read_chunks) -> Iterator[np.ndarray]:
     """Yields the int32 ids of the files chunk by chunk (one buffer, reused)."""
     chunk_bytes = CHUNK_BYTES  # one value for both the reads and the buffer they fill
     buf = np.empty(chunk_bytes + 2, dtype=np.int32)
     for path in paths:
-        for chunk, final in _with_final(read_chunks(path, chunk_bytes)):
+        for chunk, final in _with_final(read(path, chunk_bytes)):
             yield buf[: encoder.feed(chunk, final, buf, 0)]
 
 
-def _encode_into(paths: list[str], encoder: Any, packed: np.ndarray) -> int:
+def _encode_into(
+    paths: list[str], encoder: Any, packed: np.ndarray, read: Any = read_chunks
+) -> int:
     """Packs the ids of the files into `packed`; returns the bytes used, or -1 if they
     do not fit."""
     n = 0
-    for ids in _encode_chunks(paths, encoder):
+    for ids in _encode_chunks(paths, encoder, read):
         n = _core.pack_ids(ids, packed, n)
         if n < 0:
             return -1
     return n
 
 
-def _encode_streaming(paths: list[str], vocab: Vocab, memory_budget: int) -> np.ndarray:
+def _encode_streaming(
+    paths: list[str], vocab: Vocab, memory_budget: int, read: Any = read_chunks
+) -> np.ndarray:
     """Encodes without knowing the size: packed ids go to a temporary file, then to
     memory (if they fit the budget) or stay memory-mapped (the file is unlinked at once)."""
     encoder = _core.Encoder(vocab.index_to_key)
@@ -209,10 +267,21 @@ def _encode_streaming(paths: list[str], vocab: Vocab, memory_budget: int) -> np.
     out = np.empty(5 * piece, dtype=np.uint8)  # 5 bytes per id at most
     with tempfile.NamedTemporaryFile(prefix="pyw2v-ids-", suffix=".bin", delete=False) as tmp:
         try:
-            for ids in _encode_chunks(paths, encoder):
-                for lo in range(0, len(ids), piece):
-                    tmp.write(out[: _core.pack_ids(ids[lo : lo + piece], out, 0)].data)
-            tmp.flush()
+            try:
+                for ids in _encode_chunks(paths, encoder, read):
+                    for lo in range(0, len(ids), piece):
+                        tmp.write(out[: _core.pack_ids(ids[lo : lo + piece], out, 0)].data)
+                tmp.flush()
+            except OSError as exc:
+                if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                    raise
+                raise OSError(
+                    exc.errno,
+                    f"encoding the corpus failed in the temporary directory "
+                    f"{os.path.dirname(tmp.name)!r}: {exc.strerror}. The encoded corpus "
+                    f"exceeds memory_budget={memory_budget} bytes, so it is written there: "
+                    "free space, set TMPDIR to a larger directory, or raise memory_budget",
+                ) from exc
             size = tmp.tell()
             if size <= memory_budget or size == 0:
                 tmp.seek(0)
@@ -255,11 +324,11 @@ class IterableCorpus:
 
     def _iter(self) -> Iterator[Sequence[str]]:
         warned = False
-        for sentence in self.sentences:
+        for index, sentence in enumerate(self.sentences):
             if isinstance(sentence, bytes):
                 raise TypeError(
-                    "each sentence must be a list of str tokens, got a bytes object "
-                    "(decode it and split it into tokens)"
+                    f"sentence {index}: each sentence must be a list of str tokens, got a "
+                    "bytes object (decode it and split it into tokens)"
                 )
             if isinstance(sentence, str) and not warned:
                 # gensim's behaviour and warning: the string is a sentence of characters
@@ -270,6 +339,16 @@ class IterableCorpus:
                     "corpus_file=path or a list of paths)."
                 )
                 warned = True
+            if not isinstance(sentence, (Sequence, np.ndarray)):
+                raise TypeError(
+                    f"sentence {index}: each sentence must be a list (or tuple) of str "
+                    f"tokens, got {type(sentence).__name__}"
+                    + (
+                        " (a generator can be read only once: make it a list)"
+                        if isinstance(sentence, Iterator)
+                        else ""
+                    )
+                )
             yield sentence
 
     def count(
@@ -283,11 +362,18 @@ class IterableCorpus:
         tokens = sentences = 0
         min_reduce = 0
         for sentence in self._iter():
-            counts.update(sentence)
             tokens += len(sentence)
             sentences += (len(sentence) + MAX_SENTENCE - 1) // MAX_SENTENCE
-            if max_vocab_size and len(counts) > max_vocab_size:
-                # word2vec.c's ReduceVocab, as in the C counter
+            if not max_vocab_size:
+                counts.update(sentence)
+                continue
+            # word2vec.c's ReduceVocab token by token, as the C counter prunes files, so
+            # that a list and a file of the same sentences keep the same words
+            for token in sentence:
+                if token in counts:
+                    counts[token] += 1
+                    continue
+                counts[token] = 1
                 while len(counts) > max_vocab_size:
                     min_reduce += 1
                     counts = collections.Counter(
@@ -300,6 +386,7 @@ class IterableCorpus:
         self.counted = Counts(
             words, np.array([counts[w] for w in words], dtype=np.int64), tokens, sentences
         )
+        check_pruned(self.counted, max_vocab_size)
         return self.counted
 
     def encode(self, vocab: Vocab, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> EncodedCorpus:
@@ -316,6 +403,24 @@ class IterableCorpus:
 
 
 Corpus = FileCorpus | IterableCorpus
+
+
+def check_pruned(counted: Counts, max_vocab_size: int | None) -> None:
+    """ValueError if the corpus had tokens but max_vocab_size's pruning left no word."""
+    if counted.tokens and not counted.words:
+        raise ValueError(
+            f"max_vocab_size={max_vocab_size} pruned every word while counting (each prune "
+            "drops the rarest words, and the last one dropped them all): raise max_vocab_size"
+        )
+
+
+def check_memory_budget(value: Any) -> int:
+    """memory_budget as an int >= 0; TypeError or ValueError naming it otherwise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"memory_budget must be an integer number of bytes, got {value!r}")
+    if value < 0:
+        raise ValueError(f"memory_budget must be >= 0 bytes, got {value}")
+    return int(value)
 
 
 def as_corpus(corpus: Any, files: bool = False) -> Corpus:

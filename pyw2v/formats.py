@@ -2,9 +2,10 @@
 its vocabulary files, as words and arrays (pyw2v.keyedvectors builds KeyedVectors from
 them; pyw2v.io is the public face that takes and returns KeyedVectors).
 
-Every write goes to a temporary file in the destination directory, is flushed and
-fsynced, then renamed over the destination: a failed save never leaves a half-written
-file in place of a good one.
+Every write goes through pyw2v.saving.atomic_write: to a temporary file in the
+destination directory, flushed, fsynced and renamed over the destination (a failed save
+never leaves a half-written file in place of a good one), or written through to a
+device, FIFO or open descriptor.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import math
 import mmap
 import os
 import re
-import secrets
 import struct
 import sys
 import warnings
@@ -33,6 +33,7 @@ import numpy as np
 
 from pyw2v import _core
 from pyw2v.params import cpu_count
+from pyw2v.saving import atomic_write
 
 if TYPE_CHECKING:
     from pyw2v.vocab import Vocab
@@ -72,33 +73,6 @@ def _undecodable(message: str, exc: UnicodeDecodeError) -> UndecodableWordError:
     error = UndecodableWordError(exc.encoding, exc.object, exc.start, exc.end, exc.reason)
     error.message = message
     return error
-
-
-@contextlib.contextmanager
-def atomic_write(path: PathLike) -> Iterator[IO[bytes]]:
-    """A binary file object that replaces `path` only once it is completely written."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    # os.open with mode 0o666 lets the umask decide the permissions, as open() does
-    # (tempfile.mkstemp would leave every saved file at 0600)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        tmp = os.path.join(directory, f".tmp-{os.path.basename(path)}-{secrets.token_hex(6)}")
-        try:
-            fd = os.open(tmp, flags, 0o666)
-            break
-        except FileExistsError:
-            continue
-    try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def save_native(path: PathLike, header: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
@@ -237,27 +211,35 @@ def _map_members(path: str, fh: IO[bytes]) -> dict[str, np.ndarray]:
 
 
 def _check_array_sizes(fh: IO[bytes]) -> None:
-    """Refuses a zip archive whose .npy members claim more data than they hold, before
-    np.load allocates what they claim; leaves `fh` at its start. Anything else odd is
-    left for np.load to report."""
-    if fh.read(4) == b"PK\x03\x04":
-        fh.seek(0)
-        readers = {
-            (1, 0): np.lib.format.read_array_header_1_0,
-            (2, 0): np.lib.format.read_array_header_2_0,
-        }
-        with zipfile.ZipFile(fh) as archive:
-            for info in archive.infolist():
-                with archive.open(info) as member:
-                    read = readers.get(np.lib.format.read_magic(member))
-                    if read is None:
-                        continue
-                    shape, _, dtype = read(member)
-                    if not dtype.hasobject and math.prod(shape) * dtype.itemsize > info.file_size:
-                        raise ValueError(
-                            f"{info.filename} claims shape {shape} of {dtype}, more than its "
-                            f"{info.file_size} bytes"
-                        )
+    """Checks, before anything is decompressed or allocated, that `fh` is a zip archive
+    whose members are stored uncompressed (as np.savez, and so Word2Vec.save, writes
+    them: a compressed member could claim any size, a zip bomb) and whose .npy members
+    claim no more data than they hold; leaves `fh` at its start. So a load reads and
+    allocates no more than the file's size. Anything else odd is left for np.load."""
+    if fh.read(4) != b"PK\x03\x04":
+        raise ValueError("not a zip archive")
+    fh.seek(0)
+    readers = {
+        (1, 0): np.lib.format.read_array_header_1_0,
+        (2, 0): np.lib.format.read_array_header_2_0,
+    }
+    with zipfile.ZipFile(fh) as archive:
+        for info in archive.infolist():
+            if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
+                raise ValueError(
+                    f"{info.filename} is compressed (it claims {info.file_size} bytes): "
+                    "pyw2v model files hold uncompressed arrays, as Word2Vec.save writes them"
+                )
+            with archive.open(info) as member:
+                read = readers.get(np.lib.format.read_magic(member))
+                if read is None:
+                    continue
+                shape, _, dtype = read(member)
+                if not dtype.hasobject and math.prod(shape) * dtype.itemsize > info.file_size:
+                    raise ValueError(
+                        f"{info.filename} claims shape {shape} of {dtype}, more than its "
+                        f"{info.file_size} bytes"
+                    )
     fh.seek(0)
 
 
@@ -272,10 +254,12 @@ def native_kind(path: PathLike) -> str:
     the header; ValueError if it is not a readable pyw2v file."""
     path = os.fspath(path)
     try:
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
-            blob = data["header"] if "header" in data.files else None
-            header = json.loads(blob.tobytes().decode("utf-8")) if blob is not None else None
-    except (OSError, ValueError, EOFError, UnicodeDecodeError) as exc:
+        with open(path, "rb") as fh:
+            _check_array_sizes(fh)
+            with np.load(fh, allow_pickle=False) as data:
+                blob = data["header"] if "header" in data.files else None
+                header = json.loads(blob.tobytes().decode("utf-8")) if blob is not None else None
+    except (OSError, ValueError, EOFError, UnicodeDecodeError, RecursionError) as exc:
         raise ValueError(f"{path!r} is not a readable pyw2v model file: {exc}") from exc
     except Exception as exc:  # zipfile.BadZipFile and friends
         raise ValueError(f"{path!r} is not a readable pyw2v model file: {exc}") from exc
@@ -305,7 +289,15 @@ def check_matrix(path: PathLike, name: str, matrix: np.ndarray, rows: int) -> np
 
 # what word2vec.c, gensim and pyw2v's tokenizer split words on (non-ASCII spaces stay)
 _WHITESPACE = re.compile("[ \t\n\v\f\r\0]")
-_COMPRESSED = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.open))
+_COMPRESSED: tuple[tuple[bytes, Callable[[IO[bytes]], Any]], ...] = (
+    (b"\x1f\x8b", lambda f: gzip.GzipFile(fileobj=f)),
+    (b"BZh", bz2.BZ2File),
+    (b"\xfd7zXZ\x00", lzma.LZMAFile),
+)
+_HEADER_BYTES = 256  # the header line "V d" must end within these
+_MAX_TEXT_VALUE_BYTES = 64  # a text value longer than this (with its space) is not a float
+_TRAILING_BYTES = 64  # read past the rows to tell a final newline from a wrong header
+_FIRST_BLOCK = 1 << 16  # bytes of a stream read after its header, then doubling
 _TEXT_CHUNK = 1 << 24  # bytes of text rows parsed at once
 _COPY_BLOCK = 1 << 20  # bytes of binary vectors written per step
 _PARALLEL_BYTES = 1 << 25  # binary vectors copied by helper threads from this size on
@@ -363,7 +355,14 @@ def _encode_words(words: list[str]) -> list[bytes]:
     ):
         bad = next(w for w in words if not w or _WHITESPACE.search(w))
         raise ValueError(f"word {bad!r} cannot be written: empty or contains whitespace")
-    return (joined + " ").replace("\n", " \n").encode("utf-8", "surrogatepass").split(b"\n")
+    keys = (joined + " ").replace("\n", " \n").encode("utf-8", "surrogatepass").split(b"\n")
+    if max(map(len, keys)) > _core.MAX_WORD_BYTES + 1:  # each key ends with its space
+        i = next(i for i, k in enumerate(keys) if len(k) > _core.MAX_WORD_BYTES + 1)
+        raise ValueError(
+            f"word {words[i][:40]!r}... cannot be written: it is {len(keys[i]) - 1} bytes "
+            f"long in UTF-8, more than the {_core.MAX_WORD_BYTES} the readers accept"
+        )
+    return keys
 
 
 def read_word2vec_format(
@@ -428,7 +427,7 @@ def read_word2vec_format(
         raise ValueError(f"datatype must be float16, float32 or float64, got {datatype}")
     if no_header and binary:
         raise ValueError("no_header=True needs binary=False: binary files need their header")
-    with _mapped(path) as data:
+    with _mapped(path, binary, None if no_header else limit, no_header) as data:
         n_words, dim, start = _count_rows(path, data) if no_header else _read_header(path, data)
         n_rows = n_words if limit is None else min(n_words, int(limit))
         min_row = 4 * dim + 2 if binary else 2 * dim + 1  # "w " + floats, "w 0 0 ..."
@@ -461,26 +460,24 @@ def read_word2vec_format(
 
 
 @contextlib.contextmanager
-def _mapped(path: str) -> Iterator[Any]:
-    """The whole (decompressed) file as a buffer with find() and slicing: memory-mapped
-    when possible (no copy; only the pages read are loaded), else read into memory."""
-    with open(path, "rb") as f:
-        head = f.read(6)
-        for magic, opener in _COMPRESSED:
-            if head.startswith(magic):
-                try:
-                    with opener(path, "rb") as z:
-                        data = z.read()
-                except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
-                    raise ValueError(f"{path!r}: corrupt compressed file: {exc}") from exc
-                yield data
-                return
-        try:
-            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):  # empty, a pipe, or a file system without mmap
-            mapped = None
+def _mapped(path: str, binary: bool, limit: int | None, no_header: bool = False) -> Iterator[Any]:
+    """The file's rows as a buffer with find() and slicing: a plain regular file is
+    memory-mapped (no copy; only the pages read are loaded); a compressed file or a
+    stream (a pipe, a device) is read into memory, only as far as its header allows
+    (see _read_bounded; a file without a header is read whole)."""
+    with _open_once(path) as (f, compressed):
+        mapped = None
+        if not compressed:
+            try:
+                mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):  # empty, a pipe, or a file system without mmap
+                mapped = None
         if mapped is None:
-            yield head + f.read()
+            try:
+                data = f.read() if no_header else _read_bounded(path, f, binary, limit)
+            except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+                raise ValueError(f"{path!r}: corrupt compressed file: {exc}") from exc
+            yield data
             return
     try:
         yield mapped
@@ -489,6 +486,74 @@ def _mapped(path: str) -> Iterator[Any]:
         # when they are collected
         with contextlib.suppress(BufferError):
             mapped.close()
+
+
+@contextlib.contextmanager
+def _open_once(path: str) -> Iterator[tuple[IO[bytes], bool]]:
+    """The file opened once, decompressed if its magic bytes (peeked at, not consumed,
+    so that a pipe loses nothing) name .gz, .bz2 or .xz; and whether it was."""
+    with open(path, "rb") as raw:
+        head = raw.peek(6)[:6]
+        for magic, opener in _COMPRESSED:
+            if head.startswith(magic):
+                with opener(raw) as f:
+                    yield f, True
+                return
+        yield raw, False
+
+
+def _read_bounded(path: str, f: IO[bytes], binary: bool, limit: int | None) -> bytearray:
+    """Reads a word2vec file from a stream no further than its header allows: with
+    `limit`, up to the end of the rows kept; without, up to the end of the stream, which
+    must come before the header's rows could end (each at most a word of MAX_WORD_BYTES,
+    a space, d values and a line end: a stream that goes on, like /dev/zero, is refused
+    instead of filling memory)."""
+    data = bytearray(f.read(_HEADER_BYTES))
+    while b"\n" not in data and len(data) < _HEADER_BYTES and (more := f.read(_HEADER_BYTES)):
+        data += more  # a pipe may give the header in pieces
+    n_words, dim, start = _read_header(path, bytes(data[:_HEADER_BYTES]))
+    n_rows = n_words if limit is None else min(n_words, int(limit))
+    max_row = _core.MAX_WORD_BYTES + (4 * dim if binary else _MAX_TEXT_VALUE_BYTES * dim) + 3
+    cap = start + n_words * max_row + _TRAILING_BYTES
+    min_row = 4 * dim + 2 if binary else 2 * dim + 1
+    # any 2 max_row bytes of rows hold a whole row, so its space (binary) or line end
+    # (text): a run without one (zeros, with a header claiming many rows) is no file
+    separator = b" " if binary else b"\n"
+    while len(data) < cap:
+        if limit is not None and _holds_rows(data, start, n_rows, dim, binary, min_row):
+            return data
+        if len(data) - start > 2 * max_row and data.find(separator, -2 * max_row) < 0:
+            raise ValueError(
+                f"{path!r}: {2 * max_row} bytes without a {'space' if binary else 'line end'}: "
+                "not a word2vec file (or a stream without an end)"
+            )
+        block = f.read(min(max(_FIRST_BLOCK, len(data)), cap - len(data)))  # doubling
+        if not block:
+            return data
+        data += block
+    if limit is None and f.read(1):
+        raise ValueError(
+            f"{path!r}: the file goes on past the {n_words} rows of dimension {dim} its header "
+            "announces could end (a stream without an end, or a wrong header)"
+        )
+    return data
+
+
+def _holds_rows(
+    data: bytearray, start: int, n_rows: int, dim: int, binary: bool, min_row: int
+) -> bool:
+    """Whether data[start:] holds n_rows whole rows (or a malformed one: reading on
+    would not help)."""
+    if len(data) - start < n_rows * min_row:
+        return False
+    if not binary:
+        return data.count(b"\n", start) >= n_rows
+    with memoryview(data) as whole, whole[start:] as rows:
+        try:
+            _core.scan_word2vec_binary(rows, n_rows, dim, None)
+        except _core.BinaryRowError as exc:
+            return exc.problem != "truncated"
+    return True
 
 
 def _read_header(path: str, data: Any) -> tuple[int, int, int]:
@@ -756,12 +821,9 @@ def detect_word2vec_binary(path: PathLike) -> bool:
     content: the first row of a text file is a word and d numbers. Reads only the
     start of the file (decompressed if it is .gz, .bz2 or .xz)."""
     path = os.fspath(path)
-    with open(path, "rb") as f:
-        magic = f.read(6)
-    opener = next((op for start, op in _COMPRESSED if magic.startswith(start)), open)
     try:
-        with opener(path, "rb") as f:
-            data = f.read(256)
+        with _open_once(path) as (f, _):
+            data = f.read(_HEADER_BYTES)
             n_words, dim, start = _read_header(path, data)
             size = start + 4096 + 64 * dim  # room for a text row of d long numbers
             # read up to the end of the first row, a block at a time: the header's d
@@ -774,6 +836,8 @@ def detect_word2vec_binary(path: PathLike) -> bool:
                     break
                 data += block
     except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+        if isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
+            raise
         raise ValueError(f"{path!r}: corrupt compressed file: {exc}") from exc
     if n_words == 0:
         return False
@@ -794,6 +858,8 @@ def detect_word2vec_binary(path: PathLike) -> bool:
 # ------------------------------------------------------------ vocabulary files
 
 EOS = "</s>"  # word2vec.c's end-of-sentence token; pyw2v has none
+# a word, a space, a count of up to 20 digits and a line end, with room to spare
+_MAX_VOCAB_LINE = _core.MAX_WORD_BYTES + 64
 
 
 def save_vocab(
@@ -836,28 +902,33 @@ def load_vocab(
     is a ValueError naming it.
     """
     path = os.fspath(path)
-    with open(path, "rb") as f:
-        data = f.read()
     vocab: dict[str, int] = {}
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        parts = line.split()
-        if not parts:
-            continue
-        try:
-            word = parts[0].decode(encoding, unicode_errors)
-        except UnicodeDecodeError as exc:
-            message = f"{path!r}: the word of line {number} is not valid {encoding}"
-            raise _undecodable(message, exc) from exc
-        try:
-            if len(parts) != 2:
-                raise ValueError
-            count = int(parts[1])
-            if count < 0:
-                raise ValueError
-        except ValueError:
-            raise ValueError(
-                f"{path!r}: line {number} is not 'word count': {bytes(line[:80])!r}"
-            ) from None
-        if word != EOS or keep_eos:
-            vocab[word] = vocab.get(word, 0) + count
+    with open(path, "rb") as f:
+        lines = iter(lambda: f.readline(_MAX_VOCAB_LINE + 1), b"")
+        for number, line in enumerate(lines, start=1):
+            if len(line) > _MAX_VOCAB_LINE:
+                raise ValueError(
+                    f"{path!r}: line {number} is longer than {_MAX_VOCAB_LINE} bytes (a word "
+                    f"is at most {_core.MAX_WORD_BYTES}): not a vocabulary file"
+                )
+            parts = line.split()
+            if not parts:
+                continue
+            try:
+                word = parts[0].decode(encoding, unicode_errors)
+            except UnicodeDecodeError as exc:
+                message = f"{path!r}: the word of line {number} is not valid {encoding}"
+                raise _undecodable(message, exc) from exc
+            try:
+                if len(parts) != 2:
+                    raise ValueError
+                count = int(parts[1])
+                if count < 0:
+                    raise ValueError
+            except ValueError:
+                raise ValueError(
+                    f"{path!r}: line {number} is not 'word count': {bytes(line[:80])!r}"
+                ) from None
+            if word != EOS or keep_eos:
+                vocab[word] = vocab.get(word, 0) + count
     return vocab

@@ -3,9 +3,8 @@ vector formats (read into and written from KeyedVectors) and its vocabulary file
 
 The formats themselves are implemented in pyw2v.formats, which deals in words and arrays
 only; this module adds the functions that take or return KeyedVectors. Every write goes
-to a temporary file in the destination directory, is flushed and fsynced, then renamed
-over the destination: a failed save never leaves a half-written file in place of a good
-one.
+through pyw2v.saving.atomic_write (atomic for files, written through for devices, FIFOs
+and open descriptors).
 """
 
 from __future__ import annotations

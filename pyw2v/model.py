@@ -17,12 +17,19 @@ import numpy as np
 
 from pyw2v import _core, gensim_convert, io
 from pyw2v.callbacks import check_callbacks, notify
-from pyw2v.corpus import DEFAULT_MEMORY_BUDGET, Corpus, EncodedCorpus, as_corpus
+from pyw2v.corpus import (
+    DEFAULT_MEMORY_BUDGET,
+    Corpus,
+    EncodedCorpus,
+    as_corpus,
+    check_memory_budget,
+)
 from pyw2v.keyedvectors import KeyedVectors
 from pyw2v.memory import release_free_heap, zeros_matrix
 from pyw2v.params import Params
 from pyw2v.predict import HuffmanPaths, context_hidden, score_sentences, softmax_scores
 from pyw2v.progress import ProgressReporter
+from pyw2v.training_guard import check_unchanged, held_arrays, one_at_a_time
 from pyw2v.vocab import EmptyVocabularyError, TrimRule, Vocab, select_words
 
 logger = logging.getLogger(__name__)
@@ -219,7 +226,7 @@ class Word2Vec:
                 "negative=0 to train one."
             )
         self.progress = progress
-        self.memory_budget = memory_budget
+        self.memory_budget = check_memory_budget(memory_budget)
         self.callbacks = check_callbacks(callbacks)
         self.vocab: Vocab | None = None
         self.wv = KeyedVectors(np.zeros((0, vector_size), dtype=np.float32), [])
@@ -555,6 +562,7 @@ class Word2Vec:
             self._encoded = (key, encoded)
         return encoded
 
+    @one_at_a_time
     def train(
         self,
         corpus_iterable: CorpusArg = None,
@@ -627,6 +635,7 @@ class Word2Vec:
                 "once: pass a list or a restartable iterable)"
             )
         outputs = self._outputs()
+        held = held_arrays(self)  # a callback must not replace them (training_guard)
         trainer = _core.Trainer(
             self.wv.vectors,
             outputs.get("syn1neg"),
@@ -658,6 +667,7 @@ class Word2Vec:
             notify(hooks, "on_train_begin", self)
             for epoch in range(n_epochs):
                 notify(hooks, "on_epoch_begin", self)
+                check_unchanged(self, held)
                 stopped, words, examples, loss_sum = _run_epoch(
                     trainer,
                     encoded.packed,
@@ -1056,7 +1066,7 @@ def _run_epoch(
             loss = loss_sum / examples if examples else None
             reporter.update(words_before + words, epoch, epochs, alpha, loss)
     except BaseException:
-        trainer.request_stop()  # the workers stop within W2V_PROGRESS_WORDS words
+        trainer.request_stop()  # the workers stop within one step (w2v_plan_stopped)
         with lock:
             state["abandoned"] = not state["began"]
         while state["began"] and not finished.is_set():
@@ -1064,7 +1074,9 @@ def _run_epoch(
                 finished.wait()
             except KeyboardInterrupt:  # a second Ctrl-C: still wait, the weights are in use
                 continue
-        with contextlib.suppress(KeyboardInterrupt):
+        # RuntimeError: Ctrl-C interrupted thread.start() itself, before the thread was
+        # marked started; it then returns at once (abandoned) or never ran
+        with contextlib.suppress(KeyboardInterrupt, RuntimeError):
             thread.join(timeout=1.0)  # the weights are free already; let it exit
         raise
     if "error" in outcome:

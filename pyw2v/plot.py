@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pyw2v.io import atomic_write
 from pyw2v.plot_data import TrainingCurve, WordMap, spread_labels, word_map
+from pyw2v.saving import atomic_write
 
 if TYPE_CHECKING:
     from pyw2v.keyedvectors import KeyedVectors

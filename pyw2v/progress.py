@@ -62,16 +62,33 @@ class ProgressReporter:
             if len(bar) + len(line) <= width:
                 line = bar + line
             line = line[:width]
-            self.stream.write("\r" + line + " " * max(self.drawn - len(line), 0))
+            self._write("\r" + line + " " * max(self.drawn - len(line), 0))
             self.drawn = len(line)
         else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
+            self._write(line + "\n")
 
     def close(self) -> None:
         if self.enabled and self.drawn:
-            self.stream.write("\n")
-            self.stream.flush()
+            self._write("\n")
+
+    def _write(self, text: str) -> None:
+        """Best-effort: a line that cannot be written (stderr closed, a broken pipe, an
+        I/O error) turns progress off; it never stops training."""
+        if not write_quietly(self.stream, text):
+            self.enabled = False
+
+
+def write_quietly(stream: IO[str] | None, text: str) -> bool:
+    """Writes and flushes `text`; False (and nothing raised) if the stream is gone,
+    closed or failing."""
+    if stream is None:
+        return False
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):  # ValueError: a closed file
+        return False
+    return True
 
 
 def _columns(stream: IO[str]) -> int:

@@ -42,6 +42,7 @@ class Vocab:
         self.key_to_index = {w: i for i, w in enumerate(self.index_to_key)}
         if len(self.key_to_index) != len(self.index_to_key):
             raise ValueError("the vocabulary holds a word twice")
+        check_total(self.counts)
 
     def __len__(self) -> int:
         return len(self.index_to_key)
@@ -128,6 +129,7 @@ def select_words(
     (RULE_DISCARD) a word whatever its count; RULE_DEFAULT leaves it to min_count.
     """
     counts = np.asarray(counts, dtype=np.int64)
+    check_total(counts)
     effective = int(min_count)
     if max_final_vocab is not None and len(counts) > max_final_vocab:
         ranked = np.sort(counts)[::-1]
@@ -158,3 +160,18 @@ def select_words(
         drop_total=int(counts.sum()) - retain_total,
         retain_total=retain_total,
     )
+
+
+_MAX_TOTAL = 2**63 - 1
+
+
+def check_total(counts: np.ndarray) -> None:
+    """ValueError if int64 counts sum past 2**63 - 1 (their int64 sum would wrap to a
+    negative number of tokens). Exact: the float sum only tells when to look closer."""
+    if len(counts) and float(counts.sum(dtype=np.float64)) >= 2.0**62:
+        total = sum(map(int, counts.tolist()))
+        if total > _MAX_TOTAL:
+            raise ValueError(
+                f"the word counts sum to {total} tokens, more than 2**63-1: pyw2v counts "
+                "tokens in 64-bit integers (scale the counts down)"
+            )

@@ -493,7 +493,11 @@ def test_failed_load_leaks_no_file_handle(model_bytes, tmp_path):
         with pytest.raises(ValueError):
             Word2Vec.load(path)
         gc.collect()
-    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+    # only this file's handles: a warning about something another test left behind
+    # (e.g. a subprocess) is not this loader's leak
+    assert not [
+        w for w in caught if issubclass(w.category, ResourceWarning) and path.name in str(w.message)
+    ]
 
 
 def test_numpy_integer_params_can_be_saved(tmp_path):

@@ -5,6 +5,7 @@ loading and interrupting. Each test is a bug found in review."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -148,9 +149,17 @@ def test_interrupt_leaves_no_worker_writing(tmp_path):
     corpus = [[f"w{i}" for i in row] for row in rng.integers(0, 500, size=(4000, 20))]
     model = _model(workers=2, epochs=200)
     model.build_vocab(corpus)
-    threading.Timer(0.5, _thread.interrupt_main).start()
-    with pytest.raises(KeyboardInterrupt):
-        model.train(corpus)
+    # interrupt_main simulates SIGINT: it does nothing if SIGINT is ignored (a test run
+    # from nohup or a background job), so install the handler this test relies on
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    try:
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            model.train(corpus)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     after = model.wv.vectors.copy()
     time.sleep(0.2)
     np.testing.assert_array_equal(model.wv.vectors, after)

@@ -75,9 +75,26 @@ def header_dim(data: bytes) -> int:
         return 0
 
 
+def limit_memory() -> None:
+    """Limits the address space to what the harness uses now plus PYW2V_FUZZ_HEADROOM_MB
+    (default 1024): an allocation driven by a header (a claimed shape, a row count, a zip
+    member's size) then fails at once with MemoryError, a finding, instead of swapping
+    until libFuzzer's -rss_limit_mb notices. Linux only (reads /proc)."""
+    if not os.path.exists("/proc/self/status"):
+        return
+    import resource
+
+    with open("/proc/self/status") as status:
+        used = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
+    limit = used + int(os.environ.get("PYW2V_FUZZ_HEADROOM_MB", "1024")) * (1 << 20)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def main(name: str, test_one_input: Callable[[bytes], None], seeds: list[bytes]) -> None:
-    """Starts libFuzzer. Without a corpus directory on the command line, one is made
-    (or reused) under the temporary directory and filled with the seeds."""
+    """Starts libFuzzer, with the memory limit of limit_memory. Without a corpus
+    directory on the command line, one is made (or reused) under the temporary
+    directory and filled with the seeds."""
+    limit_memory()
     argv = list(sys.argv)
     if not any(not a.startswith("-") for a in argv[1:]):
         corpus = Path(tempfile.gettempdir()) / f"pyw2v-fuzz-corpus-{name}"
