@@ -3,7 +3,7 @@
 
 No training logic lives here; see csrc/ for the algorithm and pyw2v/model.py for its use.
 """
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.bytes cimport PyBytes_AsString, PyBytes_FromStringAndSize
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
 
@@ -827,7 +827,7 @@ def join_words(const unsigned char[::1] buffer, const int64_t[::1] starts,
     if n == 0:
         return b""
     joined = PyBytes_FromStringAndSize(NULL, total - 1)
-    cdef char *dst = PyBytes_AS_STRING(joined)
+    cdef char *dst = PyBytes_AsString(joined)
     cdef const unsigned char *src = &buffer[0]
     with nogil:
         for i in range(n):
