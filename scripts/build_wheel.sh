@@ -37,9 +37,8 @@ done
 
 export CC=$work/bin/zig-cc
 export CMAKE_ARGS="-DCMAKE_AR=$work/bin/zig-ar -DCMAKE_RANLIB=$work/bin/zig-ranlib"
-# zig keeps its compiled libc stubs in a cache of its own; keep it with the build
-export ZIG_GLOBAL_CACHE_DIR=${ZIG_GLOBAL_CACHE_DIR:-$PWD/build/zig-cache}
-export ZIG_LOCAL_CACHE_DIR=$ZIG_GLOBAL_CACHE_DIR
+# zig builds glibc 2.17's stubs once into its global cache (~/.cache/zig, or
+# ZIG_GLOBAL_CACHE_DIR), then reuses them
 
 # The wheel is built for $python's ABI by a build environment of $python
 "$python" -m venv --clear "$work/build-venv"
