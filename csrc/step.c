@@ -91,16 +91,6 @@ step_avx512(W2V_STEP_ARGS) {
 }
 #endif
 
-w2v_simd w2v_simd_best(void) {
-#if W2V_HAVE_X86_VARIANTS
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
-        return W2V_SIMD_AVX512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return W2V_SIMD_AVX2;
-#endif
-    return W2V_SIMD_SCALAR;
-}
-
 w2v_step_fn w2v_step_select(w2v_simd simd, int32_t dim) {
     w2v_simd best = w2v_simd_best();
     if (simd == W2V_SIMD_AUTO) simd = best;

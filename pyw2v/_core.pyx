@@ -3,11 +3,13 @@
 
 No training logic lives here; see csrc/ for the algorithm and pyw2v/model.py for its use.
 """
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.bytes cimport PyBytes_AsString, PyBytes_FromStringAndSize
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
 
 from pyw2v._w2v cimport *
+
+import os
 
 import numpy as np
 
@@ -41,20 +43,36 @@ cdef int _check(int status, str what) except -1:
     raise RuntimeError(f"{what}: unknown status {status}")
 
 
+cdef w2v_simd _simd_cap() except *:
+    """The widest variant this process may run: the CPU's best, lowered by the environment
+    variable PYW2V_SIMD (scalar, avx2 or avx512: run as if the CPU had nothing wider)."""
+    cdef str mask = os.environ.get("PYW2V_SIMD", "auto")
+    if mask not in _SIMD:
+        raise ValueError(f"PYW2V_SIMD must be one of {sorted(_SIMD)}, got {mask!r}")
+    cdef w2v_simd best = w2v_simd_best()
+    return best if mask == "auto" else min(best, <w2v_simd> _SIMD[mask])
+
+
 cdef w2v_simd _simd(str name) except *:
+    """The variant `name` names; 'auto' resolved to the widest allowed (_simd_cap)."""
     if name not in _SIMD:
         raise ValueError(f"simd must be one of {sorted(_SIMD)}, got {name!r}")
-    return _SIMD[name]
+    return _simd_cap() if name == "auto" else _SIMD[name]
+
+
+cdef bint _runs(w2v_simd simd, int32_t dim) except -1:
+    """Whether the variant may run here (the CPU has it and PYW2V_SIMD does not mask it)."""
+    return simd <= _simd_cap() and w2v_step_select(simd, dim) != NULL
 
 
 def simd_best() -> str:
-    """The kernel variant that 'auto' picks on this CPU."""
-    return _SIMD_NAMES[w2v_simd_best()]
+    """The kernel variant that 'auto' picks on this CPU (at most PYW2V_SIMD's)."""
+    return _SIMD_NAMES[_simd_cap()]
 
 
 def simd_available(str name) -> bool:
-    """Whether this CPU can run the kernel variant `name`."""
-    return w2v_step_select(_simd(name), 100) != NULL
+    """Whether this CPU can run the kernel variant `name` (and PYW2V_SIMD does not mask it)."""
+    return _runs(_simd(name), 100)
 
 
 def sigmoid_table():
@@ -238,9 +256,10 @@ def step_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, targets, labe
     _check_ids(t, in_vecs.shape[0], "targets")
     if y.shape[0] != t.shape[0] or not np.isin(np.asarray(y), (0.0, 1.0)).all():
         raise ValueError("labels must be 0 or 1, one per target")
-    cdef w2v_step_fn kernel = w2v_step_select(_simd(simd), <int32_t> in_vecs.shape[1])
-    if kernel == NULL:
+    cdef w2v_simd variant = _simd(simd)
+    if not _runs(variant, <int32_t> in_vecs.shape[1]):
         raise ValueError(f"this CPU cannot run the {simd!r} kernel")
+    cdef w2v_step_fn kernel = w2v_step_select(variant, <int32_t> in_vecs.shape[1])
     cdef float[::1] lf
     if lockf is not None:
         lf = np.ascontiguousarray(lockf, dtype=np.float32)
@@ -478,7 +497,7 @@ cdef class Trainer:
         if out_ptr != NULL and negative < 1:
             raise ValueError("negative sampling (out_vecs) needs negative >= 1")
         self.simd = _simd(simd)
-        if w2v_step_select(self.simd, <int32_t> in_vecs.shape[1]) == NULL:
+        if not _runs(self.simd, <int32_t> in_vecs.shape[1]):
             raise ValueError(f"this CPU cannot run the {simd!r} kernel")
         _fill_params(&self.params, in_vecs.shape[1], window, negative, negative_reuse, cbow_mean,
                      exact_ctx_grad, workers, seed, sg, node_ptr != NULL, shrink_windows)
@@ -808,7 +827,7 @@ def join_words(const unsigned char[::1] buffer, const int64_t[::1] starts,
     if n == 0:
         return b""
     joined = PyBytes_FromStringAndSize(NULL, total - 1)
-    cdef char *dst = PyBytes_AS_STRING(joined)
+    cdef char *dst = PyBytes_AsString(joined)
     cdef const unsigned char *src = &buffer[0]
     with nogil:
         for i in range(n):

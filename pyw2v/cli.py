@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
-from pyw2v import cli_convert, cli_plot, cli_query, cli_train
+from pyw2v import __version__, cli_convert, cli_plot, cli_query, cli_train
 
 
 class UsageError(Exception):
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         allow_abbrev=False,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     cli_train.add_parser(sub, [common])
     cli_query.add_parsers(sub, [common])
