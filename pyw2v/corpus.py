@@ -8,17 +8,13 @@ tokens are split, invalid UTF-8 is replaced by U+FFFD (counted in the stats).
 
 from __future__ import annotations
 
-import bz2
 import collections
 import errno
-import gzip
 import logging
-import lzma
 import numbers
 import os
 import tempfile
 import weakref
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, Union
@@ -26,6 +22,7 @@ from typing import IO, Any, Union
 import numpy as np
 
 from pyw2v import _core
+from pyw2v.compression import DECOMPRESS_ERRORS, Owning, is_compressed, open_binary
 from pyw2v.counting import Recording, count_files
 from pyw2v.streams import copy_stream, is_stream, remove_quietly
 from pyw2v.vocab import Vocab
@@ -38,14 +35,8 @@ MAX_SENTENCE: int = _core.MAX_SENTENCE
 # Encoded corpora larger than this go to a temporary memory-mapped file.
 DEFAULT_MEMORY_BUDGET = 1 << 30
 
-_MAGIC = (
-    (b"\x1f\x8b", lambda f: gzip.GzipFile(fileobj=f)),
-    (b"BZh", bz2.BZ2File),
-    (b"\xfd7zXZ\x00", lzma.LZMAFile),
-)
 
-
-def open_text_file(path: PathLike) -> IO[bytes] | _Owning:
+def open_text_file(path: PathLike) -> IO[bytes] | Owning:
     """Opens a corpus file for binary reading, decompressing by its magic bytes. The
     file is opened once: the magic bytes are peeked at, not consumed."""
     path = os.fspath(path)
@@ -53,44 +44,7 @@ def open_text_file(path: PathLike) -> IO[bytes] | _Owning:
         raise IsADirectoryError(f"corpus path {path!r} is a directory, not a text file")
     if not os.path.exists(path):
         raise FileNotFoundError(f"corpus file {path!r} not found")
-    f = open(path, "rb")  # noqa: SIM115 (returned, or closed by its decompressor)
-    try:
-        head = f.peek(6)[:6]
-        opener = next((cls for magic, cls in _MAGIC if head.startswith(magic)), None)
-        return _Owning(opener(f), f) if opener else f
-    except BaseException:
-        f.close()
-        raise
-
-
-class _Owning:
-    """A decompressing reader that closes the file it reads when it is closed."""
-
-    def __init__(self, reader: Any, raw: IO[bytes]) -> None:
-        self.reader, self.raw = reader, raw
-
-    def read(self, size: int = -1) -> bytes:
-        data: bytes = self.reader.read(size)
-        return data
-
-    def close(self) -> None:
-        try:
-            self.reader.close()
-        finally:
-            self.raw.close()
-
-    def __enter__(self) -> _Owning:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def is_compressed(path: PathLike) -> bool:
-    """Whether a corpus file is compressed (by its magic bytes)."""
-    with open(path, "rb") as probe:
-        head = probe.read(6)
-    return any(head.startswith(magic) for magic, _ in _MAGIC)
+    return open_binary(path)
 
 
 def read_chunks(
@@ -103,7 +57,7 @@ def read_chunks(
         try:
             while chunk := f.read(size):
                 yield chunk
-        except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+        except DECOMPRESS_ERRORS as exc:
             shown = os.fspath(path) if name is None else name
             raise ValueError(f"corpus file {shown!r} is corrupt: {exc}") from exc
 

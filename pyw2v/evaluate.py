@@ -24,18 +24,15 @@ whole restricted vocabulary.
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import logging
-import lzma
 import math
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from pyw2v.compression import open_text
 from pyw2v.ranking import COSMUL_EPSILON, chunk_rows, restrict_limit, top_k_rows
 
 if TYPE_CHECKING:
@@ -61,15 +58,6 @@ class CorrelationResult(NamedTuple):
 
 
 # ---------------------------------------------------------------- shared helpers
-
-
-@contextmanager
-def _open_text(path: PathLike, encoding: str = "utf8") -> Iterator[TextIO]:
-    """Opens a text file, decompressing .gz / .bz2 / .xz by extension."""
-    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-    opener = openers.get(os.path.splitext(os.fspath(path))[1], open)
-    with opener(path, "rt", encoding=encoding) as handle:  # type: ignore[operator]
-        yield handle
 
 
 def _fold(word: str, case_insensitive: bool) -> str:
@@ -120,7 +108,7 @@ def read_analogies(path: PathLike, case_insensitive: bool = True) -> list[tuple[
         If a question comes before the first section line.
     """
     sections: list[tuple[str, list[Quad]]] = []
-    with _open_text(path) as lines:
+    with open_text(path) as lines:
         for line_no, line in enumerate(lines, 1):
             if line.startswith(": "):
                 sections.append((line.lstrip(": ").strip(), []))
@@ -356,7 +344,7 @@ def read_word_pairs(
     list of (str, str, float)
     """
     pairs = []
-    with _open_text(path, encoding) as lines:
+    with open_text(path, encoding) as lines:
         for line_no, line in enumerate(lines, 1):
             if line.startswith("#"):
                 continue

@@ -10,12 +10,9 @@ device, FIFO or open descriptor.
 
 from __future__ import annotations
 
-import bz2
 import contextlib
-import gzip
 import itertools
 import json
-import lzma
 import math
 import mmap
 import os
@@ -24,7 +21,6 @@ import struct
 import sys
 import warnings
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, TYPE_CHECKING, Any, TypeVar, Union
@@ -32,6 +28,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar, Union
 import numpy as np
 
 from pyw2v import _core
+from pyw2v.compression import DECOMPRESS_ERRORS, MAGIC_BYTES, decompressor
 from pyw2v.params import cpu_count
 from pyw2v.saving import atomic_write
 
@@ -289,11 +286,6 @@ def check_matrix(path: PathLike, name: str, matrix: np.ndarray, rows: int) -> np
 
 # what word2vec.c, gensim and pyw2v's tokenizer split words on (non-ASCII spaces stay)
 _WHITESPACE = re.compile("[ \t\n\v\f\r\0]")
-_COMPRESSED: tuple[tuple[bytes, Callable[[IO[bytes]], Any]], ...] = (
-    (b"\x1f\x8b", lambda f: gzip.GzipFile(fileobj=f)),
-    (b"BZh", bz2.BZ2File),
-    (b"\xfd7zXZ\x00", lzma.LZMAFile),
-)
 _HEADER_BYTES = 256  # the header line "V d" must end within these
 _MAX_TEXT_VALUE_BYTES = 64  # a text value longer than this (with its space) is not a float
 _TRAILING_BYTES = 64  # read past the rows to tell a final newline from a wrong header
@@ -475,7 +467,7 @@ def _mapped(path: str, binary: bool, limit: int | None, no_header: bool = False)
         if mapped is None:
             try:
                 data = f.read() if no_header else _read_bounded(path, f, binary, limit)
-            except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+            except DECOMPRESS_ERRORS as exc:
                 raise ValueError(f"{path!r}: corrupt compressed file: {exc}") from exc
             yield data
             return
@@ -493,13 +485,12 @@ def _open_once(path: str) -> Iterator[tuple[IO[bytes], bool]]:
     """The file opened once, decompressed if its magic bytes (peeked at, not consumed,
     so that a pipe loses nothing) name .gz, .bz2 or .xz; and whether it was."""
     with open(path, "rb") as raw:
-        head = raw.peek(6)[:6]
-        for magic, opener in _COMPRESSED:
-            if head.startswith(magic):
-                with opener(raw) as f:
-                    yield f, True
-                return
-        yield raw, False
+        opener = decompressor(raw.peek(MAGIC_BYTES)[:MAGIC_BYTES])
+        if opener is None:
+            yield raw, False
+            return
+        with opener(raw) as f:
+            yield f, True
 
 
 def _read_bounded(path: str, f: IO[bytes], binary: bool, limit: int | None) -> bytearray:
@@ -835,7 +826,7 @@ def detect_word2vec_binary(path: PathLike) -> bool:
                 if not block:
                     break
                 data += block
-    except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+    except DECOMPRESS_ERRORS as exc:
         if isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
             raise
         raise ValueError(f"{path!r}: corrupt compressed file: {exc}") from exc

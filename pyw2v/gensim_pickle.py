@@ -19,17 +19,15 @@ accept plain data; every other name is refused before anything is called.
 from __future__ import annotations
 
 import _compat_pickle
-import bz2
 import contextlib
-import gzip
-import lzma
 import os
 import pickle
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import IO, Any, ClassVar, Union, cast
 
 import numpy as np
+
+from pyw2v.compression import DECOMPRESS_ERRORS, Owning, open_binary
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -48,8 +46,6 @@ GENSIM3 = frozenset(
     }
 )
 MMAP_MODES = (None, "r", "r+", "c")  # np.load's "w+" would overwrite the file
-_COMPRESSED = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.open))
-_DECOMPRESS_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error)
 
 
 class ForbiddenGlobalError(pickle.UnpicklingError, ValueError):
@@ -227,30 +223,20 @@ class RestrictedUnpickler(pickle.Unpickler):
         raise ForbiddenGlobalError(f"{self.path!r}: refused to unpickle a persistent id")
 
 
-def _compression(head: bytes) -> Callable[..., Any] | None:
-    return next((opener for magic, opener in _COMPRESSED if head.startswith(magic)), None)
-
-
 def is_pickle(path: PathLike) -> bool:
     """Whether `path` starts like a pickle of protocol 2 or later (the PROTO opcode),
     possibly gzip-, bz2- or xz-compressed. False for a file that cannot be read."""
     try:
-        with open(path, "rb") as f:
-            head = f.read(6)
-        opener = _compression(head)
-        if opener is not None:
-            with opener(path, "rb") as z:
-                head = z.read(2)
-    except (*_DECOMPRESS_ERRORS, ValueError):
+        with open_binary(path) as f:
+            head = f.read(2)
+    except (*DECOMPRESS_ERRORS, ValueError):
         return False
     return len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= pickle.HIGHEST_PROTOCOL
 
 
 @contextlib.contextmanager
-def _open_decompressed(path: str) -> Iterator[IO[bytes]]:
-    with open(path, "rb") as f:
-        opener = _compression(f.read(6))
-    with (opener or open)(path, "rb") as f:
+def _open_decompressed(path: str) -> Iterator[IO[bytes] | Owning]:
+    with open_binary(path) as f:
         yield f
 
 
