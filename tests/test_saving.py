@@ -208,8 +208,12 @@ def test_hard_link_keeps_the_old_contents_under_its_other_name(kv, tmp_path):
 
 
 SAVE_FOREVER = """
+import signal
 import sys
 from pyw2v.saving import atomic_write
+# the default dispositions this test is about (a child of nohup inherits SIGHUP ignored)
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
 with atomic_write(sys.argv[1]) as f:
     f.write(b"x" * (1 << 20))
     print("writing", flush=True)
