@@ -16,7 +16,7 @@ trap 'rm -rf "$work"' EXIT
 
 # The only tools on PATH: the venv's, and links to python and a few coreutils.
 mkdir "$work/tools"
-for tool in "$python" sh env cat cp ls rm mkdir; do
+for tool in "$python" sh bash env cat cp ls rm mkdir head; do
   ln -s "$(command -v "$tool")" "$work/tools/$(basename "$tool")"
 done
 export PATH=$work/venv/bin:$work/tools
