@@ -1,6 +1,6 @@
 """The Dask backend: one replica per shard, held by a worker process between rounds
 (pyw2v.distributed.worker), each round a task per replica sent to the worker that holds
-it. The reconciled rows of a round are scattered to every worker once.
+it. The reconciled rows of a round and a new replica's model travel as task arguments.
 
 A round task may run elsewhere than its replica's worker (allow_other_workers): when
 that worker dies, the scheduler moves the task to a surviving or restarted worker,
@@ -19,6 +19,7 @@ import time
 from concurrent.futures import CancelledError
 from typing import Any
 
+import dask
 import numpy as np
 from distributed import Client, KilledWorker, wait
 from distributed.comm.core import CommClosedError
@@ -29,6 +30,14 @@ from pyw2v.distributed.errors import DistributedTrainingError, ReplicaLostError
 from pyw2v.distributed.merge import Update
 from pyw2v.distributed.replica import ReplicaSpec, RoundResult, RoundTask
 from pyw2v.distributed.shards import Piece, count_piece
+
+
+def _large_arguments() -> Any:
+    """The rows travel as task arguments, through the scheduler: a scatter to a worker
+    that dies meanwhile can hang, a task's arguments go wherever it runs. Dask warns
+    about arguments over 10 MB, which a model's rows often are."""
+    return dask.config.set({"distributed.admin.large-graph-warning-threshold": "64 GiB"})
+
 
 # What says that a task's replica or worker is gone, not that the task itself failed.
 _LOST = (ReplicaLostError, KilledWorker, CommClosedError, CancelledError, OSError)
@@ -73,18 +82,18 @@ class DaskBackend:
         target = min(live, key=lambda addr: (load[addr], (live.index(addr) - k) % len(live)))
         payload = {name: np.ascontiguousarray(m) for name, m in matrices.items()}
         try:
-            [data] = self.client.scatter([payload], workers=[target], hash=False)
-            future = self.client.submit(
-                worker.setup_replica,
-                job,
-                k,
-                generation,
-                spec,
-                data,
-                workers=[target],
-                allow_other_workers=True,
-                pure=False,
-            )
+            with _large_arguments():
+                future = self.client.submit(
+                    worker.setup_replica,
+                    job,
+                    k,
+                    generation,
+                    spec,
+                    payload,
+                    workers=[target],
+                    allow_other_workers=True,
+                    pure=False,
+                )
             n_words, where = self._gather([future])[0]
         except _LOST as exc:
             raise ReplicaFailure(k, f"setup failed: {type(exc).__name__}: {exc}") from exc
@@ -94,23 +103,21 @@ class DaskBackend:
     def rounds(
         self, job: str, calls: dict[int, tuple[int, RoundTask]], update: Update | None
     ) -> dict[int, RoundResult | ReplicaFailure]:
-        sent: Any = None
-        if update is not None:
-            [sent] = self.client.scatter([update], broadcast=True, hash=False)
-        futures = {
-            k: self.client.submit(
-                worker.run_round,
-                job,
-                k,
-                generation,
-                sent,
-                task,
-                workers=[self.placed[k]],
-                allow_other_workers=True,
-                pure=False,
-            )
-            for k, (generation, task) in calls.items()
-        }
+        with _large_arguments():
+            futures = {
+                k: self.client.submit(
+                    worker.run_round,
+                    job,
+                    k,
+                    generation,
+                    update,
+                    task,
+                    workers=[self.placed[k]],
+                    allow_other_workers=True,
+                    pure=False,
+                )
+                for k, (generation, task) in calls.items()
+            }
         out: dict[int, RoundResult | ReplicaFailure] = {}
         try:
             self._wait(list(futures.values()))

@@ -1,0 +1,113 @@
+"""Distributed training on a real Dask cluster: a LocalCluster of 2 worker processes x 1
+thread bound to 127.0.0.1. Skipped without dask[distributed] (pip install
+'pyw2v[dask]'); CI installs it and runs this file."""
+
+from __future__ import annotations
+
+import lzma
+import os
+import signal
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from pyw2v import Word2Vec  # noqa: E402
+from pyw2v.corpus import FileCorpus  # noqa: E402
+from pyw2v.demo import demo_corpus_path  # noqa: E402
+from pyw2v.distributed import (  # noqa: E402
+    DistributedTrainingError,
+    build_vocab,
+    simulate,
+    train,
+)
+
+KW = {"vector_size": 16, "window": 3, "negative": 5, "epochs": 2, "workers": 1, "seed": 1,
+      "min_count": 2, "progress": False}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+    with cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def demo_files(tmp_path_factory):
+    with lzma.open(demo_corpus_path(), "rb") as f:
+        lines = [f.readline() for _ in range(1500)]
+    root = tmp_path_factory.mktemp("demo")
+    paths = [root / "a.txt", root / "b.txt.xz", root / "c.txt"]
+    paths[0].write_bytes(b"".join(lines[:600]))
+    with lzma.open(paths[1], "wb") as x:
+        x.write(b"".join(lines[600:900]))
+    paths[2].write_bytes(b"".join(lines[900:]))
+    return [str(p) for p in paths]
+
+
+def test_vocabulary_counted_on_the_cluster_is_build_vocab(client, demo_files):
+    ref = Word2Vec(**KW)
+    ref.build_vocab(corpus_file=demo_files)
+    model = build_vocab(client, demo_files, count_pieces=5, **KW)
+    assert model.wv.index_to_key == ref.wv.index_to_key
+    np.testing.assert_array_equal(model.vocab.counts, ref.vocab.counts)
+    assert model.corpus_stats == ref.corpus_stats
+    np.testing.assert_array_equal(model.wv.vectors, ref.wv.vectors)  # the same start
+
+
+def test_cluster_training_is_the_simulated_training(client, demo_files, tmp_path):
+    """The same shards, rounds and merges on two worker processes as in one process:
+    with one thread per replica, the same weights bit for bit."""
+    model, report = train(client, demo_files, sync_words=3000, return_report=True, **KW)
+    sim = simulate(demo_files, replicas=2, sync_words=3000, **KW)
+    assert len(report.shard_words) == 2 and report.recoveries == 0
+    np.testing.assert_array_equal(model.wv.vectors, sim.wv.vectors)
+    np.testing.assert_array_equal(model.syn1neg, sim.syn1neg)
+    assert model.epoch_losses == sim.epoch_losses
+    model.save(tmp_path / "m.pyw2v")  # an ordinary model
+    assert Word2Vec.load(tmp_path / "m.pyw2v").wv.most_similar("god", topn=1)
+
+
+class _KillAWorker:
+    """Kills one worker process (SIGKILL) when epoch `at` begins."""
+
+    def __init__(self, client, at=1, times=1):
+        self.client, self.at, self.times, self.epoch = client, at, times, 0
+
+    def on_epoch_begin(self, model):
+        if self.epoch == self.at and self.times > 0:
+            self.times -= 1
+            victim = sorted(self.client.scheduler_info()["workers"])[0]
+            pid = self.client.run(os.getpid, workers=[victim])[victim]
+            os.kill(pid, signal.SIGKILL)
+        self.epoch += 1
+
+
+def test_a_killed_worker_costs_a_round_and_training_completes(client, demo_files):
+    ref = simulate(demo_files, replicas=2, sync_words=3000, **KW)
+    model, report = train(
+        client, demo_files, sync_words=3000, return_report=True,
+        callbacks=[_KillAWorker(client)], worker_timeout=30, **KW,
+    )  # fmt: skip
+    assert report.recoveries >= 1
+    n_words = FileCorpus(demo_files).encode(model.vocab).n_words
+    assert report.words == KW["epochs"] * n_words  # every shard fully trained
+    assert np.isfinite(model.wv.vectors).all()
+    assert model.epoch_losses[-1] == pytest.approx(ref.epoch_losses[-1], rel=0.05)
+
+
+def test_an_unrecoverable_failure_raises(client, demo_files):
+    client.wait_for_workers(2, timeout=60)  # the worker killed before has restarted
+    with pytest.raises(DistributedTrainingError, match="failed 1 times in a row"):
+        train(
+            client, demo_files, sync_words=3000, max_retries=0,
+            callbacks=[_KillAWorker(client)], worker_timeout=30, **KW,
+        )  # fmt: skip
