@@ -22,6 +22,11 @@ from pyw2v.distributed import (  # noqa: E402
     simulate,
     train,
 )
+from pyw2v.distributed.dask_backend import DaskBackend  # noqa: E402
+from pyw2v.distributed.driver import ReplicaFailure  # noqa: E402
+from pyw2v.distributed.merge import RowValues  # noqa: E402
+from pyw2v.distributed.replica import ReplicaSpec, RoundTask  # noqa: E402
+from pyw2v.distributed.shards import cut_files  # noqa: E402
 
 KW = {"vector_size": 16, "window": 3, "negative": 5, "epochs": 2, "workers": 1, "seed": 1,
       "min_count": 2, "progress": False}  # fmt: skip
@@ -34,7 +39,7 @@ def client():
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",
     )
     with cluster, distributed.Client(cluster) as c:
         yield c
@@ -111,3 +116,36 @@ def test_an_unrecoverable_failure_raises(client, demo_files):
             client, demo_files, sync_words=3000, max_retries=0,
             callbacks=[_KillAWorker(client)], worker_timeout=30, **KW,
         )  # fmt: skip
+
+
+def test_a_task_error_is_not_taken_for_a_lost_worker(client, demo_files):
+    """A replica that is missing is lost (rebuilt by the driver); an error raised by the
+    task itself stops training at once, naming it."""
+    model = build_vocab(client, demo_files, **KW)
+    backend = DaskBackend(client)
+    spec = ReplicaSpec(
+        cut_files(demo_files, 1)[0], list(model.wv.index_to_key), model.vocab.counts,
+        model.params.to_dict(), seed=1, threads=1,
+    )  # fmt: skip
+    matrices = {"vectors": model.wv.vectors, "syn1neg": model.syn1neg}
+    assert backend.setup("job", 0, 0, spec, matrices) > 0
+    task = RoundTask(0, 1, 0, 1, 0, 0.025, 0.0001, len(model.vocab))
+    try:
+        lost = backend.rounds("job", {0: (1, task)}, None)[0]  # a generation never built
+        assert isinstance(lost, ReplicaFailure) and "ReplicaLostError" in lost.reason
+        bad = {"vectors": RowValues(np.array([10**9]), np.zeros((1, 16), np.float32))}
+        with pytest.raises(DistributedTrainingError, match="replica 0 failed: IndexError"):
+            backend.rounds("job", {0: (0, task)}, bad)
+    finally:
+        backend.close("job")
+
+
+def test_no_worker_at_all_raises_after_the_timeout():
+    with (
+        distributed.LocalCluster(
+            n_workers=0, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0"
+        ) as cluster,
+        distributed.Client(cluster) as empty,
+    ):
+        with pytest.raises(DistributedTrainingError, match="no Dask worker for 0.2 s"):
+            DaskBackend(empty, worker_timeout=0.2, poll=0.05).workers()

@@ -40,7 +40,7 @@ def _large_arguments() -> Any:
 
 
 # What says that a task's replica or worker is gone, not that the task itself failed.
-_LOST = (ReplicaLostError, KilledWorker, CommClosedError, CancelledError, OSError)
+_LOST = (ReplicaLostError, KilledWorker, CommClosedError, CancelledError)
 
 
 class DaskBackend:

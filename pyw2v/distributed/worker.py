@@ -5,7 +5,9 @@ replica again from its authoritative model. Nothing here imports dask."""
 
 from __future__ import annotations
 
+import sys
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -54,19 +56,24 @@ def drop_replicas(job: str, k: int | None = None) -> int:
     return len(keys)
 
 
-def _worker_address() -> str | None:
-    try:
-        from distributed import get_worker
-
-        return str(get_worker().address)
-    except (ImportError, ValueError):
+def _dask_worker() -> Any:
+    """The Dask worker running this task, or None (outside one). Looks only if
+    distributed is already imported, as it is in a worker: the simulated backend must
+    not pay for importing it."""
+    module = sys.modules.get("distributed")
+    if module is None:
         return None
+    try:
+        return module.get_worker()
+    except ValueError:
+        return None
+
+
+def _worker_address() -> str | None:
+    found = _dask_worker()
+    return None if found is None else str(found.address)
 
 
 def _worker_threads() -> int | None:
-    try:
-        from distributed import get_worker
-
-        return int(get_worker().state.nthreads)
-    except (ImportError, ValueError, AttributeError):
-        return None
+    found = _dask_worker()
+    return None if found is None else int(found.state.nthreads)
