@@ -146,6 +146,6 @@ def test_no_worker_at_all_raises_after_the_timeout():
             n_workers=0, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0"
         ) as cluster,
         distributed.Client(cluster) as empty,
+        pytest.raises(DistributedTrainingError, match="no Dask worker for 0.2 s"),
     ):
-        with pytest.raises(DistributedTrainingError, match="no Dask worker for 0.2 s"):
-            DaskBackend(empty, worker_timeout=0.2, poll=0.05).workers()
+        DaskBackend(empty, worker_timeout=0.2, poll=0.05).workers()
