@@ -149,3 +149,24 @@ def test_no_worker_at_all_raises_after_the_timeout():
         pytest.raises(DistributedTrainingError, match="no Dask worker for 0.2 s"),
     ):
         DaskBackend(empty, worker_timeout=0.2, poll=0.05).workers()
+
+
+def test_command_line_trains_on_the_cluster(client, demo_files, tmp_path, capsys):
+    from pyw2v.cli import main
+
+    out, vocab = tmp_path / "m.pyw2v", tmp_path / "vocab.txt"
+    argv = ["train", "-train", demo_files[0], "-output", out, "-save-vocab", vocab,
+            "-size", 16, "-min-count", 2, "-iter", 1, "-threads", 1,
+            "-scheduler", client.scheduler.address]  # fmt: skip
+    assert main([str(a) for a in argv]) == 0
+    err = capsys.readouterr().err
+    assert "vocabulary:" in err and "wrote" in err
+    model = Word2Vec.load(out)
+    ref = Word2Vec(vector_size=16, min_count=2)
+    ref.build_vocab(corpus_file=demo_files[0])
+    assert model.wv.index_to_key == ref.wv.index_to_key
+    assert model.epochs_trained == 1
+    assert len(vocab.read_text().splitlines()) == len(ref.wv) + 1  # and word2vec.c's </s>
+    argv += ["-read-vocab", vocab]
+    assert main([str(a) for a in argv]) == 2
+    assert "-read-vocab cannot be used with -scheduler" in capsys.readouterr().err
