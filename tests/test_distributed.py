@@ -331,3 +331,16 @@ def test_importing_pyw2v_does_not_import_dask(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
     )
     assert out.stdout.strip() == "False"
+
+
+def test_command_line_scheduler_without_dask_is_a_usage_error(
+    monkeypatch, demo_files, tmp_path, capsys
+):
+    from pyw2v.cli import main
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
+    argv = ["train", "-train", demo_files[0], "-output", str(tmp_path / "v.txt"),
+            "-scheduler", "tcp://127.0.0.1:1"]  # fmt: skip
+    assert main(argv) == 2
+    assert "-scheduler needs Dask: pip install 'pyw2v[dask]'" in capsys.readouterr().err
+    assert not (tmp_path / "v.txt").exists()
