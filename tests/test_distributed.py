@@ -213,6 +213,7 @@ def test_one_replica_synced_once_per_epoch_is_single_machine_training(demo_files
     np.testing.assert_array_equal(model.syn1neg, ref.syn1neg)
     assert model.epoch_losses == ref.epoch_losses
     assert model.epochs_trained == ref.epochs_trained == KW["epochs"]
+    assert model.epoch_words == ref.epoch_words
 
 
 def test_one_replica_in_many_rounds_stays_close_to_single_machine(demo_files):

@@ -167,6 +167,7 @@ def test_command_line_trains_on_the_cluster(client, demo_files, tmp_path, capsys
     assert model.wv.index_to_key == ref.wv.index_to_key
     assert model.epochs_trained == 1
     assert len(vocab.read_text().splitlines()) == len(ref.wv) + 1  # and word2vec.c's </s>
-    argv += ["-read-vocab", vocab]
+    argv = ["train", "-train", demo_files[0], "-output", tmp_path / "m2.pyw2v",
+            "-read-vocab", vocab, "-scheduler", client.scheduler.address]  # fmt: skip
     assert main([str(a) for a in argv]) == 2
     assert "-read-vocab cannot be used with -scheduler" in capsys.readouterr().err

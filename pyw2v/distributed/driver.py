@@ -193,6 +193,7 @@ def run(
                         alpha_start - (alpha_start - alpha_end) * min(frac, 1.0),
                         loss_sum / examples if examples else None,
                     )
+                model.epoch_words.append(words_done - report.words)
                 report.words = words_done
                 report.examples += examples
                 mean_loss = loss_sum / examples if examples else 0.0
