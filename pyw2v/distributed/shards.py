@@ -60,7 +60,7 @@ def cut_files(paths: Sequence[str | os.PathLike[str]], n_pieces: int) -> list[Pi
     return [piece for piece in pieces if piece]
 
 
-def read_piece(piece: Piece) -> Iterator[tuple[bytes | np.ndarray, bool]]:
+def read_piece(piece: Piece) -> Iterator[tuple[bytes | memoryview, bool]]:
     """The bytes of a piece as (chunk, ends_segment): every segment ends with an empty
     chunk marked True (a segment ends at a file end or just after a newline)."""
     buf = np.empty(READ_BYTES, dtype=np.uint8)
@@ -68,7 +68,7 @@ def read_piece(piece: Piece) -> Iterator[tuple[bytes | np.ndarray, bool]]:
         if segment.start == 0 and segment.end is None:
             yield from ((chunk, False) for chunk in read_chunks(segment.path, READ_BYTES))
         else:
-            yield from ((chunk, False) for chunk in _read_segment(segment, buf))
+            yield from ((chunk.data, False) for chunk in _read_segment(segment, buf))
         yield b"", True
 
 
