@@ -136,6 +136,16 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         metavar="PNG",
         help="draw the loss and words/s of each epoch into a picture (matplotlib)",
     )
+    parser.add_argument(
+        "-scheduler",
+        "--scheduler",
+        dest="scheduler",
+        metavar="ADDRESS",
+        help="train on a Dask cluster (pip install 'pyw2v[dask]'): the scheduler's "
+        "address, e.g. tcp://host:8786; the workers must read -train at the same path, "
+        "each trains a replica with its own threads unless -threads is given "
+        "(docs/distributed.md)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -216,7 +226,15 @@ def run(args: argparse.Namespace) -> int:
         f"sample {p.sample:g}, min-count {p.min_count}, alpha {p.alpha:g} -> {p.min_alpha:g}, "
         f"iter {p.epochs}, threads {p.n_threads}"
     )
-    if args.read_vocab:
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler:
+        model = _train_on_cluster(args, model, scheduler)
+        stats = model.corpus_stats
+        say(
+            f"vocabulary: {len(model.wv):,} words (of {stats['distinct_words']:,}); "
+            f"corpus: {stats['tokens']:,} words in {stats['sentences']:,} lines"
+        )
+    elif args.read_vocab:
         freq = io.load_vocab(args.read_vocab)
         model.build_vocab_from_freq(freq)
         say(f"vocabulary: {len(model.wv):,} words of {len(freq):,} read from {args.read_vocab}")
@@ -230,7 +248,8 @@ def run(args: argparse.Namespace) -> int:
     if args.save_vocab:
         assert model.vocab is not None
         io.save_vocab(model.vocab, args.save_vocab, sentences=model.corpus_stats["sentences"])
-    model.train(corpus, callbacks=[curve] if curve else None)
+    if not scheduler:
+        model.train(corpus, callbacks=[curve] if curve else None)
     if curve is not None:
         from pyw2v.plot import draw_training_curve
 
@@ -248,6 +267,29 @@ def run(args: argparse.Namespace) -> int:
         f"last epoch's loss {model.epoch_losses[-1]:.4f}"
     )
     return 0
+
+
+def _train_on_cluster(args: argparse.Namespace, model: Word2Vec, address: str) -> Word2Vec:
+    """Trains on the Dask cluster at `address` with the flags' hyperparameters (the
+    vocabulary is counted there too)."""
+    from pyw2v.cli import UsageError
+
+    if args.read_vocab:
+        raise UsageError("-read-vocab cannot be used with -scheduler")
+    if args.plot_curve:
+        raise UsageError("--plot-curve cannot be used with -scheduler")
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError("-scheduler needs Dask: pip install 'pyw2v[dask]'") from None
+    import pyw2v.distributed
+
+    params = model.params.to_dict()
+    params["workers"] = args.threads or 0  # 0: each Dask worker's own threads
+    with Client(address) as client:
+        trained = pyw2v.distributed.train(client, [args.train], progress=model.progress, **params)
+    assert isinstance(trained, Word2Vec)
+    return trained
 
 
 def mode_name(sg: int, hs: int, negative: int) -> str:

@@ -1,0 +1,227 @@
+"""The driver: holds the authoritative model and runs the rounds on a backend (the
+in-process simulation or Dask), merging the replicas' changes after each round. A
+replica that fails is built again from the authoritative model and redoes the round it
+lost; past max_retries failures of one replica in a row, training stops with
+DistributedTrainingError. Ctrl-C stops it with TrainingInterrupted, which carries the
+model as of the last merged round."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from pyw2v.callbacks import notify
+from pyw2v.distributed.errors import DistributedTrainingError, TrainingInterrupted
+from pyw2v.distributed.merge import Update, merge_changes
+from pyw2v.distributed.replica import ReplicaSpec, RoundResult, RoundTask
+from pyw2v.distributed.schedule import rows_due
+from pyw2v.distributed.shards import Piece
+from pyw2v.progress import ProgressReporter
+
+logger = logging.getLogger(__name__)
+
+
+class ReplicaFailure(Exception):
+    """A backend's report that replica k is lost (its worker died, or the task ran
+    where the replica is not); the driver builds it again."""
+
+    def __init__(self, k: int, reason: str) -> None:
+        super().__init__(f"replica {k}: {reason}")
+        self.k = k
+        self.reason = reason
+
+
+class Backend(Protocol):
+    def count(self, pieces: list[Piece]) -> list[Any]: ...
+
+    def setup(
+        self, job: str, k: int, generation: int, spec: ReplicaSpec, matrices: dict[str, np.ndarray]
+    ) -> int: ...
+
+    def rounds(
+        self, job: str, calls: dict[int, tuple[int, RoundTask]], update: Update | None
+    ) -> dict[int, RoundResult | ReplicaFailure]: ...
+
+    def close(self, job: str) -> None: ...
+
+
+@dataclass
+class Options:
+    """How replicas are reconciled (see pyw2v.distributed.train)."""
+
+    sync_words: int = 100_000
+    merge: str = "mean"
+    sync_schedule: str = "all"
+    sync_top: int = 1024
+    max_retries: int = 3
+    threads: int | None = None
+
+
+@dataclass
+class TrainingReport:
+    """What a distributed training run did: words read and positive examples trained
+    (summed over the replicas' rounds that were merged), rounds per epoch, the
+    replicas' shard sizes and how many times a replica was built again."""
+
+    words: int = 0
+    examples: int = 0
+    rounds_per_epoch: int = 0
+    shard_words: list[int] = field(default_factory=list)
+    recoveries: int = 0
+    elapsed: float = 0.0
+
+
+def run(
+    backend: Backend,
+    model: Any,
+    shards: list[Piece],
+    options: Options,
+    epochs: int,
+    callbacks: tuple[Any, ...],
+    progress: bool,
+) -> TrainingReport:
+    """Trains `model` (with its vocabulary and initial weights) on the shards, one
+    replica per shard; the model's arrays are the authoritative ones."""
+    p = model.params
+    job = uuid.uuid4().hex
+    matrices = {"vectors": model.wv.vectors}
+    for name in model._output_names():
+        matrices[name] = getattr(model, name)
+    report = TrainingReport()
+    generation = {k: 0 for k in range(len(shards))}
+    failures = {k: 0 for k in range(len(shards))}
+    base = dict(words=list(model.vocab.index_to_key), counts=model.vocab.counts, params=p.to_dict())
+    specs = {
+        k: ReplicaSpec(piece, seed=p.seed + k, threads=options.threads, **base)
+        for k, piece in enumerate(shards)
+    }
+    start = time.perf_counter()
+
+    def rebuild(k: int, reason: str) -> int:
+        failures[k] += 1
+        report.recoveries += 1
+        if failures[k] > options.max_retries:
+            raise DistributedTrainingError(
+                f"replica {k} failed {failures[k]} times in a row (last: {reason}); "
+                "training stopped, no model is returned (it would miss part of the corpus)"
+            )
+        logger.warning("replica %d lost (%s): building it again from the driver's model", k, reason)
+        generation[k] += 1
+        return _setup(k)
+
+    def _setup(k: int) -> int:
+        while True:
+            try:
+                return backend.setup(job, k, generation[k], specs[k], matrices)
+            except ReplicaFailure as failure:
+                failures[k] += 1
+                report.recoveries += 1
+                if failures[k] > options.max_retries:
+                    raise DistributedTrainingError(
+                        f"replica {k} could not be set up ({failure.reason}) after "
+                        f"{failures[k]} tries; no model is returned"
+                    ) from failure
+                generation[k] += 1
+
+    reporter = ProgressReporter(1, enabled=progress)
+    words_done = 0
+    epoch = 0
+    try:
+        try:
+            report.shard_words = [_setup(k) for k in range(len(shards))]
+            failures.update(dict.fromkeys(failures, 0))
+            total_words = sum(report.shard_words)
+            if total_words == 0:
+                raise ValueError("the corpus holds no word of the vocabulary")
+            n_rounds = max(1, math.ceil(max(report.shard_words) / options.sync_words))
+            report.rounds_per_epoch = n_rounds
+            reporter.total_words = epochs * total_words
+            alpha_start, alpha_end = p.alpha, p.min_alpha
+            notify(callbacks, "on_train_begin", model)
+            update: Update | None = None
+            for epoch in range(epochs):
+                notify(callbacks, "on_epoch_begin", model)
+                loss_sum, examples = 0.0, 0
+                for r in range(n_rounds):
+                    task = RoundTask(
+                        epoch=epoch,
+                        epochs=epochs,
+                        round_index=r,
+                        n_rounds=n_rounds,
+                        epoch_seed=(
+                            model.epochs_trained
+                            if n_rounds == 1
+                            else model.epochs_trained * n_rounds + r
+                        ),
+                        alpha_start=alpha_start,
+                        alpha_end=alpha_end,
+                        due=rows_due(
+                            options.sync_schedule, r, n_rounds, len(model.vocab), options.sync_top
+                        ),
+                    )
+                    results: dict[int, RoundResult] = {}
+                    pending = {k: (generation[k], task) for k in specs}
+                    sent = update
+                    while pending:
+                        out = backend.rounds(job, pending, sent)
+                        for k, result in out.items():
+                            if isinstance(result, ReplicaFailure):
+                                rebuild(k, result.reason)
+                            else:
+                                results[k] = result
+                                failures[k] = 0
+                        pending = {k: (generation[k], task) for k in pending if k not in results}
+                        sent = None  # rebuilt replicas start from the merged model
+                    update = merge_changes(
+                        matrices, [results[k].changes for k in sorted(results)], options.merge
+                    )
+                    round_words = sum(res.words for res in results.values())
+                    words_done += round_words
+                    examples += sum(res.examples for res in results.values())
+                    loss_sum += sum(res.loss_sum for res in results.values())
+                    frac = words_done / (epochs * total_words)
+                    reporter.update(
+                        words_done,
+                        epoch,
+                        epochs,
+                        alpha_start - (alpha_start - alpha_end) * min(frac, 1.0),
+                        loss_sum / examples if examples else None,
+                    )
+                model.epoch_words.append(words_done - report.words)
+                report.words = words_done
+                report.examples += examples
+                mean_loss = loss_sum / examples if examples else 0.0
+                model.epochs_trained += 1
+                model.epoch_losses.append(mean_loss)
+                model.running_training_loss += loss_sum
+                model.min_alpha_yet_reached = alpha_start - (alpha_start - alpha_end) * min(
+                    words_done / (epochs * total_words), 1.0
+                )
+                if not math.isfinite(mean_loss) or not all(
+                    np.isfinite(m).all() for m in matrices.values()
+                ):
+                    raise FloatingPointError(
+                        f"training diverged in epoch {model.epochs_trained}: the loss is "
+                        f"{mean_loss:.4g}; lower alpha (now {alpha_start})"
+                    )
+                model.wv.reset_norms()
+                notify(callbacks, "on_epoch_end", model)
+            notify(callbacks, "on_train_end", model)
+        except KeyboardInterrupt as exc:
+            model.wv.reset_norms()
+            raise TrainingInterrupted(
+                model,
+                f"distributed training interrupted in epoch {epoch + 1} of {epochs}: the "
+                "model holds the rounds merged so far",
+            ) from exc
+    finally:
+        reporter.close()
+        report.elapsed = time.perf_counter() - start
+        backend.close(job)
+    return report

@@ -1,0 +1,133 @@
+"""A replica: one worker's copy of the model and its shard, trained a round at a time.
+
+The replica keeps the rows as they were last reconciled (`base`) beside the rows it
+trains, so that after a round it can tell which rows it changed. The learning rate
+follows global progress: every shard is cut into the same number of rounds of about
+equal word counts, so after round r of epoch e every replica has done the same
+fraction of its shard, and a replica's own schedule (words_before, words_total in its
+shard's words) places it where the whole corpus is.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pyw2v import _core
+from pyw2v.distributed.merge import Changes, Update, changed_rows
+from pyw2v.distributed.shards import Piece, cut_rounds, encode_piece
+from pyw2v.memory import zeros_matrix
+from pyw2v.params import Params
+from pyw2v.vocab import Vocab
+
+
+@dataclass
+class ReplicaSpec:
+    """What a worker needs to build a replica: its shard, the shared vocabulary and the
+    training parameters. threads None: the worker's own thread count."""
+
+    piece: Piece
+    words: list[str]
+    counts: np.ndarray
+    params: dict[str, Any]
+    seed: int
+    threads: int | None = None
+
+
+@dataclass
+class RoundTask:
+    """One round: slice `round_index` of n_rounds of the shard, in epoch `epoch` (of
+    `epochs` in this train call); afterwards the first `due` rows of wv.vectors and
+    syn1neg (all of syn1) are reconciled. epoch_seed picks the random streams."""
+
+    epoch: int
+    epochs: int
+    round_index: int
+    n_rounds: int
+    epoch_seed: int
+    alpha_start: float
+    alpha_end: float
+    due: int
+
+
+@dataclass
+class RoundResult:
+    """What a round trained (words read, positive examples, summed loss) and the rows
+    the replica changed among those due."""
+
+    words: int
+    examples: int
+    loss_sum: float
+    changes: Changes
+
+
+class Replica:
+    def __init__(self, spec: ReplicaSpec, matrices: dict[str, np.ndarray]) -> None:
+        p = Params(**spec.params)
+        vocab = Vocab(spec.words, spec.counts)
+        self.packed = encode_piece(spec.piece, spec.words)
+        self.vocab_size = len(vocab)
+        self.n_words, _ = _core.packed_stats(self.packed, self.vocab_size)
+        self.current: dict[str, np.ndarray] = {}
+        self.base: dict[str, np.ndarray] = {}
+        for name, matrix in matrices.items():
+            self.current[name] = zeros_matrix(*matrix.shape)
+            self.current[name][:] = matrix
+            self.base[name] = np.array(matrix, dtype=np.float32)
+        threads = spec.threads or os.cpu_count() or 1
+        self.trainer = _core.Trainer(
+            self.current["vectors"],
+            self.current.get("syn1neg"),
+            vocab.keep_probs(p.sample),
+            vocab.counts,
+            p.ns_exponent,
+            p.window,
+            p.negative,
+            p.cbow_mean,
+            p.cbow_exact_grad,
+            threads,
+            spec.seed,
+            p.simd,
+            p.negative_reuse,
+            node_vecs=self.current.get("syn1"),
+            sg=bool(p.sg),
+            shrink_windows=p.shrink_windows,
+        )
+        self._cuts: tuple[int, np.ndarray, np.ndarray] | None = None
+
+    def apply(self, update: Update | None) -> None:
+        """Takes the reconciled rows (into the trained rows and the base alike)."""
+        for name, rows in (update or {}).items():
+            self.current[name][rows.rows] = rows.values
+            self.base[name][rows.rows] = rows.values
+
+    def slices(self, n_rounds: int) -> tuple[np.ndarray, np.ndarray]:
+        """The byte offsets of the shard's slices and the words of each."""
+        if self._cuts is None or self._cuts[0] != n_rounds:
+            cuts, words = cut_rounds(self.packed, self.vocab_size, n_rounds)
+            self._cuts = (n_rounds, cuts, words)
+        return self._cuts[1], self._cuts[2]
+
+    def train_round(self, task: RoundTask) -> RoundResult:
+        cuts, words = self.slices(task.n_rounds)
+        r = task.round_index
+        piece = self.packed[cuts[r] : cuts[r + 1]]
+        stats = (False, 0, 0, 0.0)
+        if len(piece):
+            stats = self.trainer.train_epoch(
+                piece,
+                task.epoch_seed,
+                task.alpha_start,
+                task.alpha_end,
+                task.epoch * self.n_words + int(words[:r].sum()),
+                task.epochs * self.n_words,
+            )
+        _, n_words, examples, loss_sum = stats
+        changes = {
+            name: changed_rows(matrix, self.base[name], len(matrix) if name == "syn1" else task.due)
+            for name, matrix in self.current.items()
+        }
+        return RoundResult(int(n_words), int(examples), float(loss_sum), changes)
