@@ -11,7 +11,7 @@ import lzma
 import os
 import zlib
 from collections.abc import Callable, Iterator
-from typing import IO, Union
+from typing import IO, Any, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
