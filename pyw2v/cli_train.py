@@ -26,10 +26,16 @@ from typing import Any
 
 from pyw2v import io
 from pyw2v.corpus import as_corpus
+from pyw2v.distributed.driver import Options
 from pyw2v.model import Word2Vec
 from pyw2v.params import cpu_count
 from pyw2v.progress import write_quietly
 from pyw2v.saving import check_destination
+
+# The reconciliation options of -scheduler, and their defaults (pyw2v.distributed.train's)
+DISTRIBUTED_DEFAULTS = {
+    name: getattr(Options(), name) for name in ("sync_words", "merge", "sync_schedule")
+}
 
 WORD2VEC_THREADS = 12  # word2vec.c's default
 MIN_ALPHA_FRACTION = 1e-4  # word2vec.c never lets alpha fall below alpha * 1e-4
@@ -146,6 +152,25 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         "each trains a replica with its own threads unless -threads is given "
         "(docs/distributed.md)",
     )
+    parser.add_argument(
+        "--sync-words",
+        type=int,
+        metavar="N",
+        help="with -scheduler: words each replica trains between reconciliations "
+        f"(default {DISTRIBUTED_DEFAULTS['sync_words']:,})",
+    )
+    parser.add_argument(
+        "--merge",
+        choices=("mean", "sum"),
+        help="with -scheduler: how the replicas' changes to a row combine "
+        f"(default {DISTRIBUTED_DEFAULTS['merge']})",
+    )
+    parser.add_argument(
+        "--sync-schedule",
+        choices=("all", "doubling"),
+        help="with -scheduler: every changed row each round, or the most frequent rows "
+        f"each round and rarer ones less often (default {DISTRIBUTED_DEFAULTS['sync_schedule']})",
+    )
     parser.set_defaults(run=run)
 
 
@@ -204,6 +229,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     word2vec_style = bool(getattr(args, "word2vec_style", False))
     fmt = output_format(args)
+    _check_cluster_flags(args)
     model = make_model(args, word2vec_style)
     say = _Say(args.quiet or args.debug_level == 0)
     outputs = [args.output] + [p for p in (args.save_vocab, args.plot_curve) if p]
@@ -269,6 +295,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_cluster_flags(args: argparse.Namespace) -> None:
+    """UsageError for a reconciliation flag given without -scheduler."""
+    from pyw2v.cli import UsageError
+
+    for name in DISTRIBUTED_DEFAULTS:
+        if getattr(args, name, None) is not None and not getattr(args, "scheduler", None):
+            raise UsageError(f"--{name.replace('_', '-')} needs -scheduler")
+
+
 def _train_on_cluster(args: argparse.Namespace, model: Word2Vec, address: str) -> Word2Vec:
     """Trains on the Dask cluster at `address` with the flags' hyperparameters (the
     vocabulary is counted there too)."""
@@ -286,8 +321,12 @@ def _train_on_cluster(args: argparse.Namespace, model: Word2Vec, address: str) -
 
     params = model.params.to_dict()
     params["workers"] = args.threads or 0  # 0: each Dask worker's own threads
+    options = {name: getattr(args, name) for name in DISTRIBUTED_DEFAULTS}
+    options = {name: value for name, value in options.items() if value is not None}
     with Client(address) as client:
-        trained = pyw2v.distributed.train(client, [args.train], progress=model.progress, **params)
+        trained = pyw2v.distributed.train(
+            client, [args.train], progress=model.progress, **options, **params
+        )
     assert isinstance(trained, Word2Vec)
     return trained
 

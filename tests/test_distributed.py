@@ -345,3 +345,56 @@ def test_command_line_scheduler_without_dask_is_a_usage_error(
     assert main(argv) == 2
     assert "-scheduler needs Dask: pip install 'pyw2v[dask]'" in capsys.readouterr().err
     assert not (tmp_path / "v.txt").exists()
+
+
+def test_command_line_reconciliation_flags_need_a_scheduler(demo_files, tmp_path, capsys):
+    from pyw2v.cli import main
+
+    for flag, value in (("--merge", "sum"), ("--sync-words", "5000"), ("--sync-schedule", "all")):
+        argv = ["train", "-train", demo_files[0], "-output", str(tmp_path / "v.txt"), flag, value]
+        assert main(argv) == 2
+        assert f"{flag} needs -scheduler" in capsys.readouterr().err
+        assert not (tmp_path / "v.txt").exists()
+
+
+def test_command_line_passes_reconciliation_flags_to_the_cluster(monkeypatch, demo_files, tmp_path):
+    """-scheduler with --merge, --sync-words, --sync-schedule: train() gets them (a stand-in
+    client and train(), so that this runs without Dask); without them, train()'s own
+    defaults apply (none is passed)."""
+    import types
+
+    import pyw2v.distributed
+    from pyw2v.cli import main
+
+    seen: list[dict] = []
+
+    class FakeClient:
+        def __init__(self, address):
+            assert address == "tcp://127.0.0.1:1"
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    def fake_train(client, files, **kwargs):
+        seen.append(kwargs)
+        model = Word2Vec(vector_size=8, min_count=2, epochs=1, workers=1)
+        model.build_vocab(corpus_file=files[0])
+        model.train(corpus_file=files[0])
+        return model
+
+    monkeypatch.setitem(sys.modules, "distributed", types.SimpleNamespace(Client=FakeClient))
+    monkeypatch.setattr(pyw2v.distributed, "train", fake_train)
+    base = ["train", "-train", demo_files[0], "-size", "8", "-min-count", "2", "-iter", "1",
+            "-scheduler", "tcp://127.0.0.1:1"]  # fmt: skip
+    flags = ["--merge", "sum", "--sync-words", "5000", "--sync-schedule", "doubling"]
+    assert main([*base, "-output", str(tmp_path / "a.txt"), *flags]) == 0
+    assert main([*base, "-output", str(tmp_path / "b.txt")]) == 0
+    assert {k: seen[0][k] for k in ("merge", "sync_words", "sync_schedule")} == {
+        "merge": "sum",
+        "sync_words": 5000,
+        "sync_schedule": "doubling",
+    }
+    assert not {"merge", "sync_words", "sync_schedule"} & set(seen[1])

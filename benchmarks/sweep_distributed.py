@@ -1,0 +1,140 @@
+"""Sweep of distributed training's reconciliation (issue: data-parallel training on
+Dask): trains the reference workload with the in-process simulated backend
+(`pyw2v.distributed.simulate`, K replicas one after another, the same shards, rounds
+and merges as on a cluster) for each merge rule x round length x replica count, and
+single-machine training as the yardstick; evaluates analogies and WordSim-353 as
+benchmarks/sweep_cbow_grad.py does and prints medians over the seeds.
+
+    python benchmarks/sweep_distributed.py --corpus ../shared/corpus/en-mix-17m.txt \
+        --eval ../shared/eval [--seeds 1 2 3] [--replicas 2 4] [--merges mean sum] \
+        [--sync-words 100000 1000000] [--schedules all] [--json out.json]
+
+The workload is W1's (CBOW, negative sampling, d 100, window 5, negative 5, sample
+1e-3, min_count 5, alpha 0.05, 3 epochs), one thread per replica. Seeds are the outer
+loop. --json appends each run's record as it finishes (a stopped sweep keeps what it
+did) and --report-only prints the table of an existing file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from sweep_cbow_grad import evaluate
+
+import pyw2v.distributed
+from pyw2v import Word2Vec
+
+W1 = dict(
+    vector_size=100,
+    window=5,
+    negative=5,
+    sample=1e-3,
+    min_count=5,
+    alpha=0.05,
+    epochs=3,
+    workers=1,
+    progress=False,
+)
+
+
+def configurations(args: argparse.Namespace) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [{"replicas": 0}]  # single machine
+    for k, merge, words, schedule in itertools.product(
+        args.replicas, args.merges, args.sync_words, args.schedules
+    ):
+        rows.append({"replicas": k, "merge": merge, "sync_words": words, "sync_schedule": schedule})
+    return rows
+
+
+def train(corpus: str, config: dict[str, Any], seed: int) -> tuple[Word2Vec, float, int]:
+    start = time.perf_counter()
+    if config["replicas"] == 0:
+        model = Word2Vec(corpus_file=corpus, seed=seed, **W1)
+        rounds = 1
+    else:
+        model, report = pyw2v.distributed.simulate(
+            corpus, seed=seed, return_report=True, **config, **W1
+        )
+        rounds = report.rounds_per_epoch
+    return model, time.perf_counter() - start, rounds
+
+
+def label(config: dict[str, Any]) -> tuple[str, ...]:
+    if config["replicas"] == 0:
+        return ("single machine", "", "", "")
+    return (
+        str(config["replicas"]),
+        config["merge"],
+        f"{config['sync_words']:,}",
+        config["sync_schedule"],
+    )
+
+
+def report(records: list[dict[str, Any]]) -> str:
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for record in records:
+        groups.setdefault(label(record["config"]), []).append(record)
+    lines = [
+        "| replicas | merge | words per round | schedule | rounds/epoch | seeds "
+        "| analogy | semantic | syntactic | WS-353 | loss | wall s |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for key, runs in groups.items():
+
+        def med(name: str, runs: list[dict[str, Any]] = runs) -> float:
+            return statistics.median(r[name] for r in runs)
+
+        lines.append(
+            f"| {' | '.join(key)} | {runs[0]['rounds']} | {len(runs)} | {med('analogy'):.1f} "
+            f"| {med('semantic'):.1f} | {med('syntactic'):.1f} | {med('ws353'):.3f} "
+            f"| {med('loss'):.3f} | {med('seconds'):.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def keep(record: dict[str, Any], model: Word2Vec, args: argparse.Namespace) -> dict[str, Any]:
+    """The run's record with the model's last epoch loss and its scores on args.eval,
+    printed and appended to args.json (if given) at once."""
+    record = {**record, "loss": float(model.epoch_losses[-1]), **evaluate(model, args.eval)}
+    print(json.dumps(record), flush=True)
+    if args.json:
+        with args.json.open("a") as out:
+            out.write(json.dumps(record) + "\n")
+    return record
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", required=True)
+    parser.add_argument("--eval", required=True, type=Path)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--replicas", type=int, nargs="+", default=[2, 4])
+    parser.add_argument("--merges", nargs="+", default=["mean", "sum"])
+    parser.add_argument("--sync-words", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--schedules", nargs="+", default=["all"])
+    parser.add_argument("--no-single", action="store_true", help="skip the single-machine row")
+    parser.add_argument("--json", type=Path, help="append each run's record here")
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args()
+
+    records: list[dict[str, Any]] = []
+    if args.json and args.json.exists():
+        records = [json.loads(line) for line in args.json.read_text().splitlines() if line]
+    if not args.report_only:
+        configs = configurations(args)[1 if args.no_single else 0 :]
+        for seed in args.seeds:
+            for config in configs:
+                model, seconds, rounds = train(args.corpus, config, seed)
+                record = {"config": config, "seed": seed, "seconds": seconds, "rounds": rounds}
+                records.append(keep(record, model, args))
+    print(report(records))
+
+
+if __name__ == "__main__":
+    main()
