@@ -68,6 +68,13 @@ def remap_ids(
 ) -> int: ...
 def unpack_ids(packed: npt.NDArray[np.uint8]) -> npt.NDArray[np.int32]: ...
 def packed_stats(packed: npt.NDArray[np.uint8], vocab_size: int) -> tuple[int, int]: ...
+def merge_rows(
+    matrix: npt.NDArray[np.float32],
+    rows: npt.NDArray[np.int64],
+    ats: list[npt.NDArray[np.int64]],
+    values: list[npt.NDArray[np.float32]],
+    mean: bool,
+) -> npt.NDArray[np.float32]: ...
 
 class Trainer:
     def __init__(

@@ -451,6 +451,48 @@ def packed_stats(const uint8_t[::1] packed, int32_t vocab_size):
     return words, sentences
 
 
+def merge_rows(float[:, ::1] matrix, const int64_t[::1] rows, list ats, list values,
+               bint mean):
+    """Merges replicas' changed rows into `matrix` in place (csrc/merge_rows.c): `rows`
+    the union of the rows they changed, ats[k] the index in `rows` of each row of
+    replica k, values[k] those rows' values. Returns the new values of `rows`."""
+    cdef Py_ssize_t n_rows = rows.shape[0], dim = matrix.shape[1], k
+    if len(ats) != len(values):
+        raise ValueError("merge_rows: ats and values differ in length")
+    if n_rows and (np.min(rows) < 0 or np.max(rows) >= matrix.shape[0]):
+        raise ValueError("merge_rows: a row is outside the matrix")
+    merged = np.zeros((n_rows, dim), dtype=np.float32)
+    touched = np.zeros(n_rows, dtype=np.int32)
+    cdef float[:, ::1] m = merged
+    cdef int32_t[::1] t = touched
+    cdef const int64_t[::1] at
+    cdef const float[:, ::1] v
+    checked = []
+    for k in range(len(ats)):
+        at = np.ascontiguousarray(ats[k], dtype=np.int64)
+        v = np.ascontiguousarray(values[k], dtype=np.float32)
+        if v.shape[0] != at.shape[0] or (at.shape[0] and v.shape[1] != dim):
+            raise ValueError("merge_rows: values do not match their rows")
+        if at.shape[0] and (np.min(at) < 0 or np.max(at) >= n_rows):
+            raise ValueError("merge_rows: an index is outside rows")
+        checked.append((at, v))
+    if n_rows == 0:
+        return merged
+    for at, v in checked:
+        if at.shape[0]:
+            with nogil:
+                w2v_merge_add(&matrix[0, 0], dim, &rows[0], &at[0], at.shape[0], &v[0, 0],
+                              &m[0, 0], &t[0])
+    with nogil:
+        w2v_merge_finish(&matrix[0, 0], dim, &rows[0], n_rows, &m[0, 0], &t[0], mean)
+    for at, v in checked:
+        if at.shape[0]:
+            with nogil:
+                w2v_merge_take_alone(&matrix[0, 0], dim, &rows[0], &at[0], at.shape[0],
+                                     &v[0, 0], &m[0, 0], &t[0])
+    return merged
+
+
 cdef class Trainer:
     """Shared weights and tables for one `train` call; runs epochs without the GIL.
 

@@ -398,3 +398,38 @@ def test_command_line_passes_reconciliation_flags_to_the_cluster(monkeypatch, de
         "sync_schedule": "doubling",
     }
     assert not {"merge", "sync_words", "sync_schedule"} & set(seen[1])
+
+
+def test_merge_rows_kernel_against_float64_and_its_errors():
+    """_core.merge_rows (csrc/merge_rows.c) with 3 replicas over overlapping random rows:
+    the float64 reference within float32 rounding, the rows one replica alone changed
+    exactly; bad indices are refused before any row is written."""
+    rng = np.random.default_rng(7)
+    base = rng.normal(size=(50, 9)).astype(np.float32)
+    picks = [np.sort(rng.choice(50, size, replace=False)) for size in (30, 20, 40)]
+    values = [base[p] + rng.normal(size=(len(p), 9)).astype(np.float32) for p in picks]
+    rows = np.unique(np.concatenate(picks))
+    ats = [np.searchsorted(rows, p) for p in picks]
+    for mean in (False, True):
+        matrix = base.copy()
+        out = _core.merge_rows(matrix, rows, ats, values, mean)
+        expected = base.astype(np.float64)
+        deltas = np.zeros_like(expected)
+        n = np.zeros(50)
+        for p, v in zip(picks, values, strict=True):
+            deltas[p] += v - base[p].astype(np.float64)
+            n[p] += 1
+        expected[n > 0] += deltas[n > 0] / (n[n > 0, None] if mean else 1)
+        np.testing.assert_allclose(matrix, expected, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(out, matrix[rows])
+        for p, v in zip(picks, values, strict=True):
+            alone = n[p] == 1
+            np.testing.assert_array_equal(matrix[p[alone]], v[alone])
+    matrix = base.copy()
+    with pytest.raises(ValueError, match="an index is outside rows"):
+        _core.merge_rows(matrix, rows, [ats[0] + len(rows)], [values[0]], True)
+    with pytest.raises(ValueError, match="a row is outside the matrix"):
+        _core.merge_rows(matrix, rows + 50, ats, values, True)
+    with pytest.raises(ValueError, match="values do not match their rows"):
+        _core.merge_rows(matrix, rows, ats, [values[0][:-1], values[1], values[2]], True)
+    np.testing.assert_array_equal(matrix, base)

@@ -2,8 +2,9 @@
 were last reconciled (with their current values); the driver takes each replica's
 change (delta) against its authoritative rows, which are the rows every replica last
 received, adds the merged change and sends the new rows back to every replica. The
-deltas are summed in float64, so a row only one replica changed takes exactly that
-replica's value (one replica reproduces single-machine training).
+deltas are summed in float32 by the C core (csrc/merge_rows.c); a row only one replica
+changed takes exactly that replica's value (one replica reproduces single-machine
+training).
 
 Merge rules: "sum" adds every replica's delta (what one machine would have applied,
 had the updates not been computed on stale rows); "mean" adds their average over the
@@ -16,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from pyw2v import _core
 
 MERGE_RULES = ("mean", "sum")
 
@@ -48,24 +51,26 @@ def changed_rows(current: np.ndarray, base: np.ndarray, n_rows: int) -> RowValue
 def merge_changes(
     matrices: dict[str, np.ndarray], contributions: list[Changes], rule: str
 ) -> Update:
-    """Adds the merged deltas of the replicas' changes to `matrices` (in place) and
-    returns the rows that changed with their new values."""
+    """Adds the merged deltas of the replicas' changes to `matrices` (in place, in
+    float32; csrc/merge_rows.c) and returns the rows that changed with their new
+    values. A row one replica alone changed takes that replica's value exactly."""
     check_rule(rule)
     update: Update = {}
     for name, matrix in matrices.items():
-        parts = [c[name] for c in contributions if name in c]
-        rows = (
-            np.unique(np.concatenate([p.rows for p in parts])) if parts else np.empty(0, np.int64)
-        )
-        total = np.zeros((len(rows), matrix.shape[1]), dtype=np.float64)
-        touched = np.zeros(len(rows), dtype=np.int64)
+        parts = [c[name] for c in contributions if name in c and len(c[name].rows)]
+        if len(parts) <= 1:  # nothing to combine: the one replica's rows as they are
+            rows = parts[0].rows if parts else np.empty(0, np.int64)
+            values = parts[0].values if parts else np.empty((0, matrix.shape[1]), np.float32)
+            matrix[rows] = values
+            update[name] = RowValues(rows, matrix[rows])
+            continue
+        changed = np.zeros(len(matrix), dtype=bool)
         for part in parts:
-            at = np.searchsorted(rows, part.rows)
-            total[at] += part.values - matrix[part.rows].astype(np.float64)  # unique rows
-            touched[at] += 1
-        if rule == "mean" and len(rows):
-            total /= touched[:, None]
-        if len(rows):
-            matrix[rows] = (matrix[rows] + total).astype(np.float32)
-        update[name] = RowValues(rows, matrix[rows].copy())
+            changed[part.rows] = True
+        rows = np.flatnonzero(changed)
+        where = np.empty(len(matrix), dtype=np.int64)  # a changed row's index in rows
+        where[rows] = np.arange(len(rows))
+        ats = [where[part.rows] for part in parts]
+        merged = _core.merge_rows(matrix, rows, ats, [p.values for p in parts], rule == "mean")
+        update[name] = RowValues(rows, merged)
     return update
