@@ -281,20 +281,24 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corp
 
 /* ---- reconciling replicas (merge_rows.c) ------------------------------------- */
 
-/* Three passes merge the rows that replicas changed into matrix (rows x dim floats,
- * row-major). rows[0..n_rows) are the changed rows (compact index j); merged (n_rows x
- * dim) and touched (n_rows) start at zero. For each replica: w2v_merge_add with at[i] =
- * the compact index of its i-th row and values its rows' values (n x dim). Then
- * w2v_merge_finish writes the rows two or more replicas changed (sum, or mean if mean
- * is non-zero, of their deltas) into matrix and merged; then w2v_merge_take_alone, for
- * each replica again, the rows it alone changed (its values exactly). Indices are
- * trusted (the caller computes them). */
-void w2v_merge_add(const float *matrix, int64_t dim, const int64_t *rows, const int64_t *at,
-                   int64_t n, const float *values, float *merged, int32_t *touched);
-void w2v_merge_finish(float *matrix, int64_t dim, const int64_t *rows, int64_t n_rows,
-                      float *merged, const int32_t *touched, int mean);
-void w2v_merge_take_alone(float *matrix, int64_t dim, const int64_t *rows, const int64_t *at,
-                          int64_t n, const float *values, float *merged, const int32_t *touched);
+/* Three passes merge the rows that replicas changed into matrix (rows of dim floats,
+ * `stride` floats apart). rows[0..n_rows) are the changed rows (compact index j);
+ * merged (n_rows x dim) and touched (n_rows) start at zero. For each replica: w2v_merge_add with
+ * at[i] = the compact index of its i-th row and values its rows' values (n x dim). Then
+ * w2v_merge_finish writes the rows two or more replicas changed into matrix and merged:
+ * the sum of their deltas, or their mean for a row r with averaged[r] non-zero
+ * (averaged: one flag per row of matrix, or NULL for sums everywhere); then w2v_merge_take_alone,
+ * for each replica again, the rows it alone changed (its values exactly). Indices are trusted (the
+ * caller computes them). */
+void w2v_merge_add(const float *matrix, int64_t stride, int64_t dim, const int64_t *rows,
+                   const int64_t *at, int64_t n, const float *values, float *merged,
+                   int32_t *touched);
+void w2v_merge_finish(float *matrix, int64_t stride, int64_t dim, const int64_t *rows,
+                      int64_t n_rows, float *merged, const int32_t *touched,
+                      const uint8_t *averaged);
+void w2v_merge_take_alone(float *matrix, int64_t stride, int64_t dim, const int64_t *rows,
+                          const int64_t *at, int64_t n, const float *values, float *merged,
+                          const int32_t *touched);
 
 #ifdef __cplusplus
 }

@@ -73,7 +73,7 @@ def merge_rows(
     rows: npt.NDArray[np.int64],
     ats: list[npt.NDArray[np.int64]],
     values: list[npt.NDArray[np.float32]],
-    mean: bool,
+    averaged: npt.NDArray[np.bool_] | None,
 ) -> npt.NDArray[np.float32]: ...
 
 class Trainer:

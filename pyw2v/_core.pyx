@@ -451,14 +451,27 @@ def packed_stats(const uint8_t[::1] packed, int32_t vocab_size):
     return words, sentences
 
 
-def merge_rows(float[:, ::1] matrix, const int64_t[::1] rows, list ats, list values,
-               bint mean):
+def merge_rows(float[:, :] matrix, const int64_t[::1] rows, list ats, list values,
+               averaged):
     """Merges replicas' changed rows into `matrix` in place (csrc/merge_rows.c): `rows`
     the union of the rows they changed, ats[k] the index in `rows` of each row of
-    replica k, values[k] those rows' values. Returns the new values of `rows`."""
+    replica k, values[k] those rows' values; the deltas of a row are averaged where
+    `averaged` (a bool per row of matrix, or None: nowhere) is set, else summed.
+    Returns the new values of `rows`."""
     cdef Py_ssize_t n_rows = rows.shape[0], dim = matrix.shape[1], k
+    cdef Py_ssize_t stride = matrix.strides[0] // sizeof(float)
+    if matrix.strides[1] != sizeof(float) or matrix.strides[0] % sizeof(float):
+        raise ValueError("merge_rows: the matrix's rows must be contiguous float32")
     if len(ats) != len(values):
         raise ValueError("merge_rows: ats and values differ in length")
+    cdef const uint8_t[::1] avg
+    cdef const uint8_t *avg_ptr = NULL
+    if averaged is not None:
+        avg = np.ascontiguousarray(averaged, dtype=np.bool_).view(np.uint8)
+        if avg.shape[0] != matrix.shape[0]:
+            raise ValueError("merge_rows: averaged needs one flag per row of the matrix")
+        if avg.shape[0]:
+            avg_ptr = &avg[0]
     if n_rows and (np.min(rows) < 0 or np.max(rows) >= matrix.shape[0]):
         raise ValueError("merge_rows: a row is outside the matrix")
     merged = np.zeros((n_rows, dim), dtype=np.float32)
@@ -481,14 +494,15 @@ def merge_rows(float[:, ::1] matrix, const int64_t[::1] rows, list ats, list val
     for at, v in checked:
         if at.shape[0]:
             with nogil:
-                w2v_merge_add(&matrix[0, 0], dim, &rows[0], &at[0], at.shape[0], &v[0, 0],
+                w2v_merge_add(&matrix[0, 0], stride, dim, &rows[0], &at[0], at.shape[0], &v[0, 0],
                               &m[0, 0], &t[0])
     with nogil:
-        w2v_merge_finish(&matrix[0, 0], dim, &rows[0], n_rows, &m[0, 0], &t[0], mean)
+        w2v_merge_finish(&matrix[0, 0], stride, dim, &rows[0], n_rows, &m[0, 0], &t[0],
+                         avg_ptr)
     for at, v in checked:
         if at.shape[0]:
             with nogil:
-                w2v_merge_take_alone(&matrix[0, 0], dim, &rows[0], &at[0], at.shape[0],
+                w2v_merge_take_alone(&matrix[0, 0], stride, dim, &rows[0], &at[0], at.shape[0],
                                      &v[0, 0], &m[0, 0], &t[0])
     return merged
 

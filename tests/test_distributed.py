@@ -21,7 +21,14 @@ from pyw2v.distributed import (
     TrainingInterrupted,
     simulate,
 )
-from pyw2v.distributed.merge import RowValues, changed_rows, merge_changes
+from pyw2v.distributed.merge import (
+    HOT_OCCURRENCES,
+    RowValues,
+    averaged_rows,
+    changed_rows,
+    merge_changes,
+    round_occurrences,
+)
 from pyw2v.distributed.schedule import rows_due
 from pyw2v.distributed.shards import count_piece, cut_files, cut_rounds, encode_piece
 from pyw2v.distributed.vocab import merge_counts
@@ -172,25 +179,55 @@ def test_merge_rules_against_an_independent_reference():
         replicas.append(cur)
         changes.append({"vectors": changed_rows(cur, base, 6)})
         assert changes[-1]["vectors"].rows.tolist() == rows
-    for rule in ("sum", "mean"):
+    mixed = np.array([False, False, True, False, False, False])  # row 2 averaged
+    for name, mask in (("sum", None), ("mean", np.ones(6, bool)), ("mixed", mixed)):
         expected = base.astype(np.float64).copy()
         for row in range(6):
             deltas = [r[row].astype(np.float64) - base[row] for r in replicas if
                       (r[row] != base[row]).any()]  # fmt: skip
             if deltas:
-                expected[row] += np.sum(deltas, 0) / (len(deltas) if rule == "mean" else 1)
+                averaged = mask is not None and mask[row]
+                expected[row] += np.sum(deltas, 0) / (len(deltas) if averaged else 1)
         matrix = base.copy()
-        update = merge_changes({"vectors": matrix}, changes, rule)
-        np.testing.assert_allclose(matrix, expected, rtol=1e-6)
+        update = merge_changes({"vectors": matrix}, changes, {"vectors": mask})
+        np.testing.assert_allclose(matrix, expected, rtol=1e-6, err_msg=name)
         assert update["vectors"].rows.tolist() == [0, 2, 3, 5]
         np.testing.assert_array_equal(update["vectors"].values, matrix[[0, 2, 3, 5]])
     # a row one replica changed takes exactly its value
     matrix = base.copy()
-    merge_changes({"vectors": matrix}, changes, "mean")
+    merge_changes({"vectors": matrix}, changes, {"vectors": np.ones(6, bool)})
     np.testing.assert_array_equal(matrix[0], replicas[0][0])
     np.testing.assert_array_equal(matrix[5], replicas[1][5])
-    with pytest.raises(ValueError, match="merge must be one of mean, sum"):
-        merge_changes({"vectors": base}, changes, "max")
+    with pytest.raises(ValueError, match="merge must be one of hybrid, mean, sum"):
+        averaged_rows("max", {"vectors": base}, {"vectors": np.zeros(6)}, 2)
+
+
+def test_round_occurrences_against_a_walk_of_the_paths():
+    """round_occurrences: a word's occurrences in a replica's round (count / total *
+    round_words) for its rows; an inner node's, summed here by walking every word's
+    Huffman path."""
+    counts = np.array([4000, 2000, 1000, 500, 300, 200], dtype=np.int64)
+    matrices = {name: np.zeros((6, 4), np.float32) for name in ("vectors", "syn1neg", "syn1")}
+    offsets, points, _ = _core.huffman_tree(counts)
+    got = round_occurrences(matrices, counts, 800.0, (offsets, points))
+    share = counts * 800.0 / counts.sum()
+    np.testing.assert_allclose(got["vectors"], share)
+    np.testing.assert_allclose(got["syn1neg"], share)
+    visits = np.zeros(6)
+    for w in range(6):
+        for node in points[offsets[w] : offsets[w + 1]]:
+            visits[node] += share[w]
+    np.testing.assert_allclose(got["syn1"], visits)
+    assert got["syn1"][len(counts) - 2] == pytest.approx(800.0)  # the root: every word
+
+
+def test_averaged_rows_by_rule():
+    matrices = {"vectors": np.zeros((4, 2), np.float32)}
+    seen = {"vectors": np.array([10 * HOT_OCCURRENCES, HOT_OCCURRENCES, HOT_OCCURRENCES / 2, 0])}
+    assert averaged_rows("hybrid", matrices, seen, 2)["vectors"].tolist() == [1, 1, 0, 0]
+    assert averaged_rows("hybrid", matrices, seen, 3)["vectors"].tolist() == [1, 1, 1, 0]
+    assert averaged_rows("mean", matrices, seen, 2)["vectors"].all()
+    assert averaged_rows("sum", matrices, seen, 2)["vectors"] is None
 
 
 def test_changed_rows_looks_only_at_the_rows_due():
@@ -302,7 +339,7 @@ def test_interrupt_leaves_a_usable_model(demo_files, tmp_path):
     [
         ({"replicas": 0}, ValueError, "replicas must be an integer >= 1, got 0"),
         ({"sync_words": 0}, ValueError, "sync_words must be an integer >= 1, got 0"),
-        ({"merge": "max"}, ValueError, "merge must be one of mean, sum, got 'max'"),
+        ({"merge": "max"}, ValueError, "merge must be one of hybrid, mean, sum, got 'max'"),
         ({"sync_schedule": "x"}, ValueError, "sync_schedule must be one of all, doubling"),
         ({"sync_top": 0}, ValueError, "sync_top must be an integer >= 1, got 0"),
         ({"max_retries": -1}, ValueError, "max_retries must be an integer >= 0"),
@@ -410,16 +447,20 @@ def test_merge_rows_kernel_against_float64_and_its_errors():
     values = [base[p] + rng.normal(size=(len(p), 9)).astype(np.float32) for p in picks]
     rows = np.unique(np.concatenate(picks))
     ats = [np.searchsorted(rows, p) for p in picks]
-    for mean in (False, True):
+    some = rng.random(50) < 0.5
+    for mask in (None, np.ones(50, bool), some):
         matrix = base.copy()
-        out = _core.merge_rows(matrix, rows, ats, values, mean)
+        out = _core.merge_rows(matrix, rows, ats, values, mask)
         expected = base.astype(np.float64)
         deltas = np.zeros_like(expected)
         n = np.zeros(50)
         for p, v in zip(picks, values, strict=True):
             deltas[p] += v - base[p].astype(np.float64)
             n[p] += 1
-        expected[n > 0] += deltas[n > 0] / (n[n > 0, None] if mean else 1)
+        divide = np.where(n > 0, n, 1) if mask is not None else np.ones(50)
+        if mask is not None:
+            divide[~mask] = 1
+        expected += deltas / divide[:, None]
         np.testing.assert_allclose(matrix, expected, rtol=1e-5, atol=1e-6)
         np.testing.assert_array_equal(out, matrix[rows])
         for p, v in zip(picks, values, strict=True):
@@ -427,9 +468,30 @@ def test_merge_rows_kernel_against_float64_and_its_errors():
             np.testing.assert_array_equal(matrix[p[alone]], v[alone])
     matrix = base.copy()
     with pytest.raises(ValueError, match="an index is outside rows"):
-        _core.merge_rows(matrix, rows, [ats[0] + len(rows)], [values[0]], True)
+        _core.merge_rows(matrix, rows, [ats[0] + len(rows)], [values[0]], None)
     with pytest.raises(ValueError, match="a row is outside the matrix"):
-        _core.merge_rows(matrix, rows + 50, ats, values, True)
+        _core.merge_rows(matrix, rows + 50, ats, values, None)
     with pytest.raises(ValueError, match="values do not match their rows"):
-        _core.merge_rows(matrix, rows, ats, [values[0][:-1], values[1], values[2]], True)
+        _core.merge_rows(matrix, rows, ats, [values[0][:-1], values[1], values[2]], None)
+    with pytest.raises(ValueError, match="one flag per row of the matrix"):
+        _core.merge_rows(matrix, rows, ats, values, np.ones(49, bool))
     np.testing.assert_array_equal(matrix, base)
+
+
+def test_merge_rows_kernel_on_padded_rows():
+    """The model's matrices are views of rows padded to 16 floats: merging into such a
+    view equals merging into a contiguous copy, and the padding stays untouched."""
+    rng = np.random.default_rng(3)
+    storage = rng.normal(size=(20, 16)).astype(np.float32)
+    padded = storage[:, :9]
+    dense = np.ascontiguousarray(padded)
+    rows = np.array([1, 4, 7, 19])
+    values = [padded[rows] + 1, padded[rows[1:]] - 2]
+    ats = [np.arange(4), np.arange(1, 4)]
+    out_padded = _core.merge_rows(padded, rows, ats, values, None)
+    out_dense = _core.merge_rows(dense, rows, ats, values, None)
+    np.testing.assert_array_equal(out_padded, out_dense)
+    np.testing.assert_array_equal(padded, dense)
+    assert not np.shares_memory(dense, storage)
+    with pytest.raises(ValueError, match="rows must be contiguous float32"):
+        _core.merge_rows(storage[:, ::2], rows, ats, values, None)

@@ -58,9 +58,13 @@ def train(
         rows as last reconciled).
     sync_words : int
         Words each replica trains per round, between reconciliations.
-    merge : "mean" or "sum"
-        How the replicas' changes to one row combine: their average over the replicas
-        that changed it, or their sum.
+    merge : "hybrid", "mean" or "sum"
+        How the replicas' changes to one row combine: their sum, their average over
+        the replicas that changed it, or (the default) the average for the rows of
+        words each replica meets often in a round (30 / (K - 1) times or more with K
+        replicas) and the sum for the others. Summing every row overshoots the
+        frequent ones (it diverges with 4 replicas); averaging every row under-trains
+        the rest (docs/distributed.md has the measurements).
     sync_schedule : "all" or "doubling"
         Rows reconciled after each round: every changed row, or pWord2Vec's doubling
         schedule (the `sync_top` most frequent rows each round, twice as many every

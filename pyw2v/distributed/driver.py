@@ -16,9 +16,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from pyw2v import _core
 from pyw2v.callbacks import notify
 from pyw2v.distributed.errors import DistributedTrainingError, TrainingInterrupted
-from pyw2v.distributed.merge import Update, merge_changes
+from pyw2v.distributed.merge import Update, averaged_rows, merge_changes, round_occurrences
 from pyw2v.distributed.replica import ReplicaSpec, RoundResult, RoundTask
 from pyw2v.distributed.schedule import rows_due
 from pyw2v.distributed.shards import Piece
@@ -55,8 +56,8 @@ class Backend(Protocol):
 class Options:
     """How replicas are reconciled (see pyw2v.distributed.train)."""
 
-    sync_words: int = 100_000
-    merge: str = "mean"
+    sync_words: int = 1_000_000
+    merge: str = "hybrid"
     sync_schedule: str = "all"
     sync_top: int = 1024
     max_retries: int = 3
@@ -141,6 +142,14 @@ def run(
                 raise ValueError("the corpus holds no word of the vocabulary")
             n_rounds = max(1, math.ceil(max(report.shard_words) / options.sync_words))
             report.rounds_per_epoch = n_rounds
+            counts = model.vocab.counts
+            occurrences = round_occurrences(
+                matrices,
+                counts,
+                max(report.shard_words) / n_rounds,
+                _core.huffman_tree(counts)[:2] if "syn1" in matrices else None,
+            )
+            averaged = averaged_rows(options.merge, matrices, occurrences, len(shards))
             reporter.total_words = epochs * total_words
             alpha_start, alpha_end = p.alpha, p.min_alpha
             notify(callbacks, "on_train_begin", model)
@@ -179,7 +188,7 @@ def run(
                         pending = {k: (generation[k], task) for k in pending if k not in results}
                         sent = None  # rebuilt replicas start from the merged model
                     update = merge_changes(
-                        matrices, [results[k].changes for k in sorted(results)], options.merge
+                        matrices, [results[k].changes for k in sorted(results)], averaged
                     )
                     round_words = sum(res.words for res in results.values())
                     words_done += round_words

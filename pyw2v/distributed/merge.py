@@ -9,7 +9,14 @@ training).
 Merge rules: "sum" adds every replica's delta (what one machine would have applied,
 had the updates not been computed on stale rows); "mean" adds their average over the
 replicas that changed the row (a rare word touched by one replica keeps its full
-update; a frequent one moves by the average step).
+update; a frequent one moves by the average step); "hybrid" averages the rows of the
+words each replica meets often in a round and sums the others.
+A row that many updates move within a round settles near the same place in every
+replica, so summing overshoots (by up to K - 1 times the step with K replicas; it
+diverges with 4), while a row that few updates move makes progress that adds up, which
+averaging throws away. The threshold, HOT_OCCURRENCES / (K - 1) occurrences of the word
+in a replica's round, shrinks as the overshoot grows (benchmarks/RESULTS.md has the
+sweep it comes from).
 """
 
 from __future__ import annotations
@@ -20,7 +27,10 @@ import numpy as np
 
 from pyw2v import _core
 
-MERGE_RULES = ("mean", "sum")
+MERGE_RULES = ("hybrid", "mean", "sum")
+# "hybrid" averages the rows of words that occur HOT_OCCURRENCES / (K - 1) times or more
+# in a replica's round, with K replicas (benchmarks/RESULTS.md, eighth session)
+HOT_OCCURRENCES = 30.0
 
 
 @dataclass
@@ -48,13 +58,58 @@ def changed_rows(current: np.ndarray, base: np.ndarray, n_rows: int) -> RowValue
     return RowValues(rows, cur[rows])
 
 
+def round_occurrences(
+    matrices: dict[str, np.ndarray],
+    counts: np.ndarray,
+    round_words: float,
+    huffman: tuple[np.ndarray, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """How often a row's word occurs in one replica's round of round_words words,
+    count(w) * round_words / sum(counts), for the word rows (vectors, syn1neg); for an
+    inner node of the Huffman tree (syn1), the occurrences of the words whose path
+    passes it. huffman = (offsets, points) of _core.huffman_tree."""
+    share = counts * (round_words / (float(counts.sum()) or 1.0))
+    out: dict[str, np.ndarray] = {}
+    for name, matrix in matrices.items():
+        rate = np.zeros(len(matrix))
+        if name != "syn1":
+            rate[: len(share)] = share
+        elif huffman is not None:
+            offsets, points = huffman
+            visits = np.bincount(points, weights=np.repeat(share, np.diff(offsets)))
+            rate[: min(len(visits), len(matrix))] = visits[: len(matrix)]
+        out[name] = rate
+    return out
+
+
+def averaged_rows(
+    rule: str,
+    matrices: dict[str, np.ndarray],
+    occurrences: dict[str, np.ndarray],
+    replicas: int,
+) -> dict[str, np.ndarray | None]:
+    """Per matrix, the rows whose deltas `rule` averages (a bool per row; None: none):
+    for "hybrid" the rows whose words occur HOT_OCCURRENCES / (replicas - 1) times or
+    more in a replica's round (round_occurrences)."""
+    check_rule(rule)
+    out: dict[str, np.ndarray | None] = {}
+    for name, matrix in matrices.items():
+        if rule == "hybrid":
+            out[name] = occurrences[name] >= HOT_OCCURRENCES / max(replicas - 1, 1)
+        else:
+            out[name] = np.ones(len(matrix), dtype=bool) if rule == "mean" else None
+    return out
+
+
 def merge_changes(
-    matrices: dict[str, np.ndarray], contributions: list[Changes], rule: str
+    matrices: dict[str, np.ndarray],
+    contributions: list[Changes],
+    averaged: dict[str, np.ndarray | None],
 ) -> Update:
     """Adds the merged deltas of the replicas' changes to `matrices` (in place, in
-    float32; csrc/merge_rows.c) and returns the rows that changed with their new
-    values. A row one replica alone changed takes that replica's value exactly."""
-    check_rule(rule)
+    float32; csrc/merge_rows.c): a row's deltas averaged where averaged[name] says so,
+    summed elsewhere. Returns the rows that changed with their new values. A row one
+    replica alone changed takes that replica's value exactly."""
     update: Update = {}
     for name, matrix in matrices.items():
         parts = [c[name] for c in contributions if name in c and len(c[name].rows)]
@@ -71,6 +126,6 @@ def merge_changes(
         where = np.empty(len(matrix), dtype=np.int64)  # a changed row's index in rows
         where[rows] = np.arange(len(rows))
         ats = [where[part.rows] for part in parts]
-        merged = _core.merge_rows(matrix, rows, ats, [p.values for p in parts], rule == "mean")
+        merged = _core.merge_rows(matrix, rows, ats, [p.values for p in parts], averaged[name])
         update[name] = RowValues(rows, merged)
     return update
