@@ -212,12 +212,18 @@ def run(
                 model.min_alpha_yet_reached = alpha_start - (alpha_start - alpha_end) * min(
                     words_done / (epochs * total_words), 1.0
                 )
-                if not math.isfinite(mean_loss) or not all(
-                    np.isfinite(m).all() for m in matrices.values()
+                # an untrained model's loss is ln 2 per output row of an example
+                ceiling = 2 * math.log(2) * model._targets_per_example()
+                if (
+                    not math.isfinite(mean_loss)
+                    or mean_loss > ceiling
+                    or not all(np.isfinite(m).all() for m in matrices.values())
                 ):
                     raise FloatingPointError(
                         f"training diverged in epoch {model.epochs_trained}: the loss is "
-                        f"{mean_loss:.4g}; lower alpha (now {alpha_start})"
+                        f"{mean_loss:.4g}, more than twice an untrained model's; lower alpha "
+                        f"(now {alpha_start}), or merge the replicas with merge='hybrid' or "
+                        f"'mean' (now {options.merge!r})"
                     )
                 model.wv.reset_norms()
                 notify(callbacks, "on_epoch_end", model)
