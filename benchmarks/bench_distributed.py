@@ -89,7 +89,7 @@ def main() -> None:
     parser.add_argument("--eval", required=True, type=Path)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--sync-words", type=int, default=1_000_000)
-    parser.add_argument("--merge", default="mean")
+    parser.add_argument("--merge", default="hybrid")
     parser.add_argument("--setups", nargs="+", default=SETUPS, choices=SETUPS)
     parser.add_argument("--json", type=Path, help="append each run's record here")
     args = parser.parse_args()
