@@ -237,6 +237,7 @@ static void *worker_main(void *arg) {
         state.queue.primed = 0;
         int64_t pos = corpus->cuts[chunk];
         const int64_t end = corpus->cuts[chunk + 1];
+        w2v_pager pager = {bytes, pos, corpus->release_pages};
         while (pos < end) {
             int32_t n_kept = 0;
             /* Read one sentence (or W2V_MAX_SENTENCE tokens of it), dropping frequent
@@ -252,6 +253,7 @@ static void *worker_main(void *arg) {
                 sentence[n_kept] = word;
                 n_kept += u < keep[word];
             }
+            w2v_pager_advance(&pager, pos);
             worker->planner(&state, sentence, n_kept, alpha);
             worker->stats.examples = state.examples;
             worker->stats.loss_sum = state.loss_sum;
@@ -269,6 +271,7 @@ static void *worker_main(void *arg) {
                 goto stopped;
             }
         }
+        w2v_pager_finish(&pager, end);
     }
 stopped:
     w2v_hot_sync(&state.hot, worker->model, dim);
@@ -302,8 +305,8 @@ int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_threads
         (corpus->n_bytes > 0 && !corpus->bytes))
         return W2V_ERR_INVALID;
     int64_t n_words, n_sentences;
-    int status =
-        w2v_packed_scan(corpus->bytes, corpus->n_bytes, vocab_size, &n_words, &n_sentences);
+    int status = w2v_packed_scan_pages(corpus->bytes, corpus->n_bytes, vocab_size,
+                                       corpus->release_pages, &n_words, &n_sentences);
     if (status != W2V_OK) return status;
     int64_t n_chunks = 1;
     if (n_threads > 1) {
@@ -313,11 +316,13 @@ int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_threads
     }
     corpus->cuts[0] = 0;
     int64_t pos = 0, words = 0;
+    w2v_pager pager = {corpus->bytes, 0, corpus->release_pages};
     for (int64_t c = 1; c < n_chunks; c++) {
         /* the first sentence start at or after word n_words * c / n_chunks */
         int64_t target = n_words * c / n_chunks;
         while (pos < corpus->n_bytes) {
             int32_t id = w2v_packed_next(corpus->bytes, corpus->n_bytes, &pos);
+            w2v_pager_advance(&pager, pos);
             if (id >= 0)
                 words++;
             else if (words >= target)
@@ -325,6 +330,7 @@ int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_threads
         }
         corpus->cuts[c] = pos;
     }
+    w2v_pager_finish(&pager, pos);
     corpus->cuts[n_chunks] = corpus->n_bytes;
     corpus->vocab_size = vocab_size;
     corpus->n_chunks = (int32_t)n_chunks;
