@@ -97,7 +97,7 @@ static inline int32_t w2v_packed_next(const uint8_t *bytes, int64_t n, int64_t *
  * revert. */
 void w2v_release_pages(const uint8_t *base, int64_t from, int64_t to);
 
-#define W2V_RELEASE_BYTES (8 << 20) /* bytes read between two releases */
+#define W2V_RELEASE_BYTES (2 << 20) /* bytes read between two releases */
 
 /* A sequential reader's release state: released up to `done`, when `on`. */
 typedef struct {
