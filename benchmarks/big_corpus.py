@@ -143,7 +143,8 @@ def run_child(path: str, threads: int, memory_budget: int | None, seed: int) -> 
     if memory_budget is not None:
         cmd += ["--memory-budget", str(memory_budget)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, cwd=os.path.dirname(os.path.abspath(path)))
-    out = proc.stdout.read() if proc.stdout else b""
+    with proc.stdout or open(os.devnull, "rb") as pipe:
+        out = pipe.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:

@@ -1,19 +1,29 @@
-"""benchmarks/zipf_corpus.py: the synthetic corpus for measuring corpora larger than
-memory is exact in length, deterministic, and follows its Zipf-Mandelbrot law."""
+"""The tools for measuring corpora larger than memory: benchmarks/zipf_corpus.py's
+synthetic corpus is exact in length, deterministic, and follows its Zipf-Mandelbrot law;
+benchmarks/big_corpus.py measures a run in a child process."""
 
+import collections
 import importlib.util
 import io
+import json
 import pathlib
 
 import numpy as np
 import pytest
 
-SCRIPT = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "zipf_corpus.py"
-if not SCRIPT.exists():  # tests run from an installed copy without the benchmarks
-    pytest.skip("benchmarks/zipf_corpus.py not present", allow_module_level=True)
-spec = importlib.util.spec_from_file_location("zipf_corpus", SCRIPT)
-zc = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(zc)
+BENCHMARKS = pathlib.Path(__file__).resolve().parent.parent / "benchmarks"
+if not (BENCHMARKS / "zipf_corpus.py").exists():  # an installed copy without them
+    pytest.skip("benchmarks/ not present", allow_module_level=True)
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+zc = _load("zipf_corpus")
 
 
 def write(tokens, **kwargs):
@@ -79,3 +89,27 @@ def test_rank_frequency_follows_zipf_mandelbrot():
     assert 0.5 * np.abs(counts / n - p).sum() < 0.02
     # and the law itself: frequency ratio of ranks 1 and 10 is (10 + q) / (1 + q)
     assert counts[0] / counts[9] == pytest.approx((10 + 2.7) / (1 + 2.7), rel=0.05)
+
+
+def test_big_corpus_measures_a_run_in_a_child_process(tmp_path, capsys):
+    """One run end to end: the child's record reaches the table, with the exact token
+    count, the ids in a mapped file under a 1 KiB budget, and a peak RSS above the
+    model's size (the child holds the model; the parent measured the child)."""
+    bc = _load("big_corpus")
+    assert bc._size("64M") == 64 << 20 and bc._size("1GiB") == 1 << 30
+    assert bc._size("4096") == 4096
+    path = tmp_path / "zipf.txt"
+    with open(path, "wb") as f:
+        zc.write_corpus(f, 30_000, vocab=500)
+    out = tmp_path / "records.json"
+    assert bc.main([str(path), "--threads", "1", "--memory-budget", "1K", "--json", str(out)]) == 0
+    (record,) = json.loads(out.read_text())
+    assert record["tokens"] == 30_000 and record["ids_mapped"] is True
+    counts = collections.Counter(path.read_bytes().split())
+    vocab = sum(c >= 5 for c in counts.values())  # min_count 5
+    assert record["vocab"] == vocab and record["model_bytes"] == vocab * 100 * 4 * 2
+    assert record["maxrss_bytes"] > record["model_bytes"]
+    assert record["words_trained"] == sum(c for c in counts.values() if c >= 5)
+    assert record["words_per_s"] > 0
+    table = capsys.readouterr().out
+    assert f"| zipf.txt | 30,000 | {vocab} |" in table and "mapped file" in table
