@@ -29,7 +29,7 @@
 struct w2v_thread_slot {
     _Atomic double loss_sum;
     _Atomic int64_t examples;
-    _Atomic int64_t reading; /* a byte offset the worker has not read past (release_passed) */
+    _Atomic int64_t reading; /* the worker reads no byte below it any more (release_passed) */
     char pad[40];            /* one cache line per thread */
 };
 
