@@ -93,14 +93,19 @@ int w2v_packed_scan_pages(const uint8_t *bytes, int64_t n_bytes, int32_t vocab_s
     int64_t pos = 0, words = 0, sentences = 0;
     w2v_pager pager = {bytes, 0, release};
     while (pos < n_bytes) {
-        int32_t id = w2v_packed_next(bytes, n_bytes, &pos);
+        /* in blocks of W2V_RELEASE_BYTES when releasing: the inner loop stays as tight */
+        int64_t stop =
+            release && n_bytes - pos > W2V_RELEASE_BYTES ? pos + W2V_RELEASE_BYTES : n_bytes;
+        while (pos < stop) {
+            int32_t id = w2v_packed_next(bytes, n_bytes, &pos);
+            if (id == W2V_PACKED_MALFORMED) return W2V_ERR_FORMAT;
+            if (id >= vocab_size) return W2V_ERR_INVALID;
+            if (id >= 0)
+                words++;
+            else
+                sentences++;
+        }
         w2v_pager_advance(&pager, pos);
-        if (id == W2V_PACKED_MALFORMED) return W2V_ERR_FORMAT;
-        if (id >= vocab_size) return W2V_ERR_INVALID;
-        if (id >= 0)
-            words++;
-        else
-            sentences++;
     }
     w2v_pager_finish(&pager, pos);
     *n_words = words;
@@ -118,12 +123,12 @@ int w2v_packed_cut(const uint8_t *bytes, int64_t n_bytes, int64_t n_words, int32
     cuts[0] = 0;
     while (pos < n_bytes && j < n_slices) {
         int32_t id = w2v_packed_next(bytes, n_bytes, &pos);
-        w2v_pager_advance(&pager, pos);
         if (id == W2V_PACKED_MALFORMED) return W2V_ERR_FORMAT;
         if (id >= 0) {
             read++;
             continue;
         }
+        w2v_pager_advance(&pager, pos); /* at sentence ends: a check per sentence */
         /* read >= n_words j / n_slices, exactly: the products stay below 2^62 */
         while (j < n_slices && read * n_slices >= n_words * j) {
             cuts[j] = pos;

@@ -360,11 +360,12 @@ int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_threads
         int64_t target = n_words * c / n_chunks;
         while (pos < corpus->n_bytes) {
             int32_t id = w2v_packed_next(corpus->bytes, corpus->n_bytes, &pos);
-            w2v_pager_advance(&pager, pos);
-            if (id >= 0)
+            if (id >= 0) {
                 words++;
-            else if (words >= target)
-                break; /* pos is just after this sentence end */
+                continue;
+            }
+            w2v_pager_advance(&pager, pos); /* at sentence ends: a check per sentence */
+            if (words >= target) break;     /* pos is just after this sentence end */
         }
         corpus->cuts[c] = pos;
     }
