@@ -86,4 +86,42 @@ static inline int32_t w2v_packed_next(const uint8_t *bytes, int64_t n, int64_t *
     return (int32_t)id;
 }
 
+/* Releasing the pages of packed ids read from a file mapping. Resident pages of a
+ * mapped file count in the process's resident memory until the kernel reclaims them,
+ * which it does only under memory pressure: a reader going through ids that exceed the
+ * memory budget (a memory-mapped temporary file) would otherwise end up holding them
+ * all. w2v_release_pages drops the pages overlapping bytes [from, to) of a mapping that
+ * holds base (madvise MADV_DONTNEED). For a read-only file mapping this loses nothing: a
+ * page read again, even by another thread at the same time, is paged in again from the
+ * file. Never for anonymous or copy-on-write memory, whose contents it would zero or
+ * revert. */
+void w2v_release_pages(const uint8_t *base, int64_t from, int64_t to);
+
+#define W2V_RELEASE_BYTES (2 << 20) /* bytes read between two releases */
+
+/* A sequential reader's release state: released up to `done`, when `on`. */
+typedef struct {
+    const uint8_t *base;
+    int64_t done;
+    int on;
+} w2v_pager;
+
+/* Called with the reader's position: releases what it has passed, every
+ * W2V_RELEASE_BYTES (the page holding pos too: it is paged in again, once). */
+static inline void w2v_pager_advance(w2v_pager *pager, int64_t pos) {
+    if (pager->on && pos - pager->done >= W2V_RELEASE_BYTES) {
+        w2v_release_pages(pager->base, pager->done, pos);
+        pager->done = pos;
+    }
+}
+
+/* Releases everything up to pos, the end of what the reader reads (with the page
+ * holding pos, which the next reader may share: it pages it in again if it needs it). */
+static inline void w2v_pager_finish(w2v_pager *pager, int64_t pos) {
+    if (pager->on && pos > pager->done) {
+        w2v_release_pages(pager->base, pager->done, pos);
+        pager->done = pos;
+    }
+}
+
 #endif /* W2V_PACKED_H */

@@ -29,7 +29,8 @@
 struct w2v_thread_slot {
     _Atomic double loss_sum;
     _Atomic int64_t examples;
-    char pad[48]; /* one cache line per thread */
+    _Atomic int64_t reading; /* the worker reads no byte below it any more (release_passed) */
+    char pad[40];            /* one cache line per thread */
 };
 
 struct w2v_progress {
@@ -37,6 +38,7 @@ struct w2v_progress {
     _Atomic int stop;
     _Atomic float alpha;
     _Atomic int32_t next_chunk; /* the next chunk of the corpus no worker has taken */
+    _Atomic int64_t released;   /* bytes of a mapped corpus whose pages are released */
     int32_t n_threads;
     struct w2v_thread_slot *slots;
 };
@@ -66,9 +68,11 @@ void w2v_progress_reset(w2v_progress *progress) {
     atomic_store(&progress->words, 0);
     atomic_store(&progress->alpha, 0.0f);
     atomic_store(&progress->next_chunk, 0);
+    atomic_store(&progress->released, 0);
     for (int32_t t = 0; t < progress->n_threads; t++) {
         atomic_store(&progress->slots[t].loss_sum, 0.0);
         atomic_store(&progress->slots[t].examples, 0);
+        atomic_store(&progress->slots[t].reading, 0);
     }
 }
 
@@ -205,6 +209,30 @@ static uint64_t chunk_stream(uint64_t epoch, int32_t chunk) {
     return ((uint64_t)1 << 40) + epoch * W2V_MAX_CHUNKS + (uint64_t)chunk;
 }
 
+/* Releasing the pages of a mapped corpus (corpus->release_pages): the workers read
+ * chunks of about W2V_CHUNK_WORDS words, a few tens of KiB, in corpus order at the same
+ * time, and the kernel maps the pages around a faulting one (64 KiB by default) as well,
+ * so a worker's fault can map pages of a neighbour's chunk again after the neighbour
+ * released them. So pages are released only behind the slowest worker, less a margin
+ * wider than that: bytes below min(reading) - W2V_RELEASE_MARGIN, W2V_RELEASE_BYTES at a
+ * time, by whichever worker claims them first. */
+#define W2V_RELEASE_MARGIN (1 << 20)
+
+static void release_passed(w2v_worker *worker, int64_t pos) {
+    w2v_progress *progress = worker->progress;
+    atomic_store_explicit(&progress->slots[worker->thread_id].reading, pos, memory_order_relaxed);
+    int64_t low = pos;
+    for (int32_t t = 0; t < worker->params->n_threads; t++) {
+        int64_t r = atomic_load_explicit(&progress->slots[t].reading, memory_order_relaxed);
+        if (r < low) low = r;
+    }
+    int64_t target = low - W2V_RELEASE_MARGIN;
+    int64_t done = atomic_load_explicit(&progress->released, memory_order_relaxed);
+    if (target - done < W2V_RELEASE_BYTES) return;
+    if (atomic_compare_exchange_strong(&progress->released, &done, target))
+        w2v_release_pages(worker->corpus->bytes, done, target);
+}
+
 static void *worker_main(void *arg) {
     w2v_worker *worker = arg;
     const uint8_t *bytes = worker->corpus->bytes;
@@ -227,6 +255,7 @@ static void *worker_main(void *arg) {
 
     const w2v_corpus *corpus = worker->corpus;
     int64_t unreported = 0, synced = 0; /* words read, and as of the last hot-node sync */
+    int64_t unchecked = 0;              /* bytes read since the last release_passed */
     float alpha = w2v_schedule_alpha(worker->schedule, 0);
     int32_t chunk;
     while ((chunk = atomic_fetch_add(&worker->progress->next_chunk, 1)) < corpus->n_chunks) {
@@ -237,7 +266,11 @@ static void *worker_main(void *arg) {
         state.queue.primed = 0;
         int64_t pos = corpus->cuts[chunk];
         const int64_t end = corpus->cuts[chunk + 1];
+        if (corpus->release_pages) /* not past this chunk's start until it is read */
+            atomic_store_explicit(&worker->progress->slots[worker->thread_id].reading, pos,
+                                  memory_order_relaxed);
         while (pos < end) {
+            const int64_t sentence_start = pos;
             int32_t n_kept = 0;
             /* Read one sentence (or W2V_MAX_SENTENCE tokens of it), dropping frequent
              * words. The bytes were checked by w2v_corpus_prepare: every code is whole
@@ -253,6 +286,11 @@ static void *worker_main(void *arg) {
                 n_kept += u < keep[word];
             }
             worker->planner(&state, sentence, n_kept, alpha);
+            unchecked += pos - sentence_start;
+            if (corpus->release_pages && unchecked >= W2V_RELEASE_BYTES) {
+                release_passed(worker, pos);
+                unchecked = 0;
+            }
             worker->stats.examples = state.examples;
             worker->stats.loss_sum = state.loss_sum;
             if (state.hot.n_hot && unreported - synced >= W2V_HOT_SYNC_WORDS) {
@@ -270,6 +308,9 @@ static void *worker_main(void *arg) {
             }
         }
     }
+    /* done: no longer holds back the release */
+    atomic_store_explicit(&worker->progress->slots[worker->thread_id].reading, INT64_MAX,
+                          memory_order_relaxed);
 stopped:
     w2v_hot_sync(&state.hot, worker->model, dim);
     report(worker, &unreported);
@@ -302,8 +343,8 @@ int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_threads
         (corpus->n_bytes > 0 && !corpus->bytes))
         return W2V_ERR_INVALID;
     int64_t n_words, n_sentences;
-    int status =
-        w2v_packed_scan(corpus->bytes, corpus->n_bytes, vocab_size, &n_words, &n_sentences);
+    int status = w2v_packed_scan_pages(corpus->bytes, corpus->n_bytes, vocab_size,
+                                       corpus->release_pages, &n_words, &n_sentences);
     if (status != W2V_OK) return status;
     int64_t n_chunks = 1;
     if (n_threads > 1) {
@@ -313,18 +354,22 @@ int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_threads
     }
     corpus->cuts[0] = 0;
     int64_t pos = 0, words = 0;
+    w2v_pager pager = {corpus->bytes, 0, corpus->release_pages};
     for (int64_t c = 1; c < n_chunks; c++) {
         /* the first sentence start at or after word n_words * c / n_chunks */
         int64_t target = n_words * c / n_chunks;
         while (pos < corpus->n_bytes) {
             int32_t id = w2v_packed_next(corpus->bytes, corpus->n_bytes, &pos);
-            if (id >= 0)
+            if (id >= 0) {
                 words++;
-            else if (words >= target)
-                break; /* pos is just after this sentence end */
+                continue;
+            }
+            w2v_pager_advance(&pager, pos); /* at sentence ends: a check per sentence */
+            if (words >= target) break;     /* pos is just after this sentence end */
         }
         corpus->cuts[c] = pos;
     }
+    w2v_pager_finish(&pager, pos);
     corpus->cuts[n_chunks] = corpus->n_bytes;
     corpus->vocab_size = vocab_size;
     corpus->n_chunks = (int32_t)n_chunks;
@@ -387,6 +432,8 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corp
         if (status == W2V_OK && workers[t].status != W2V_OK) status = workers[t].status;
     }
     stats->words = w2v_progress_words(progress);
+    if (corpus->release_pages) /* every worker has stopped: the rest too */
+        w2v_release_pages(corpus->bytes, atomic_load(&progress->released), corpus->n_bytes);
     free(workers);
     free(threads);
     return status;

@@ -100,6 +100,21 @@ int w2v_unpack_ids(const uint8_t *bytes, int64_t n_bytes, int32_t *out, int64_t 
  * and counts their words and sentence ends. */
 int w2v_packed_scan(const uint8_t *bytes, int64_t n_bytes, int32_t vocab_size, int64_t *n_words,
                     int64_t *n_sentences);
+/* w2v_packed_scan; with `release`, also drops the pages it has read (w2v_pager): for
+ * bytes in a read-only file mapping only. */
+int w2v_packed_scan_pages(const uint8_t *bytes, int64_t n_bytes, int32_t vocab_size, int release,
+                          int64_t *n_words, int64_t *n_sentences);
+#define W2V_MAX_SLICES (1 << 20)
+#define W2V_MAX_CUT_WORDS ((int64_t)1 << 42)
+/* Cuts packed bytes holding n_words words (w2v_packed_scan) into n_slices slices of about
+ * equal word counts, each ending just after a sentence end: cuts[j] (j = 1..n_slices-1)
+ * is the offset just after the first sentence end by which at least n_words j / n_slices
+ * words have been read (n_bytes if none), cuts[0] = 0, cuts[n_slices] = n_bytes;
+ * words[j] is the word count of slice j. `release` as for w2v_packed_scan_pages.
+ * Returns W2V_ERR_FORMAT for a malformed code, W2V_ERR_INVALID for n_slices outside
+ * 1..W2V_MAX_SLICES or n_words outside 0..W2V_MAX_CUT_WORDS. */
+int w2v_packed_cut(const uint8_t *bytes, int64_t n_bytes, int64_t n_words, int32_t n_slices,
+                   int release, int64_t *cuts, int64_t *words);
 
 #ifdef __cplusplus
 }

@@ -215,6 +215,10 @@ typedef struct {
      * being bytes [cuts[c], cuts[c + 1]). n_threads = 0: not prepared. */
     int32_t vocab_size, n_threads, n_chunks;
     int64_t cuts[W2V_MAX_CHUNKS + 1];
+    /* Nonzero: `bytes` are a read-only file mapping, whose pages the readers release
+     * once read (w2v_release_pages), so that resident memory does not grow with the
+     * corpus. Never for other memory. */
+    int32_t release_pages;
 } w2v_corpus;
 
 /* Checks the bytes (W2V_ERR_FORMAT: a code is cut off or too large; W2V_ERR_INVALID: an

@@ -75,6 +75,9 @@ def merge_rows(
     values: list[npt.NDArray[np.float32]],
     averaged: npt.NDArray[np.bool_] | None,
 ) -> npt.NDArray[np.float32]: ...
+def packed_cuts(
+    packed: npt.NDArray[np.uint8], n_words: int, n_slices: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
 
 class Trainer:
     def __init__(

@@ -436,13 +436,24 @@ def unpack_ids(const uint8_t[::1] packed) -> np.ndarray:
     return out[:n_out]
 
 
+cdef bint _file_mapping(object array):
+    """Whether `array` (a memoryview's base) is a read-only numpy.memmap: memory whose
+    pages may be released once read (w2v_release_pages), which must never be done to
+    other memory."""
+    return isinstance(array, np.memmap) and getattr(array, "mode", None) == "r"
+
+
 def packed_stats(const uint8_t[::1] packed, int32_t vocab_size):
-    """(words, sentence ends) of packed bytes whose ids are all below vocab_size."""
+    """(words, sentence ends) of packed bytes whose ids are all below vocab_size. The
+    pages of a read-only numpy.memmap are released as they are read (their resident
+    pages would otherwise count in the process's memory)."""
     cdef int64_t words = 0, sentences = 0
     cdef int status
+    cdef int release = _file_mapping(packed.base)
     with nogil:
-        status = w2v_packed_scan(&packed[0] if packed.shape[0] > 0 else NULL,
-                                 packed.shape[0], vocab_size, &words, &sentences)
+        status = w2v_packed_scan_pages(&packed[0] if packed.shape[0] > 0 else NULL,
+                                       packed.shape[0], vocab_size, release, &words,
+                                       &sentences)
     if status == W2V_ERR_FORMAT:
         raise ValueError("packed token ids are corrupt: a code is cut off or too large")
     if status == W2V_ERR_INVALID:
@@ -505,6 +516,30 @@ def merge_rows(float[:, :] matrix, const int64_t[::1] rows, list ats, list value
                 w2v_merge_take_alone(&matrix[0, 0], stride, dim, &rows[0], &at[0], at.shape[0],
                                      &v[0, 0], &m[0, 0], &t[0])
     return merged
+
+
+def packed_cuts(const uint8_t[::1] packed, int64_t n_words, int32_t n_slices):
+    """Cuts packed ids holding n_words words (packed_stats) into n_slices slices of about
+    equal word counts, each ending after a sentence end: (n_slices + 1 byte offsets, 0
+    first and the length last; a slice may be empty), the words of each slice). Releases
+    the pages of a read-only numpy.memmap as packed_stats does."""
+    if not 1 <= n_slices <= W2V_MAX_SLICES:
+        raise ValueError(f"n_slices must be in 1..{W2V_MAX_SLICES}, got {n_slices}")
+    if not 0 <= n_words <= W2V_MAX_CUT_WORDS:
+        raise ValueError(f"n_words must be in 0..{W2V_MAX_CUT_WORDS}, got {n_words}")
+    cuts = np.empty(n_slices + 1, dtype=np.int64)
+    words = np.empty(n_slices, dtype=np.int64)
+    cdef int64_t[::1] c = cuts
+    cdef int64_t[::1] w = words
+    cdef int release = _file_mapping(packed.base)
+    cdef int status
+    with nogil:
+        status = w2v_packed_cut(&packed[0] if packed.shape[0] > 0 else NULL, packed.shape[0],
+                                n_words, n_slices, release, &c[0], &w[0])
+    if status == W2V_ERR_FORMAT:
+        raise ValueError("packed token ids are corrupt: a code is cut off or too large")
+    _check(status, "cutting packed token ids")
+    return cuts, words
 
 
 cdef class Trainer:
@@ -598,6 +633,7 @@ cdef class Trainer:
             self.corpus.bytes = data
             self.corpus.n_bytes = packed.shape[0]
             self.corpus.n_threads = 0  # prepared by w2v_train_epoch
+        self.corpus.release_pages = _file_mapping(base)
         schedule.alpha_start = alpha_start
         schedule.alpha_end = alpha_end
         schedule.words_before = words_before

@@ -16,6 +16,8 @@ cdef extern from "w2v.h" nogil:
     int W2V_MAX_TOKEN_BYTES
     int W2V_MAX_DIM
     int W2V_MAX_THREADS
+    int W2V_MAX_SLICES
+    int64_t W2V_MAX_CUT_WORDS
     int W2V_SIGMOID_SIZE
     float W2V_MAX_EXP
 
@@ -124,6 +126,7 @@ cdef extern from "w2v.h" nogil:
         int64_t n_bytes
         int32_t vocab_size
         int32_t n_threads
+        int32_t release_pages
 
     int w2v_corpus_prepare(w2v_corpus *corpus, int32_t vocab_size, int32_t n_threads) nogil
 
@@ -136,6 +139,10 @@ cdef extern from "w2v.h" nogil:
                        int64_t *n_out) nogil
     int w2v_packed_scan(const uint8_t *bytes, int64_t n_bytes, int32_t vocab_size,
                         int64_t *n_words, int64_t *n_sentences) nogil
+    int w2v_packed_scan_pages(const uint8_t *bytes, int64_t n_bytes, int32_t vocab_size,
+                              int release, int64_t *n_words, int64_t *n_sentences) nogil
+    int w2v_packed_cut(const uint8_t *bytes, int64_t n_bytes, int64_t n_words, int32_t n_slices,
+                       int release, int64_t *cuts, int64_t *words) nogil
 
     ctypedef struct w2v_schedule:
         float alpha_start

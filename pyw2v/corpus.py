@@ -214,15 +214,23 @@ def _encode_into(
 def _encode_streaming(
     paths: list[str], vocab: Vocab, memory_budget: int, read: Any = read_chunks
 ) -> np.ndarray:
-    """Encodes without knowing the size: packed ids go to a temporary file, then to
-    memory (if they fit the budget) or stay memory-mapped (the file is unlinked at once)."""
+    """Encodes without knowing the size (pack_within_budget)."""
     encoder = _core.Encoder(vocab.index_to_key)
+    return pack_within_budget(_encode_chunks(paths, encoder, read), memory_budget)
+
+
+def pack_within_budget(id_chunks: Iterable[np.ndarray], memory_budget: int) -> np.ndarray:
+    """Packs int32 ids (-1 ends a sentence), chunk by chunk, without knowing their size:
+    the packed ids go to a temporary file, then to memory if they fit memory_budget
+    bytes, else they stay in that file, memory-mapped read-only (it is unlinked at once,
+    so it goes when the array does). Reading a mapped corpus, the trainer releases the
+    pages it has read, so that resident memory does not grow with the corpus."""
     piece = 1 << 20  # ids packed per write
     out = np.empty(5 * piece, dtype=np.uint8)  # 5 bytes per id at most
     with tempfile.NamedTemporaryFile(prefix="pyw2v-ids-", suffix=".bin", delete=False) as tmp:
         try:
             try:
-                for ids in _encode_chunks(paths, encoder, read):
+                for ids in id_chunks:
                     for lo in range(0, len(ids), piece):
                         tmp.write(out[: _core.pack_ids(ids[lo : lo + piece], out, 0)].data)
                 tmp.flush()

@@ -133,6 +133,25 @@ def test_encoded_pieces_are_the_corpus_encoding(demo_files):
         np.testing.assert_array_equal(np.concatenate(parts), whole)
 
 
+def test_shards_above_the_memory_budget_are_mapped_and_train_alike(demo_files):
+    """A shard's packed ids follow Word2Vec's memory_budget: above it they are in a
+    memory-mapped temporary file, with the same bytes, and train to the same weights."""
+    corpus = FileCorpus(demo_files)
+    counted = corpus.count(memory_budget=0)
+    vocab = Vocab.from_counts(counted.words, counted.counts, min_count=2)
+    for piece in cut_files(demo_files, 3):
+        in_memory = encode_piece(piece, vocab.index_to_key)
+        mapped = encode_piece(piece, vocab.index_to_key, memory_budget=64)
+        assert type(in_memory) is np.ndarray and isinstance(mapped, np.memmap)
+        np.testing.assert_array_equal(mapped, in_memory)
+        assert not mapped.flags.writeable
+    kw = {**KW, "sync_words": 3000}
+    ref = simulate(demo_files, replicas=3, **kw)
+    small = simulate(demo_files, replicas=3, memory_budget=64, **kw)
+    np.testing.assert_array_equal(small.wv.vectors, ref.wv.vectors)
+    np.testing.assert_array_equal(small.syn1neg, ref.syn1neg)
+
+
 @pytest.mark.parametrize("n_rounds", [1, 2, 5, 1000])
 def test_cut_rounds_cuts_after_sentence_ends_into_equal_word_counts(n_rounds):
     rng = np.random.default_rng(0)

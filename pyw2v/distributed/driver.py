@@ -99,7 +99,13 @@ def run(
     failures = {k: 0 for k in range(len(shards))}
     base = dict(words=list(model.vocab.index_to_key), counts=model.vocab.counts, params=p.to_dict())
     specs = {
-        k: ReplicaSpec(piece, seed=p.seed + k, threads=options.threads, **base)
+        k: ReplicaSpec(
+            piece,
+            seed=p.seed + k,
+            threads=options.threads,
+            memory_budget=model.memory_budget,
+            **base,
+        )
         for k, piece in enumerate(shards)
     }
     start = time.perf_counter()

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from pyw2v import _core
+from pyw2v.corpus import DEFAULT_MEMORY_BUDGET
 from pyw2v.distributed.merge import Changes, Update, changed_rows
 from pyw2v.distributed.shards import Piece, cut_rounds, encode_piece
 from pyw2v.memory import zeros_matrix
@@ -27,7 +28,8 @@ from pyw2v.vocab import Vocab
 @dataclass
 class ReplicaSpec:
     """What a worker needs to build a replica: its shard, the shared vocabulary and the
-    training parameters. threads None: the worker's own thread count."""
+    training parameters. threads None: the worker's own thread count. The shard's
+    packed ids are held in memory up to memory_budget bytes, memory-mapped above."""
 
     piece: Piece
     words: list[str]
@@ -35,6 +37,7 @@ class ReplicaSpec:
     params: dict[str, Any]
     seed: int
     threads: int | None = None
+    memory_budget: int = DEFAULT_MEMORY_BUDGET
 
 
 @dataclass
@@ -68,7 +71,7 @@ class Replica:
     def __init__(self, spec: ReplicaSpec, matrices: dict[str, np.ndarray]) -> None:
         p = Params(**spec.params)
         vocab = Vocab(spec.words, spec.counts)
-        self.packed = encode_piece(spec.piece, spec.words)
+        self.packed = encode_piece(spec.piece, spec.words, spec.memory_budget)
         self.vocab_size = len(vocab)
         self.n_words, _ = _core.packed_stats(self.packed, self.vocab_size)
         self.current: dict[str, np.ndarray] = {}

@@ -15,7 +15,13 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from pyw2v import _core
-from pyw2v.corpus import is_compressed, open_text_file, pack_ids, read_chunks
+from pyw2v.corpus import (
+    DEFAULT_MEMORY_BUDGET,
+    is_compressed,
+    open_text_file,
+    pack_within_budget,
+    read_chunks,
+)
 from pyw2v.counting import _after_newline, _read_segment, _Segment
 
 # Bytes read at a time from a segment.
@@ -82,17 +88,20 @@ def count_piece(piece: Piece) -> tuple[list[str], np.ndarray, dict[str, int]]:
     return words, counts, dict(counter.stats)
 
 
-def encode_piece(piece: Piece, words: list[str]) -> np.ndarray:
+def encode_piece(
+    piece: Piece, words: list[str], memory_budget: int = DEFAULT_MEMORY_BUDGET
+) -> np.ndarray:
     """The piece as packed ids of `words` (others dropped), as FileCorpus.encode
-    writes them for the same text."""
+    writes them for the same text: in memory up to memory_budget bytes, above it in a
+    read-only memory-mapped temporary file (pyw2v.corpus.pack_within_budget)."""
     encoder = _core.Encoder(words)
     ids = np.empty(READ_BYTES + 2, dtype=np.int32)
-    parts = []
-    for chunk, final in read_piece(piece):
-        n = encoder.feed(chunk, final, ids, 0)
-        if n:
-            parts.append(pack_ids(ids[:n], len(words)))
-    packed = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint8)
+
+    def chunks() -> Iterator[np.ndarray]:
+        for chunk, final in read_piece(piece):
+            yield ids[: encoder.feed(chunk, final, ids, 0)]
+
+    packed = pack_within_budget(chunks(), memory_budget)
     packed.flags.writeable = False  # the trainer then prepares each slice only once
     return packed
 
@@ -100,22 +109,7 @@ def encode_piece(piece: Piece, words: list[str]) -> np.ndarray:
 def cut_rounds(packed: np.ndarray, vocab_size: int, n_rounds: int) -> tuple[np.ndarray, np.ndarray]:
     """Byte offsets cutting a shard's packed ids into n_rounds slices of about equal
     word counts, each ending with a sentence end (n_rounds + 1 offsets, 0 first and the
-    length last; a slice may be empty), and the words of each slice."""
-    ids = _core.unpack_ids(packed)
-    widths = _core.packed_widths(vocab_size)[np.maximum(ids, 0)].astype(np.int64)
-    widths[ids < 0] = 1
-    byte_end = np.cumsum(widths)
-    words_cum = np.cumsum(ids >= 0, dtype=np.int64)
-    ends = np.flatnonzero(ids < 0)  # the sentence ends: the only places to cut
-    total = int(words_cum[-1]) if len(ids) else 0
-    cuts = np.zeros(n_rounds + 1, dtype=np.int64)
-    cuts[-1] = len(packed)
-    for j in range(1, n_rounds):
-        at = np.searchsorted(words_cum[ends], total * j / n_rounds) if len(ends) else 0
-        cuts[j] = byte_end[ends[at]] if at < len(ends) else len(packed)
-    cuts = np.maximum.accumulate(cuts)
-    words = np.zeros(n_rounds, dtype=np.int64)
-    cum_at = np.concatenate([[0], words_cum])  # words before byte offset via ids index
-    idx = np.searchsorted(byte_end, cuts, side="right")  # ids wholly before each cut
-    words = np.diff(cum_at[idx])
-    return cuts, words
+    length last; a slice may be empty), and the words of each slice. Two passes over
+    the bytes in C, in constant memory (a mapped shard's pages are released as read)."""
+    n_words, _ = _core.packed_stats(packed, vocab_size)
+    return _core.packed_cuts(packed, n_words, n_rounds)
