@@ -5,7 +5,7 @@ Started by benchmarks/compare.py as a separate process per run, so that the peak
 the harness reads (os.wait4) belongs to this run alone. Usage:
 
     python benchmarks/run_one.py TOOL --corpus FILE --threads T [--mode M] [--epochs E] \
-        --seed S --vectors OUT.bin --result RESULT.json [--setup-only]
+        --seed S [--alpha A] --vectors OUT.bin --result RESULT.json [--setup-only]
     python benchmarks/run_one.py TOOL --probe     # print {"version": ...} or exit 3
 
 TOOL is one of: pyw2v, word2vec.c, gensim, gensim-file, fasttext. MODE is one of
@@ -76,6 +76,13 @@ def workload(mode: str) -> dict[str, Any]:
     return W1 | {"mode": mode} | {k: v for k, v in spec.items() if k != "epochs"}
 
 
+def settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The run's settings: its mode's, with --alpha in place of the mode's if given
+    (e.g. gensim's own default 0.025 for CBOW)."""
+    w = workload(args.mode)
+    return w if args.alpha is None else w | {"alpha": args.alpha}
+
+
 Result = dict[str, Any]
 
 
@@ -109,7 +116,7 @@ def run_pyw2v(args: argparse.Namespace) -> Result:
     from pyw2v import Word2Vec
 
     corpus = str(args.corpus)
-    w = workload(args.mode)
+    w = settings(args)
     kwargs = {
         "vector_size": w["vector_size"],
         "window": w["window"],
@@ -149,7 +156,7 @@ def run_pyw2v(args: argparse.Namespace) -> Result:
 
 def gensim_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     """gensim Word2Vec's arguments for the mode."""
-    w = workload(args.mode)
+    w = settings(args)
     return {
         "vector_size": w["vector_size"],
         "window": w["window"],
@@ -212,7 +219,7 @@ def finish_gensim(
     """Export a trained gensim model and build its result record."""
     model.wv.save_word2vec_format(str(args.vectors), binary=True)
     t3 = time.perf_counter()
-    w = workload(args.mode)
+    w = settings(args)
     return {
         "vocab_s": t1 - t0,
         "train_s": t2 - t1,
@@ -263,7 +270,7 @@ def timed_process(cmd: list[str], marker: bytes | None = None) -> tuple[float, f
 def run_word2vec_c(args: argparse.Namespace) -> Result:
     """word2vec.c: whole binary timed; the harness subtracts a vocabulary-only run."""
     binary = word2vec_binary()
-    w = workload(args.mode)
+    w = settings(args)
     common = ["-train", str(args.corpus), "-min-count", str(w["min_count"])]
     if args.setup_only:
         # Without -output the binary learns the vocabulary and exits (TrainModel()).
@@ -322,7 +329,7 @@ def run_fasttext(args: argparse.Namespace) -> Result:
     """fastText: train_unsupervised() call timed; the harness subtracts an epoch=0 call."""
     import fasttext
 
-    w = workload(args.mode)
+    w = settings(args)
     kwargs = {
         "input": args.corpus,
         "model": "skipgram" if w["sg"] else "cbow",
@@ -435,6 +442,7 @@ def parse_args(argv: Iterable[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--mode", choices=MODES, default=DEFAULT_MODE)
     parser.add_argument("--epochs", type=int, help="default: the mode's (MODES)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--alpha", type=float, help="default: the mode's (MODES)")
     parser.add_argument("--vectors", type=Path, help="output vectors (word2vec binary)")
     parser.add_argument("--result", type=Path, help="where to write the result JSON")
     parser.add_argument("--setup-only", action="store_true")

@@ -22,13 +22,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pyw2v import Word2Vec
+from pyw2v import KeyedVectors, Word2Vec
 
 
 def evaluate(model: Word2Vec, eval_dir: Path) -> dict[str, float]:
+    """evaluate_kv of a model's word vectors."""
+    return evaluate_kv(model.wv, eval_dir)
+
+
+def evaluate_kv(kv: KeyedVectors, eval_dir: Path) -> dict[str, float]:
     """Analogy accuracy (%) over all, semantic and syntactic sections (restrict_vocab
     30000, case-insensitive) and WordSim-353 Spearman, as compare.py computes them."""
-    _, sections = model.wv.evaluate_word_analogies(
+    _, sections = kv.evaluate_word_analogies(
         str(eval_dir / "questions-words.txt"), restrict_vocab=30000, case_insensitive=True
     )
     parts = [s for s in sections if s["section"] != "Total accuracy"]
@@ -38,9 +43,7 @@ def evaluate(model: Word2Vec, eval_dir: Path) -> dict[str, float]:
         total = correct + sum(len(s["incorrect"]) for s in chosen)
         return 100.0 * correct / total if total else float("nan")
 
-    _, spearman, _ = model.wv.evaluate_word_pairs(
-        str(eval_dir / "wordsim353.tsv"), case_insensitive=True
-    )
+    _, spearman, _ = kv.evaluate_word_pairs(str(eval_dir / "wordsim353.tsv"), case_insensitive=True)
     return {
         "analogy": accuracy(parts),
         "semantic": accuracy([s for s in parts if not s["section"].startswith("gram")]),
