@@ -203,14 +203,14 @@ def run_gensim_file(args: argparse.Namespace) -> Result:
     model = gensim_model(args)
     t0 = time.perf_counter()
     model.build_vocab(corpus_file=str(args.corpus))
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     model.train(
         corpus_file=str(args.corpus),
         total_words=model.corpus_total_words,
         epochs=model.epochs,
     )
-    t2 = time.perf_counter()
-    return finish_gensim(args, model, t0, t1, t2, "corpus_file=")
+    t2, c2 = time.perf_counter(), time.process_time()
+    return finish_gensim(args, model, t0, t1, t2, "corpus_file=") | {"train_cpu_s": c2 - c1}
 
 
 def finish_gensim(
@@ -243,6 +243,12 @@ def word2vec_binary() -> str:
     if found is None:
         raise FileNotFoundError("word2vec binary not found (pip install word2vec)")
     return found
+
+
+def children_cpu_s() -> float:
+    """CPU time (user + system) of the reaped child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def timed_process(cmd: list[str], marker: bytes | None = None) -> tuple[float, float | None]:
@@ -278,6 +284,7 @@ def run_word2vec_c(args: argparse.Namespace) -> Result:
         wall, _ = timed_process(cmd)
         return {
             "setup_s": wall,
+            "setup_cpu_s": children_cpu_s(),
             "setup_method": "word2vec.c without -output (vocab only)",
             "command": shown_command(cmd, args),
         }
@@ -297,12 +304,14 @@ def run_word2vec_c(args: argparse.Namespace) -> Result:
     # The first progress line ("Alpha: ...") is flushed ~10k words into training, after
     # vocabulary, InitNet and the unigram table: a cross-check of the subtraction.
     wall, from_progress = timed_process(cmd, marker=b"Alpha:")
+    cpu = children_cpu_s()  # the binary is this runner's only child
     # InitUnigramTable() runs only with negative sampling; InitNet() builds the Huffman
     # tree (CreateBinaryTree) in every mode.
     table = ", the 1e8-entry unigram table" if w["negative"] > 0 else ""
     floor = f"{w['alpha'] * 1e-4:.2g}".replace("e-0", "e-")  # 5e-6 for alpha 0.05
     return {
         "call_s": wall,
+        "call_cpu_s": cpu,
         "work_s": wall,
         "train_from_progress_s": from_progress,
         "train_method": (

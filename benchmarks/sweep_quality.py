@@ -109,10 +109,10 @@ def run_pyw2v(config: Run, seed: int, args: argparse.Namespace) -> Run:
         workers=args.threads, seed=seed, progress=False,
     )  # fmt: skip
     model.build_vocab(corpus_file=str(args.corpus))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     model.train()
-    seconds = time.perf_counter() - start
-    return {"train_seconds": seconds, **evaluate_kv(model.wv, args.eval)}
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"train_seconds": seconds, "train_cpu_seconds": cpu, **evaluate_kv(model.wv, args.eval)}
 
 
 def run_peer(config: Run, seed: int, args: argparse.Namespace) -> Run:
@@ -135,14 +135,16 @@ def run_peer(config: Run, seed: int, args: argparse.Namespace) -> Run:
             setup = Path(tmp) / "s.json"
             subprocess.run([*base, "--setup-only", "--result", str(setup)],
                            check=True, stdout=subprocess.DEVNULL)  # fmt: skip
-            seconds = runner["call_s"] - json.loads(setup.read_text())["setup_s"]
+            setup_run = json.loads(setup.read_text())
+            seconds = runner["call_s"] - setup_run["setup_s"]
+            cpu = runner["call_cpu_s"] - setup_run["setup_cpu_s"]
         else:
-            seconds = runner["train_s"]
+            seconds, cpu = runner["train_s"], runner["train_cpu_s"]
         kv = KeyedVectors.load_word2vec_format(str(vectors), binary=True)
     words = [w for w in kv.index_to_key if w != "</s>"]  # word2vec.c's end-of-line token
     if len(words) < len(kv.index_to_key):
         kv = KeyedVectors(kv.vectors[[kv.key_to_index[w] for w in words]], words)
-    return {"train_seconds": seconds, **evaluate_kv(kv, args.eval)}
+    return {"train_seconds": seconds, "train_cpu_seconds": cpu, **evaluate_kv(kv, args.eval)}
 
 
 def sweep(args: argparse.Namespace) -> None:
@@ -177,6 +179,8 @@ def medians(runs: list[Run]) -> list[Run]:
     for k, group in groups.items():
         med = {m: statistics.median(r[m] for r in group)
                for m in ("analogy", "semantic", "syntactic", "ws353", "train_seconds")}  # fmt: skip
+        cpu = [r["train_cpu_seconds"] for r in group if "train_cpu_seconds" in r]
+        med["train_cpu_seconds"] = statistics.median(cpu) if cpu else float("nan")
         out.append({**dict(zip(KEYS, k, strict=True)), **med, "seeds": len(group)})
     return out
 
@@ -184,14 +188,14 @@ def medians(runs: list[Run]) -> list[Run]:
 def table(rows: list[Run]) -> str:
     lines = [
         "| tool / gradient | alpha | neg | window | epochs | seeds | analogy | semantic "
-        "| syntactic | WS-353 | train s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| syntactic | WS-353 | train s | train CPU s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in sorted(rows, key=lambda r: (r["tool"] == "pyw2v", -r["ws353"])):
         lines.append(
             f"| {label(r)} | {r['alpha']} | {r['negative']} | {r['window']} | {r['epochs']} | "
             f"{r['seeds']} | {r['analogy']:.1f} | {r['semantic']:.1f} | {r['syntactic']:.1f} | "
-            f"{r['ws353']:.3f} | {r['train_seconds']:.0f} |"
+            f"{r['ws353']:.3f} | {r['train_seconds']:.0f} | {r['train_cpu_seconds']:.0f} |"
         )
     return "\n".join(lines)
 
@@ -212,11 +216,11 @@ def plot(rows: list[Run], path: Path) -> None:
             mine = [r for r in rows if label(r) == kind]
             if not mine:
                 continue
-            ax.scatter([r["train_seconds"] for r in mine], [r[metric] for r in mine],
+            ax.scatter([r["train_cpu_seconds"] for r in mine], [r[metric] for r in mine],
                        c=color, marker=marker, s=[22 + 10 * r["seeds"] for r in mine],
                        label=kind if kind.endswith("defaults)") else f"pyw2v, {kind}",
                        alpha=0.8)  # fmt: skip
-        ax.set_xlabel("training time, s (2 threads; loaded machine: indicative)")
+        ax.set_xlabel("training CPU time, s (2 threads)")
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
