@@ -9,7 +9,8 @@ apart) and WordSim-353 evaluated as benchmarks/sweep_cbow_grad.py does, for ever
         --grads word2vec.c corrected --alphas 0.1 0.2 --negatives 10 15 --windows 8 10 \
         --epochs 3 5 [--config corrected,0.2,10,8,5 ...] [--sg-epochs 1] \
         [--peers gensim-file word2vec.c --peers-python benchmarks/.venv-peers/bin/python]
-    python benchmarks/sweep_quality.py --json sweep.json --report [--plot frontier.png]
+    python benchmarks/sweep_quality.py --json sweep.json [more.json ...] --report \
+        [--plot frontier.png]
 
 A pyw2v row is (gradient, alpha, negative, window, epochs): the grid is the product of
 --grads, --alphas (the corrected gradient's; word2vec.c's convention takes --w2v-alphas,
@@ -231,7 +232,8 @@ def plot(rows: list[Run], path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--json", type=Path, required=True, help="runs, appended as they end")
+    parser.add_argument("--json", type=Path, nargs="+", required=True,
+                        help="runs, appended as they end (--report: one or more)")  # fmt: skip
     parser.add_argument("--report", action="store_true", help="print medians from --json")
     parser.add_argument("--plot", type=Path, help="with --report: draw the frontier here")
     parser.add_argument("--corpus", type=Path)
@@ -250,13 +252,16 @@ def main() -> None:
     parser.add_argument("--peers-python", type=Path, default=HERE / ".venv-peers/bin/python")
     args = parser.parse_args()
     if args.report:
-        rows = medians(json.loads(args.json.read_text()))
+        rows = medians([run for path in args.json for run in json.loads(path.read_text())])
         print(table(rows))
         if args.plot:
             plot(rows, args.plot)
         return
     if args.corpus is None or args.eval is None:
         parser.error("--corpus and --eval are required to run a sweep")
+    if len(args.json) != 1:
+        parser.error("a sweep appends to one --json file")
+    args.json = args.json[0]
     sweep(args)
 
 
