@@ -213,6 +213,31 @@ def test_row_by_row_update_equals_one_gradient_step_when_rows_are_distinct():
     assert np.sum((new_in - in_vecs) * grad_in) < 0.0
 
 
+def test_corrected_gradient_needs_c_times_alpha_for_word2vec_c_input_step():
+    """Section 3.5: word2vec.c's convention moves the mean h by a whole alpha-step,
+    the exact gradient by alpha/|C|; the exact gradient at |C| alpha gives word2vec.c's
+    input rows at alpha, but moves the output rows |C| times farther."""
+    in_vecs, out_vecs, _, center, noise = _cbow_problem()
+    context = [3, 7, 9, 2]  # distinct: h moves by the mean of the rows' moves
+    alpha, n_ctx = 0.05, len(context)
+    grad_in, _ = _cbow_grads(in_vecs, out_vecs, context, center, noise)
+    grad_hidden = n_ctx * grad_in[7]  # each context row gets dJ/dh / |C|
+
+    def hidden_move(new_in):
+        return new_in[context].mean(axis=0) - in_vecs[context].mean(axis=0)
+
+    w2v_in, w2v_out = _sequential_step(in_vecs, out_vecs, context, center, noise, alpha, False)
+    exact_in, _ = _sequential_step(in_vecs, out_vecs, context, center, noise, alpha, True)
+    np.testing.assert_allclose(hidden_move(w2v_in), -alpha * grad_hidden, atol=1e-15)
+    np.testing.assert_allclose(hidden_move(exact_in), -alpha / n_ctx * grad_hidden, atol=1e-15)
+
+    big_in, big_out = _sequential_step(
+        in_vecs, out_vecs, context, center, noise, n_ctx * alpha, True
+    )
+    np.testing.assert_allclose(big_in, w2v_in, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(big_out - out_vecs, n_ctx * (w2v_out - out_vecs), atol=1e-12)
+
+
 def test_repeated_noise_word_sees_its_already_updated_row():
     in_vecs, out_vecs, context, center, _ = _cbow_problem()
     alpha = 0.05
