@@ -2,6 +2,7 @@
 
 from pyw2v.keyedvectors import KeyedVectors
 from pyw2v.model import Word2Vec
+from pyw2v.presets import PRESETS, preset
 
-__all__ = ["KeyedVectors", "Word2Vec", "__version__"]
+__all__ = ["PRESETS", "KeyedVectors", "Word2Vec", "__version__", "preset"]
 __version__ = "0.1.0"
