@@ -10,20 +10,19 @@ import pyw2v
 from pyw2v import PRESETS, Word2Vec, preset
 
 # The values the sweep measured; changing a preset means measuring it again.
+COMMON = {
+    "sg": 0,
+    "hs": 0,
+    "cbow_mean": 1,
+    "min_alpha": 0.0001,
+    "epochs": 5,
+    "sample": 1e-3,
+    "min_count": 5,
+    "vector_size": 100,
+}
 PINNED = {
-    "similarity": {
-        "sg": 0,
-        "cbow_mean": 1,
-        "cbow_exact_grad": True,
-        "alpha": 0.2,
-        "min_alpha": 0.0001,
-        "negative": 10,
-        "window": 8,
-        "epochs": 5,
-        "sample": 1e-3,
-        "min_count": 5,
-        "vector_size": 100,
-    },
+    "similarity": COMMON | {"cbow_exact_grad": True, "alpha": 0.2, "negative": 15, "window": 10},
+    "analogy": COMMON | {"cbow_exact_grad": False, "alpha": 0.05, "negative": 10, "window": 8},
 }
 
 
@@ -52,7 +51,9 @@ def test_preset_returns_a_new_dict_and_presets_are_read_only():
 
 
 def test_unknown_preset_names_the_known_ones():
-    with pytest.raises(ValueError, match=r"unknown preset 'simlarity'; known presets: similarity"):
+    with pytest.raises(
+        ValueError, match=r"unknown preset 'simlarity'; known presets: analogy, similarity"
+    ):
         preset("simlarity")
     with pytest.raises(TypeError, match="preset name must be a string, got None"):
         preset(None)  # type: ignore[arg-type]
