@@ -221,6 +221,11 @@ def plot(rows: list[Run], path: Path) -> None:
                        c=color, marker=marker, s=[22 + 10 * r["seeds"] for r in mine],
                        label=kind if kind.endswith("defaults)") else f"pyw2v, {kind}",
                        alpha=0.8)  # fmt: skip
+            for r in mine:
+                if r["tool"] == "pyw2v":
+                    text = f"a{r['alpha']:g} n{r['negative']} w{r['window']} e{r['epochs']}"
+                    ax.annotate(text, (r["train_cpu_seconds"], r[metric]), fontsize=6,
+                                xytext=(4, 3), textcoords="offset points")  # fmt: skip
         ax.set_xlabel("training CPU time, s (2 threads)")
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
