@@ -106,7 +106,10 @@ class Word2Vec:
         Average the context vectors (True) or sum them.
     cbow_exact_grad : bool
         With the average, give each context vector the exact gradient dJ/dh / |C|
-        instead of word2vec.c's dJ/dh (default False, word2vec.c's convention).
+        instead of word2vec.c's dJ/dh (default False, word2vec.c's convention). Its
+        input steps are |C| times smaller, so it needs a larger alpha (about 0.2; see
+        ``pyw2v.preset("similarity")`` and docs/theory.md, Section 3.5): it then trades
+        analogy accuracy for word similarity.
     epochs : int
         Passes over the corpus.
     negative_reuse : int
