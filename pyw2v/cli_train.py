@@ -29,6 +29,7 @@ from pyw2v.corpus import as_corpus
 from pyw2v.distributed.driver import Options
 from pyw2v.model import Word2Vec
 from pyw2v.params import cpu_count
+from pyw2v.presets import PRESETS, preset
 from pyw2v.progress import write_quietly
 from pyw2v.saving import check_destination
 
@@ -136,6 +137,12 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         "--format", choices=("text", "binary", "native"), help="output format (see below)"
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        help="start from a preset's settings (pyw2v.preset; README): flags given "
+        "explicitly override its values",
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
     parser.add_argument(
         "--plot-curve",
@@ -194,28 +201,36 @@ def make_model(args: argparse.Namespace, word2vec_style: bool) -> Word2Vec:
         raise ValueError(f"-cbow must be 1 (CBOW) or 0 (skip-gram), got {args.cbow}")
     if args.hs not in (None, 0, 1):
         raise ValueError(f"-hs must be 0 or 1 (hierarchical softmax), got {args.hs}")
-    sg = 1 if args.cbow == 0 else 0
+    chosen = preset(args.preset) if getattr(args, "preset", None) else {}
+    sg = (1 if args.cbow == 0 else 0) if args.cbow is not None else chosen.get("sg", 0)
     if args.classes:
         raise ValueError("-classes (k-means word classes) is not implemented")
     if args.threads is not None:
         threads = args.threads
     else:
         threads = min(WORD2VEC_THREADS, cpu_count()) if word2vec_style else 0
-    alpha = (0.025 if sg else 0.05) if args.alpha is None else args.alpha  # word2vec.c's
+
+    def pick(flag: Any, name: str, default: Any) -> Any:
+        """The flag if given, else the preset's value, else word2vec.c's default."""
+        return flag if flag is not None else chosen.get(name, default)
+
+    alpha = pick(args.alpha, "alpha", 0.025 if sg else 0.05)  # word2vec.c's by default
     quiet = args.quiet or args.debug_level == 0
     settings: dict[str, Any] = {
-        "vector_size": 100 if args.size is None else args.size,
-        "window": 5 if args.window is None else args.window,
-        "sample": 1e-3 if args.sample is None else args.sample,
-        "negative": 5 if args.negative is None else args.negative,
-        "min_count": 5 if args.min_count is None else args.min_count,
+        "vector_size": pick(args.size, "vector_size", 100),
+        "window": pick(args.window, "window", 5),
+        "sample": pick(args.sample, "sample", 1e-3),
+        "negative": pick(args.negative, "negative", 5),
+        "min_count": pick(args.min_count, "min_count", 5),
         "alpha": alpha,
-        "min_alpha": alpha * MIN_ALPHA_FRACTION if args.min_alpha is None else args.min_alpha,
-        "epochs": 5 if args.iter is None else args.iter,
+        "min_alpha": pick(args.min_alpha, "min_alpha", alpha * MIN_ALPHA_FRACTION),
+        "epochs": pick(args.iter, "epochs", 5),
         "workers": threads,
         "seed": args.seed,
         "sg": sg,
-        "hs": args.hs or 0,
+        "hs": pick(args.hs, "hs", 0),
+        "cbow_mean": chosen.get("cbow_mean", 1),
+        "cbow_exact_grad": chosen.get("cbow_exact_grad", False),
     }
     try:
         return Word2Vec(**settings, progress=not quiet)

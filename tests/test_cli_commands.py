@@ -495,3 +495,33 @@ def test_train_every_mode_with_word2vec_flags(capsys, corpus, tmp_path, flags, m
     assert model.sg == int("-cbow" in flags)
     assert model.hs == int("-hs" in flags)
     assert model.alpha == (0.025 if model.sg else 0.05)  # word2vec.c's defaults
+
+
+def test_train_preset_sets_its_values_and_flags_override_them(capsys, corpus, tmp_path):
+    out = tmp_path / "m.pyw2v"
+    code, _, err = run(
+        capsys, "train", "-train", corpus, "-output", out, "--preset", "similarity",
+        "-size", 12, "-min-count", 2, "-iter", 1, "-window", 3, "-threads", 1,
+    )  # fmt: skip
+    assert code == 0, err
+    # the preset's alpha, negative and min_alpha; the flags' window, size and iter
+    assert "window 3, negative 15," in err and "alpha 0.2 -> 0.0001" in err, err
+    params = Word2Vec.load(str(out)).params
+    assert params.cbow_exact_grad is True and params.sg == 0
+    assert (params.window, params.vector_size, params.epochs) == (3, 12, 1)
+
+
+def test_train_without_preset_keeps_word2vec_c_defaults(capsys, corpus, tmp_path):
+    out = tmp_path / "m.pyw2v"
+    code, _, err = run(capsys, "train", "-train", corpus, "-output", out, *SMALL, "-threads", 1)
+    assert code == 0, err
+    assert Word2Vec.load(str(out)).params.cbow_exact_grad is False
+    assert "alpha 0.05 -> 5e-06" in err
+
+
+def test_train_unknown_preset_is_a_usage_error(capsys, corpus, tmp_path):
+    code, _, err = run(
+        capsys, "train", "-train", corpus, "-output", tmp_path / "v", "--preset", "x"
+    )
+    assert code == 2
+    assert_one_line_error(err, "--preset: invalid choice: 'x'", "'analogy', 'similarity'")
