@@ -1,7 +1,7 @@
 """Checksums of trained vectors, to show that a refactor changed nothing: trains CBOW with
-negative sampling on one thread with a fixed seed, for a set of configurations, on the
-first 20,000 lines of the demo corpus, and prints a SHA-256 prefix of the input and
-output vectors of each. Run it on two commits (each installed in turn) and diff.
+negative sampling on one thread with a fixed seed, for a set of configurations, then the
+other modes (skip-gram, hierarchical softmax), on the first 20,000 lines of the demo
+corpus, and prints a SHA-256 prefix of the input and output vectors of each. Run it on two commits (each installed in turn) and diff.
 
 usage: python benchmarks/checksums.py > checksums-<commit>.txt
 """
@@ -24,6 +24,11 @@ CONFIGS: list[dict[str, object]] = [
     {"negative": 40},
     {"window": 40, "vector_size": 37},
     {"vector_size": 300},
+    {"sg": 1},
+    {"sg": 1, "window": 3, "vector_size": 37},
+    {"hs": 1, "negative": 0},
+    {"sg": 1, "hs": 1, "negative": 0},
+    {"sg": 1, "hs": 1},
 ]
 
 
@@ -37,7 +42,11 @@ def main() -> None:
                 progress=False, **config,
             )  # fmt: skip
             digest = hashlib.sha256()
-            for matrix in (model.wv.vectors, model.syn1neg):
+            digest.update(np.ascontiguousarray(model.wv.vectors).tobytes())
+            for name in ("syn1neg", "syn1"):  # the output matrices the mode trains
+                matrix = getattr(model, name, None)
+                if matrix is None:
+                    continue
                 digest.update(np.ascontiguousarray(matrix).tobytes())
             loss = model.epoch_losses[-1]
             print(f"{simd:6} {config!s:40} {digest.hexdigest()[:16]} loss {loss:.6f}")
