@@ -66,22 +66,43 @@ static inline int32_t w2v_hs_append(const w2v_hs_loss *hs, int32_t word, size_t 
     return n;
 }
 
+/* Appends word's row (label 1) to rows/labels at index n and its id to ids[0]; returns
+ * the new count. The predicting rows of one word: a skip-gram planner keeps them for all
+ * the pairs of a center and appends only fresh noise after them. */
+static inline int32_t w2v_ns_append_word(const w2v_ns_loss *ns, int32_t word, size_t stride,
+                                         float **rows, float *labels, int32_t n, int32_t *ids) {
+    ids[0] = word;
+    rows[n] = ns->out_vecs + (size_t)word * stride;
+    labels[n] = 1.0f;
+    return n + 1;
+}
+
+/* Appends each of the k noise draws that is not word (label 0) to rows/labels from index
+ * n and its id to ids[1..); returns the new count of rows and sets *n_ids (word's id
+ * included, see w2v_ns_append_word). */
+static inline int32_t w2v_ns_append_noise(const w2v_ns_loss *ns, int32_t word, const int32_t *draws,
+                                          int32_t k, size_t stride, float **rows, float *labels,
+                                          int32_t n, int32_t *ids, int32_t *n_ids) {
+    int32_t m = 1;
+    for (int32_t i = 0; i < k; i++) {
+        const int32_t draw = draws[i];
+        if (draw == word) continue;
+        ids[m++] = draw;
+        rows[n] = ns->out_vecs + (size_t)draw * stride;
+        labels[n++] = 0.0f;
+    }
+    *n_ids = m;
+    return n;
+}
+
 /* Appends word's row (label 1) and each of the k noise draws that is not word (label 0)
  * to rows/labels from index n, and their ids to ids[0..); returns the new count of rows
  * and sets *n_ids. */
 static inline int32_t w2v_ns_append(const w2v_ns_loss *ns, int32_t word, const int32_t *draws,
                                     int32_t k, size_t stride, float **rows, float *labels,
                                     int32_t n, int32_t *ids, int32_t *n_ids) {
-    int32_t m = 0;
-    ids[m++] = word;
-    for (int32_t i = 0; i < k; i++)
-        if (draws[i] != word) ids[m++] = draws[i];
-    for (int32_t i = 0; i < m; i++) {
-        rows[n] = ns->out_vecs + (size_t)ids[i] * stride;
-        labels[n++] = i == 0 ? 1.0f : 0.0f;
-    }
-    *n_ids = m;
-    return n;
+    n = w2v_ns_append_word(ns, word, stride, rows, labels, n, ids);
+    return w2v_ns_append_noise(ns, word, draws, k, stride, rows, labels, n, ids, n_ids);
 }
 
 /* Whether ids[0..n) are all different (then a step's scores may all be taken first). */

@@ -107,24 +107,44 @@ static inline int32_t w2v_plan_reach(const w2v_params *params, uint64_t *rng) {
     return params->shrink_windows ? w2v_rng_reach(rng, params->window) : params->window;
 }
 
-/* Appends the output rows that predict `word` (hierarchical softmax's path, then
- * negative sampling's rows for the given noise draws) to plan's step. */
-static inline void w2v_plan_targets(w2v_plan *plan, const w2v_model *model,
-                                    const w2v_hot_nodes *hot, int32_t word, const int32_t *draws,
-                                    int32_t k) {
+/* Sets plan's output rows to those that predict `word` regardless of the noise:
+ * hierarchical softmax's path, then negative sampling's row of `word`. */
+static inline void w2v_plan_center(w2v_plan *plan, const w2v_model *model, const w2v_hot_nodes *hot,
+                                   int32_t word) {
     const size_t stride = (size_t)model->row_stride;
     int32_t n = 0;
     if (model->hs.node_vecs)
         n = w2v_hs_append(&model->hs, word, stride, hot->rows, hot->first, plan->out_rows,
                           plan->labels, n);
     plan->n_hs = n;
-    plan->n_ns = 0;
     if (model->ns.out_vecs)
-        n = w2v_ns_append(&model->ns, word, draws, k, stride, plan->out_rows, plan->labels, n,
-                          plan->ns_ids, &plan->n_ns);
+        n = w2v_ns_append_word(&model->ns, word, stride, plan->out_rows, plan->labels, n,
+                               plan->ns_ids);
     plan->step.n_out = n;
-    /* a path visits distinct nodes of its own matrix, so only noise can repeat a row */
-    plan->step.distinct = w2v_distinct_ids(plan->ns_ids, plan->n_ns);
+}
+
+/* Appends the rows of the noise draws (those that are not `word`) after the rows of
+ * w2v_plan_center(word) and sets n_ns and whether the step's rows are distinct. */
+static inline void w2v_plan_noise(w2v_plan *plan, const w2v_model *model, int32_t word,
+                                  const int32_t *draws, int32_t k) {
+    plan->n_ns = 0;
+    plan->step.distinct = 1;
+    if (!model->ns.out_vecs) return;
+    plan->step.n_out =
+        w2v_ns_append_noise(&model->ns, word, draws, k, (size_t)model->row_stride, plan->out_rows,
+                            plan->labels, plan->n_hs + 1, plan->ns_ids, &plan->n_ns);
+    /* a path visits distinct nodes of its own matrix and the noise skips `word`, so only
+     * two draws can repeat a row */
+    plan->step.distinct = w2v_distinct_ids(plan->ns_ids + 1, plan->n_ns - 1);
+}
+
+/* Sets plan's output rows to those that predict `word` (hierarchical softmax's path, then
+ * negative sampling's rows for the given noise draws). */
+static inline void w2v_plan_targets(w2v_plan *plan, const w2v_model *model,
+                                    const w2v_hot_nodes *hot, int32_t word, const int32_t *draws,
+                                    int32_t k) {
+    w2v_plan_center(plan, model, hot, word);
+    w2v_plan_noise(plan, model, word, draws, k);
 }
 
 /* Nodes near the root of the Huffman tree are on most paths and stay in cache: only the
@@ -139,15 +159,41 @@ static inline int32_t w2v_plan_prefetch_from(const w2v_plan *plan) {
     return plan->n_hs < W2V_HS_PREFETCH_FROM ? plan->n_hs : W2V_HS_PREFETCH_FROM;
 }
 
-/* Prefetches the cache lines of a row. */
+/* Prefetches the cache lines of a row: one prefetch per line, unrolled (a row of d = 100
+ * floats spans 7 lines; a loop spent 3 instructions per line, benchmarks/RESULTS.md). */
 static inline void w2v_prefetch_row(const float *row, int32_t dim) {
 #ifdef W2V_NO_PREFETCH /* for measuring what prefetching buys (benchmarks/RESULTS.md) */
     return;
 #endif
-    const char *first = (const char *)row;
-    const char *last = first + (size_t)dim * sizeof(float) - 1;
-    for (const char *p = first; p <= last; p += 64) w2v_prefetch(p);
-    w2v_prefetch(last);
+    const uintptr_t first = (uintptr_t)row, last = first + (size_t)dim * sizeof(float) - 1;
+    const char *line = (const char *)(last & ~(uintptr_t)63); /* the last line */
+    uintptr_t lines = (last >> 6) - (first >> 6) + 1;
+    for (; lines > 8; lines--) w2v_prefetch(line - 64 * (lines - 1));
+    switch (lines) { /* the last `lines` lines, first to last */
+    case 8:
+        w2v_prefetch(line - 448);
+        /* fallthrough */
+    case 7:
+        w2v_prefetch(line - 384);
+        /* fallthrough */
+    case 6:
+        w2v_prefetch(line - 320);
+        /* fallthrough */
+    case 5:
+        w2v_prefetch(line - 256);
+        /* fallthrough */
+    case 4:
+        w2v_prefetch(line - 192);
+        /* fallthrough */
+    case 3:
+        w2v_prefetch(line - 128);
+        /* fallthrough */
+    case 2:
+        w2v_prefetch(line - 64);
+        /* fallthrough */
+    default:
+        w2v_prefetch(line);
+    }
 }
 
 /* Gives the planned step its input rows' lock factors (model->in_lockf, gensim's

@@ -11,6 +11,8 @@
  * prefetched: its context row, its noise rows, and, when it starts a new center, that
  * center's rows too (the pairs of one center share its positive row and path).
  */
+#include <string.h>
+
 #include "plan.h"
 
 /* Where the planner is in a sentence: the center pos, its window [lo, hi] and the
@@ -35,22 +37,35 @@ static int next_pair(w2v_sg_cursor *at, int32_t n, w2v_worker_state *state) {
     }
 }
 
-static void plan_pair(w2v_plan *plan, const w2v_sg_cursor *at, const int32_t *sentence,
-                      w2v_worker_state *state) {
+/* Plans the pair at `at` in plan. The rows that predict the center (its path and positive
+ * row) are the same for all the center's pairs: plan keeps them from its pair before last
+ * when that was of the same center (the two plans alternate), or copies them from
+ * `other` (the pair before); only a new center's are built. Then the fresh noise. */
+static void plan_pair(w2v_plan *plan, const w2v_plan *other, const w2v_sg_cursor *at,
+                      const int32_t *sentence, w2v_worker_state *state) {
     const w2v_model *model = state->model;
     const int32_t k = model->ns.out_vecs ? state->params->negative : 0;
-    plan->pos = at->pos;
-    plan->ctx[0] = sentence[at->j];
-    plan->in_rows[0] = model->in_vecs + (size_t)sentence[at->j] * (size_t)model->row_stride;
-    plan->n_ctx = 1;
-    plan->step.n_in = 1;
-    plan->step.in_scale = 1.0f;
-    plan->step.grad_scale = 1.0f;
+    const int32_t center = sentence[at->pos], context = sentence[at->j];
+    plan->ctx[0] = context;
+    plan->in_rows[0] = model->in_vecs + (size_t)context * (size_t)model->row_stride;
     w2v_plan_lockf(plan, model);
+    if (plan->pos != at->pos) {
+        if (other->pos == at->pos) {
+            const int32_t n = other->n_hs + (model->ns.out_vecs != NULL);
+            memcpy(plan->out_rows, other->out_rows, (size_t)n * sizeof *plan->out_rows);
+            memcpy(plan->labels, other->labels, (size_t)n * sizeof *plan->labels);
+            plan->ns_ids[0] = other->ns_ids[0];
+            plan->n_hs = other->n_hs;
+            plan->step.n_out = n;
+        } else {
+            w2v_plan_center(plan, model, &state->hot, center);
+        }
+        plan->pos = at->pos;
+    }
     for (int32_t i = 0; i < k; i++)
         plan->noise[i] = w2v_noise_queue_draw(&state->queue, &model->ns.noise, &state->scratch.rng);
     plan->n_noise = k;
-    w2v_plan_targets(plan, model, &state->hot, sentence[at->pos], plan->noise, k);
+    w2v_plan_noise(plan, model, center, plan->noise, k);
 }
 
 static void prefetch_pair(const w2v_plan *next, const w2v_plan *current, int32_t dim) {
@@ -66,12 +81,18 @@ void w2v_sg_train_sentence(w2v_worker_state *state, const int32_t *sentence, int
                            float alpha) {
     w2v_sg_cursor at = {.pos = -1, .lo = 0, .hi = -1, .j = 0};
     w2v_plan *current = &state->plans[0], *next = &state->plans[1];
+    for (int i = 0; i < 2; i++) { /* one input row; no center's rows planned yet */
+        w2v_plan *plan = &state->plans[i];
+        plan->pos = -1;
+        plan->n_ctx = plan->step.n_in = 1;
+        plan->step.in_scale = plan->step.grad_scale = 1.0f;
+    }
     if (!next_pair(&at, n, state)) return;
-    plan_pair(current, &at, sentence, state);
+    plan_pair(current, next, &at, sentence, state);
     for (;;) {
         int more = next_pair(&at, n, state);
         if (more) {
-            plan_pair(next, &at, sentence, state);
+            plan_pair(next, current, &at, sentence, state);
             prefetch_pair(next, current, state->params->dim);
         }
         w2v_plan_run(state, current, alpha);
