@@ -17,6 +17,12 @@
  * must see its first update), as do steps with more than W2V_AVX2_MAX_CTX input rows;
  * only the summation order of the dot products differs.
  *
+ * Per output row at d = 100 (benchmarks/RESULTS.md, eighth session): the scores are taken
+ * two rows at a time (each register of h loaded once for both), sigma and -log sigma
+ * are looked up 8 rows at a time (two gathers instead of two branchy scalar lookups
+ * per row), and a skip-gram step (one input row at scale 1) reads h from the input row
+ * itself instead of copying it.
+ *
  * Columns past the last whole register (d mod 8) are done by one 4-wide register and
  * scalar code: rows may be views of wider buffers, so nothing past d is read or
  * written, and masked stores, microcoded on several x86-64 cores, are avoided.
@@ -33,10 +39,16 @@
 #define W2V_AVX2_BLOCK 6
 /* Steps with more input rows (CBOW with window > 32) take the generic kernel. */
 #define W2V_AVX2_MAX_CTX 64
+/* sigmoid_steps works on whole registers of 8 scores */
+_Static_assert(W2V_SCORES_AHEAD % 8 == 0, "W2V_SCORES_AHEAD must be a multiple of 8");
 /* Makes the compiler hold x in a register: GCC otherwise folds a loaded row into both
  * FMAs that use it as a memory operand, which costs a second load, a register copy for
  * the destructive FMA and an address computation per register. */
 #define W2V_IN_REGISTER(x) __asm__("" : "+x"(x))
+/* The same for a row pointer p: GCC otherwise adds a register's offset to the row's base
+ * with one instruction per register instead of addressing p + 32 v (5 of 31 instructions
+ * per row and block at d = 100, benchmarks/RESULTS.md). */
+#define W2V_POINTER_IN_REGISTER(p) __asm__("" : "+r"(p))
 #define FOR_EACH_REG(v, n) _Pragma("GCC unroll 6") for (int v = 0; v < (n); v++)
 
 /* Calls fn(nreg, col, ...) over the whole registers of a row, W2V_AVX2_BLOCK at a time,
@@ -92,6 +104,7 @@ W2V_AVX2 void update_block(const int nreg, int col, const float *hidden, float *
     }
     for (int32_t t = 0; t < n_targets; t++) {
         float *out = out_rows[t] + col;
+        W2V_POINTER_IN_REGISTER(out);
         __m256 step = _mm256_set1_ps(steps[t]);
         FOR_EACH_REG(v, nreg) {
             __m256 row = _mm256_loadu_ps(out + 8 * v);
@@ -138,9 +151,23 @@ W2V_AVX2 void update_quad(int col, const float *hidden, float *const *out_rows, 
     }
 }
 
+/* The horizontal sum of a row's partial sums: the four whole-register ones, then the
+ * 4-wide one, then the scalar tail from column i. */
+W2V_AVX2 float dot_finish(__m256 acc0, __m256 acc1, __m256 acc2, __m256 acc3, __m128 quad,
+                          const float *hidden, const float *row, int i, int dim) {
+    __m256 all = _mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3));
+    __m128 sum = _mm_add_ps(_mm256_castps256_ps128(all), _mm256_extractf128_ps(all, 1));
+    sum = _mm_add_ps(sum, quad);
+    sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
+    sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
+    float score = _mm_cvtss_f32(sum);
+    for (; i < dim; i++) score += hidden[i] * row[i];
+    return score;
+}
+
 /* b.h over d columns: four partial sums over whole registers (named, so that they stay
- * in registers), a 4-wide one over the next 4 columns if there are as many, then the
- * scalar tail. */
+ * in registers; register v adds to sum v mod 4, those after the last group of 4 to sum
+ * 0), a 4-wide one over the next 4 columns if there are as many, then the scalar tail. */
 W2V_AVX2 float dot_row(const float *hidden, const float *row, int n_full, int dim) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
@@ -156,54 +183,131 @@ W2V_AVX2 float dot_row(const float *hidden, const float *row, int n_full, int di
     }
     for (; v < n_full; v++)
         acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(hidden + 8 * v), _mm256_loadu_ps(row + 8 * v), acc0);
-    __m256 all = _mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3));
     __m128 quad = _mm_setzero_ps();
     int i = 8 * n_full;
     if (dim - i >= 4) {
         quad = _mm_mul_ps(_mm_loadu_ps(hidden + i), _mm_loadu_ps(row + i));
         i += 4;
     }
-    __m128 sum = _mm_add_ps(_mm256_castps256_ps128(all), _mm256_extractf128_ps(all, 1));
-    sum = _mm_add_ps(sum, quad);
-    sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
-    sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
-    float score = _mm_cvtss_f32(sum);
-    for (; i < dim; i++) score += hidden[i] * row[i];
-    return score;
+    return dot_finish(acc0, acc1, acc2, acc3, quad, hidden, row, i, dim);
+}
+
+/* dot_row for two rows at once, each with dot_row's sums in dot_row's order (so the same
+ * scores): every register of h is loaded once for both rows. */
+W2V_AVX2 void dot_rows2(const float *hidden, const float *a, const float *b, int n_full, int dim,
+                        float *scores) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    __m256 b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps();
+    __m256 b2 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps();
+    int v = 0;
+    for (; v + 4 <= n_full; v += 4) {
+        const float *h = hidden + 8 * v;
+        const __m256 h0 = _mm256_loadu_ps(h), h1 = _mm256_loadu_ps(h + 8);
+        const __m256 h2 = _mm256_loadu_ps(h + 16), h3 = _mm256_loadu_ps(h + 24);
+        a0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(a + 8 * v), a0);
+        b0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(b + 8 * v), b0);
+        a1 = _mm256_fmadd_ps(h1, _mm256_loadu_ps(a + 8 * v + 8), a1);
+        b1 = _mm256_fmadd_ps(h1, _mm256_loadu_ps(b + 8 * v + 8), b1);
+        a2 = _mm256_fmadd_ps(h2, _mm256_loadu_ps(a + 8 * v + 16), a2);
+        b2 = _mm256_fmadd_ps(h2, _mm256_loadu_ps(b + 8 * v + 16), b2);
+        a3 = _mm256_fmadd_ps(h3, _mm256_loadu_ps(a + 8 * v + 24), a3);
+        b3 = _mm256_fmadd_ps(h3, _mm256_loadu_ps(b + 8 * v + 24), b3);
+    }
+    for (; v < n_full; v++) {
+        const __m256 h0 = _mm256_loadu_ps(hidden + 8 * v);
+        a0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(a + 8 * v), a0);
+        b0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(b + 8 * v), b0);
+    }
+    __m128 qa = _mm_setzero_ps(), qb = _mm_setzero_ps();
+    int i = 8 * n_full;
+    if (dim - i >= 4) {
+        const __m128 h = _mm_loadu_ps(hidden + i);
+        qa = _mm_mul_ps(h, _mm_loadu_ps(a + i));
+        qb = _mm_mul_ps(h, _mm_loadu_ps(b + i));
+        i += 4;
+    }
+    scores[0] = dot_finish(a0, a1, a2, a3, qa, hidden, a, i, dim);
+    scores[1] = dot_finish(b0, b1, b2, b3, qb, hidden, b, i, dim);
+}
+
+/* The table's bins of 8 values as sigmoid.h's w2v_sigmoid_bin, clamped to the table also
+ * for the lanes its callers discard (saturated, NaN, past the last row). */
+W2V_AVX2 __m256i sigmoid_bins(__m256 x) {
+    __m256i bin = _mm256_cvttps_epi32(_mm256_mul_ps(_mm256_add_ps(x, _mm256_set1_ps(W2V_MAX_EXP)),
+                                                    _mm256_set1_ps(W2V_SIGMOID_SCALE)));
+    bin = _mm256_min_epi32(bin, _mm256_set1_epi32(W2V_SIGMOID_SIZE - 1));
+    return _mm256_max_epi32(bin, _mm256_setzero_si256());
+}
+
+/* The steps and the loss of n <= W2V_SCORES_AHEAD scored rows, 8 rows at a time:
+ *     steps_t = alpha (label_t - sigma(x_t)),   loss = sum_t -log sigma(+-x_t) (sign by label)
+ * with sigmoid.h's rule in every lane: sigma(x) = 1 at x >= MAX_EXP, the table's bin of x
+ * above -MAX_EXP, else 0 (NaN too); -log sigma(y) = 0 at y >= MAX_EXP, the table's bin of
+ * y above -MAX_EXP, else -y. The same float operations as the scalar lookups, and the
+ * loss summed in row order: the same values. scores[] is read up to a multiple of 8. */
+W2V_AVX2 double sigmoid_steps(const w2v_sigmoid *table, const float *scores, const float *labels,
+                              int32_t n, float alpha, float *steps) {
+    float losses[W2V_SCORES_AHEAD];
+    const __m256 max_exp = _mm256_set1_ps(W2V_MAX_EXP), min_exp = _mm256_set1_ps(-W2V_MAX_EXP);
+    const __m256 sign = _mm256_set1_ps(-0.0f), scaled = _mm256_set1_ps(alpha);
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int32_t t = 0; t < n; t += 8) {
+        const __m256i live = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - t), lanes);
+        const __m256 x = _mm256_loadu_ps(scores + t);
+        const __m256 label = _mm256_maskload_ps(labels + t, live);
+        __m256 sig = _mm256_i32gather_ps(table->sigma, sigmoid_bins(x), 4);
+        sig = _mm256_and_ps(sig, _mm256_cmp_ps(x, min_exp, _CMP_GT_OQ));
+        sig = _mm256_blendv_ps(sig, _mm256_set1_ps(1.0f), _mm256_cmp_ps(x, max_exp, _CMP_GE_OQ));
+        _mm256_storeu_ps(steps + t, _mm256_mul_ps(scaled, _mm256_sub_ps(label, sig)));
+        /* y = x for label 1, -x for label 0 */
+        const __m256 positive = _mm256_cmp_ps(label, _mm256_set1_ps(0.5f), _CMP_GT_OQ);
+        const __m256 y = _mm256_blendv_ps(_mm256_xor_ps(x, sign), x, positive);
+        __m256 nls = _mm256_i32gather_ps(table->neg_log_sigma, sigmoid_bins(y), 4);
+        nls = _mm256_blendv_ps(_mm256_xor_ps(y, sign), nls, _mm256_cmp_ps(y, min_exp, _CMP_GT_OQ));
+        nls = _mm256_andnot_ps(_mm256_cmp_ps(y, max_exp, _CMP_GE_OQ), nls);
+        _mm256_storeu_ps(losses + t, nls);
+    }
+    double loss = 0.0;
+    for (int32_t t = 0; t < n; t++) loss += losses[t];
+    return loss;
 }
 
 __attribute__((target("avx2,fma"))) double w2v_step_avx2_fused(W2V_STEP_ARGS) {
     if (step->n_in > W2V_AVX2_MAX_CTX || !w2v_scores_ahead(step))
         return w2v_step_avx2(step, dim, sigmoid, scratch, alpha);
     const int n_full = dim / 8;
-    const w2v_sigmoid *table = sigmoid;
-    float *hidden = scratch->hidden;
     float *const *in_rows = step->in_rows;
     float *const *out_rows = step->out_rows;
     const int32_t n_ctx = step->n_in, n_targets = step->n_out;
-
-    /* h = s_in * sum of input rows */
-    const float scale = step->in_scale;
-    W2V_FOR_EACH_BLOCK(n_full, hidden_block, in_rows, n_ctx, scale, hidden);
     const int quad = dim - 8 * n_full >= 4; /* 4 columns after the whole registers */
     const int tail = 8 * n_full + 4 * quad; /* the first column left to scalar code */
-    if (quad) hidden_quad(8 * n_full, in_rows, n_ctx, scale, hidden);
-    for (int c = tail; c < dim; c++) {
-        float sum = 0.0f;
-        for (int32_t i = 0; i < n_ctx; i++) sum += in_rows[i][c];
-        hidden[c] = sum * scale;
+
+    /* h = s_in * sum of input rows. One row at scale 1 (skip-gram) is h itself, read in
+     * place: the updates below read each column of h before they write that column of
+     * the input row, so h stays the row as it was before the step. */
+    const float scale = step->in_scale;
+    const float *hidden = in_rows[0];
+    if (n_ctx != 1 || scale != 1.0f) {
+        float *sum = scratch->hidden;
+        W2V_FOR_EACH_BLOCK(n_full, hidden_block, in_rows, n_ctx, scale, sum);
+        if (quad) hidden_quad(8 * n_full, in_rows, n_ctx, scale, sum);
+        for (int c = tail; c < dim; c++) {
+            float total = 0.0f;
+            for (int32_t i = 0; i < n_ctx; i++) total += in_rows[i][c];
+            sum[c] = total * scale;
+        }
+        hidden = sum;
     }
 
     /* scores, loss and steps: step_t = -alpha g_t = alpha (label_t - sigma(o_t.h)) */
     float scores[W2V_SCORES_AHEAD], steps[W2V_SCORES_AHEAD];
-    for (int32_t t = 0; t < n_targets; t++) scores[t] = dot_row(hidden, out_rows[t], n_full, dim);
-    double loss = 0.0;
-    for (int32_t t = 0; t < n_targets; t++) {
-        float score = scores[t];
-        float label = step->labels[t];
-        loss += w2v_neg_log_sigmoid_fast(table, label > 0.5f ? score : -score);
-        steps[t] = alpha * (label - w2v_sigmoid_fast(table, score));
-    }
+    int32_t t = 0;
+    for (; t + 2 <= n_targets; t += 2)
+        dot_rows2(hidden, out_rows[t], out_rows[t + 1], n_full, dim, scores + t);
+    for (; t < n_targets; t++) scores[t] = dot_row(hidden, out_rows[t], n_full, dim);
+    for (; t % 8; t++) scores[t] = 0.0f; /* up to the 8 rows sigmoid_steps reads */
+    double loss = sigmoid_steps(sigmoid, scores, step->labels, n_targets, alpha, steps);
 
     const float grad_scale = step->grad_scale;
     W2V_FOR_EACH_BLOCK(n_full, update_block, hidden, out_rows, steps, n_targets, in_rows, n_ctx,

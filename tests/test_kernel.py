@@ -366,3 +366,29 @@ def test_saturated_path_nodes_are_clipped_not_skipped():
     # the input row gets -alpha (o_0 - o_1) = -0.1 * 2 per entry
     np.testing.assert_allclose(a[0], in_vecs[0] - 0.1 * (out_vecs[0] - out_vecs[1]))
     assert loss == pytest.approx(16.0)  # two wrong terms at their asymptote 8 each
+
+
+@pytest.mark.parametrize("simd", SIMD_VARIANTS)
+@pytest.mark.parametrize("n_rows", [1, 7, 8, 9, 22])
+def test_sigmoid_lookups_of_every_kernel_are_the_scalar_ones(simd, n_rows):
+    """The SIMD kernels look sigma and -log sigma up 8 rows at a time (step_avx2.c): the
+    same values as the scalar lookups, bin edges, saturation at +-6 and row counts that are
+    not a multiple of 8 included. h = e_0 makes every score exact in any summation order
+    (one product), so the output rows' moves o_t + step_t h and the loss must be equal
+    bit for bit."""
+    scores = [-100.0, -6.0, -5.999, -5.99, -3.3, -0.006, 0.0, 0.004, 0.006, 2.5, 5.99, 5.999]
+    scores += [6.0, 6.001, 7.0, 100.0, -7.0, 1e-8, -1e-8, 3.0, -2.0, 4.5]
+    dim, n = 9, n_rows
+    in_vecs = np.zeros((n + 1, dim), dtype=np.float32)
+    in_vecs[n, 0] = 1.0  # the input row: h = e_0
+    out_vecs = np.zeros((n + 1, dim), dtype=np.float32)
+    out_vecs[:n, 0] = scores[:n]
+    for parity in (0, 1):  # each score with label 0 and with label 1
+        labels = [float((t + parity) % 2) for t in range(n)]
+        got = []
+        for variant in ("scalar", simd):
+            a, b = in_vecs.copy(), out_vecs.copy()
+            loss = _core.step_update(a, b, [n], list(range(n)), labels, 0.05, 1.0, 1.0, variant)
+            got.append((loss, b))
+        assert got[1][0] == got[0][0]
+        np.testing.assert_array_equal(got[1][1], got[0][1])
