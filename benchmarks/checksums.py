@@ -1,7 +1,8 @@
 """Checksums of trained vectors, to show that a refactor changed nothing: trains CBOW with
 negative sampling on one thread with a fixed seed, for a set of configurations, then the
 other modes (skip-gram, hierarchical softmax), on the first 20,000 lines of the demo
-corpus, and prints a SHA-256 prefix of the input and output vectors of each. Run it on two commits (each installed in turn) and diff.
+corpus, and prints a SHA-256 prefix of the input and output vectors of each. Run it on two
+commits (each installed in turn) and diff.
 
 usage: python benchmarks/checksums.py > checksums-<commit>.txt
 """
