@@ -50,6 +50,26 @@ static inline int32_t w2v_noise_queue_draw(w2v_noise_queue *queue, const w2v_noi
     return draw;
 }
 
+/* k noise words into out[0..k), the same as k calls of w2v_noise_queue_draw. The queue's
+ * position, the random state and the table are held in locals: out's stores could alias
+ * them for the compiler, which would reload them for every draw. */
+static inline void w2v_noise_queue_draws(w2v_noise_queue *queue, const w2v_noise *noise,
+                                         uint64_t *rng, int32_t *out, int32_t k) {
+    if (k <= 0) return;
+    out[0] = w2v_noise_queue_draw(queue, noise, rng); /* primes the queue if need be */
+    const w2v_noise table = *noise;
+    uint32_t next = queue->next;
+    uint64_t state = *rng;
+    for (int32_t i = 1; i < k; i++) {
+        uint64_t *oldest = &queue->randoms[next++ % W2V_NOISE_AHEAD];
+        out[i] = w2v_noise_draw_fast(&table, *oldest);
+        *oldest = w2v_rng_next(&state);
+        w2v_prefetch_slot(&table, *oldest);
+    }
+    queue->next = next;
+    *rng = state;
+}
+
 /* Appends word's Huffman path to rows/labels from index n; returns the new count. Nodes
  * numbered hot_first or more are read from hot_rows (a worker's private copies, see
  * w2v_hot_nodes in plan.h) instead of node_vecs. */
@@ -83,12 +103,13 @@ static inline int32_t w2v_ns_append_word(const w2v_ns_loss *ns, int32_t word, si
 static inline int32_t w2v_ns_append_noise(const w2v_ns_loss *ns, int32_t word, const int32_t *draws,
                                           int32_t k, size_t stride, float **rows, float *labels,
                                           int32_t n, int32_t *ids, int32_t *n_ids) {
+    float *const out_vecs = ns->out_vecs; /* a local: rows' stores could alias ns */
     int32_t m = 1;
     for (int32_t i = 0; i < k; i++) {
         const int32_t draw = draws[i];
         if (draw == word) continue;
         ids[m++] = draw;
-        rows[n] = ns->out_vecs + (size_t)draw * stride;
+        rows[n] = out_vecs + (size_t)draw * stride;
         labels[n++] = 0.0f;
     }
     *n_ids = m;
@@ -105,9 +126,19 @@ static inline int32_t w2v_ns_append(const w2v_ns_loss *ns, int32_t word, const i
     return w2v_ns_append_noise(ns, word, draws, k, stride, rows, labels, n, ids, n_ids);
 }
 
-/* Whether ids[0..n) are all different (then a step's scores may all be taken first). */
+/* Whether ids[0..n) are all different (then a step's scores may all be taken first).
+ * A 64-bit set of ids mod 64 answers most sets of a few noise words in one pass; only
+ * when two ids fall on one bit (a repeat, or ids 64 apart) are the pairs compared. */
 static inline int w2v_distinct_ids(const int32_t *ids, int32_t n) {
-    for (int32_t t = 1; t < n; t++)
+    uint64_t seen = 0;
+    int32_t t = 0;
+    for (; t < n; t++) {
+        const uint64_t bit = (uint64_t)1 << (ids[t] & 63);
+        if (seen & bit) break;
+        seen |= bit;
+    }
+    if (t == n) return 1;
+    for (t = 1; t < n; t++)
         for (int32_t u = 0; u < t; u++)
             if (ids[u] == ids[t]) return 0;
     return 1;

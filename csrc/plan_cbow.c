@@ -8,6 +8,8 @@
  * negative_reuse = r > 1: only every r-th position draws noise words; the positions in
  * between train against the draws of the position before them.
  */
+#include <string.h>
+
 #include "plan.h"
 
 /* Plans the step of position pos: reach, context, noise draws, rows. */
@@ -37,9 +39,10 @@ static void plan_position(w2v_plan *plan, const w2v_plan *previous, const int32_
     const int32_t k = model->ns.out_vecs ? params->negative : 0;
     int reuse = params->negative_reuse > 1 && previous && pos % params->negative_reuse != 0 &&
                 previous->n_noise == k;
-    for (int32_t i = 0; i < k; i++)
-        plan->noise[i] =
-            reuse ? previous->noise[i] : w2v_noise_queue_draw(&state->queue, &model->ns.noise, rng);
+    if (reuse)
+        memcpy(plan->noise, previous->noise, (size_t)k * sizeof *plan->noise);
+    else
+        w2v_noise_queue_draws(&state->queue, &model->ns.noise, rng, plan->noise, k);
     plan->n_noise = k;
     w2v_plan_targets(plan, model, &state->hot, sentence[pos], plan->noise, k);
 

@@ -62,8 +62,7 @@ static void plan_pair(w2v_plan *plan, const w2v_plan *other, const w2v_sg_cursor
         }
         plan->pos = at->pos;
     }
-    for (int32_t i = 0; i < k; i++)
-        plan->noise[i] = w2v_noise_queue_draw(&state->queue, &model->ns.noise, &state->scratch.rng);
+    w2v_noise_queue_draws(&state->queue, &model->ns.noise, &state->scratch.rng, plan->noise, k);
     plan->n_noise = k;
     w2v_plan_noise(plan, model, center, plan->noise, k);
 }
