@@ -171,16 +171,16 @@ W2V_AVX2 float dot_finish(__m256 acc0, __m256 acc1, __m256 acc2, __m256 acc3, __
 W2V_AVX2 float dot_row(const float *hidden, const float *row, int n_full, int dim) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
-    int v = 0;
-    for (; v + 4 <= n_full; v += 4) {
-        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(hidden + 8 * v), _mm256_loadu_ps(row + 8 * v), acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(hidden + 8 * v + 8),
-                               _mm256_loadu_ps(row + 8 * v + 8), acc1);
-        acc2 = _mm256_fmadd_ps(_mm256_loadu_ps(hidden + 8 * v + 16),
-                               _mm256_loadu_ps(row + 8 * v + 16), acc2);
-        acc3 = _mm256_fmadd_ps(_mm256_loadu_ps(hidden + 8 * v + 24),
-                               _mm256_loadu_ps(row + 8 * v + 24), acc3);
+    const int groups_end = 8 * (n_full & ~3); /* one column index for h and the row */
+    for (int c = 0; c < groups_end; c += 32) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(hidden + c), _mm256_loadu_ps(row + c), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(hidden + c + 8), _mm256_loadu_ps(row + c + 8), acc1);
+        acc2 =
+            _mm256_fmadd_ps(_mm256_loadu_ps(hidden + c + 16), _mm256_loadu_ps(row + c + 16), acc2);
+        acc3 =
+            _mm256_fmadd_ps(_mm256_loadu_ps(hidden + c + 24), _mm256_loadu_ps(row + c + 24), acc3);
     }
+    int v = n_full & ~3;
     for (; v < n_full; v++)
         acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(hidden + 8 * v), _mm256_loadu_ps(row + 8 * v), acc0);
     __m128 quad = _mm_setzero_ps();
@@ -200,20 +200,21 @@ W2V_AVX2 void dot_rows2(const float *hidden, const float *a, const float *b, int
     __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
     __m256 b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps();
     __m256 b2 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps();
-    int v = 0;
-    for (; v + 4 <= n_full; v += 4) {
-        const float *h = hidden + 8 * v;
-        const __m256 h0 = _mm256_loadu_ps(h), h1 = _mm256_loadu_ps(h + 8);
-        const __m256 h2 = _mm256_loadu_ps(h + 16), h3 = _mm256_loadu_ps(h + 24);
-        a0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(a + 8 * v), a0);
-        b0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(b + 8 * v), b0);
-        a1 = _mm256_fmadd_ps(h1, _mm256_loadu_ps(a + 8 * v + 8), a1);
-        b1 = _mm256_fmadd_ps(h1, _mm256_loadu_ps(b + 8 * v + 8), b1);
-        a2 = _mm256_fmadd_ps(h2, _mm256_loadu_ps(a + 8 * v + 16), a2);
-        b2 = _mm256_fmadd_ps(h2, _mm256_loadu_ps(b + 8 * v + 16), b2);
-        a3 = _mm256_fmadd_ps(h3, _mm256_loadu_ps(a + 8 * v + 24), a3);
-        b3 = _mm256_fmadd_ps(h3, _mm256_loadu_ps(b + 8 * v + 24), b3);
+    /* one column index for the three rows: the loop costs an add and a compare */
+    const int groups_end = 8 * (n_full & ~3);
+    for (int c = 0; c < groups_end; c += 32) {
+        const __m256 h0 = _mm256_loadu_ps(hidden + c), h1 = _mm256_loadu_ps(hidden + c + 8);
+        const __m256 h2 = _mm256_loadu_ps(hidden + c + 16), h3 = _mm256_loadu_ps(hidden + c + 24);
+        a0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(a + c), a0);
+        b0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(b + c), b0);
+        a1 = _mm256_fmadd_ps(h1, _mm256_loadu_ps(a + c + 8), a1);
+        b1 = _mm256_fmadd_ps(h1, _mm256_loadu_ps(b + c + 8), b1);
+        a2 = _mm256_fmadd_ps(h2, _mm256_loadu_ps(a + c + 16), a2);
+        b2 = _mm256_fmadd_ps(h2, _mm256_loadu_ps(b + c + 16), b2);
+        a3 = _mm256_fmadd_ps(h3, _mm256_loadu_ps(a + c + 24), a3);
+        b3 = _mm256_fmadd_ps(h3, _mm256_loadu_ps(b + c + 24), b3);
     }
+    int v = n_full & ~3;
     for (; v < n_full; v++) {
         const __m256 h0 = _mm256_loadu_ps(hidden + 8 * v);
         a0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(a + 8 * v), a0);
