@@ -2,7 +2,7 @@
  * C-level kernel benchmark: trains on a synthetic Zipf-distributed corpus through the
  * public core API (w2v_train_epoch) and prints ns per word and words/s per thread.
  *
- * usage: [W2V_SG=1] [W2V_HS=1] bench_kernel [dim] [negative] [vocab] [tokens] [threads] [simd: 0 auto, 1 scalar,
+ * usage: [W2V_SG=1 [W2V_SG_BATCH=1]] [W2V_HS=1] bench_kernel [dim] [negative] [vocab] [tokens] [threads] [simd: 0 auto, 1 scalar,
  *                     2 avx2, 3 avx512] [sample] [ids.i32 counts.i64]
  * With the last two arguments the corpus is read from raw files (int32 token ids with -1
  * ending sentences, int64 counts; e.g. a real corpus dumped by benchmarks/dump_ids.py)
@@ -133,7 +133,8 @@ int main(int argc, char **argv) {
     w2v_params params = {.dim = dim, .window = 5, .negative = negative,
                          .negative_reuse = reuse ? atoi(reuse) : 1, .cbow_mean = 1,
                          .exact_ctx_grad = 0, .n_threads = threads, .seed = 1,
-                         .sg = sg ? atoi(sg) : 0, .hs = use_hs, .shrink_windows = 1};
+                         .sg = sg ? atoi(sg) : 0, .hs = use_hs, .shrink_windows = 1,
+                         .sg_batch = getenv("W2V_SG_BATCH") ? atoi(getenv("W2V_SG_BATCH")) : 0};
     w2v_progress *progress = w2v_progress_new(threads);
     uint8_t *packed = malloc(5 * (size_t)n_ids + 1); /* 5 bytes per id at most */
     int64_t n_bytes = 0;
@@ -147,9 +148,9 @@ int main(int argc, char **argv) {
     int status = w2v_train_epoch(&params, &model, &corpus, &schedule, progress, 0, simd, &stats);
     double elapsed = now() - t0;
     if (status != W2V_OK) return 2;
-    printf("%s%s dim %d neg %d vocab %d threads %d simd %d: %.1f ns/word/thread, %.2fM words/s "
+    printf("%s%s%s dim %d neg %d vocab %d threads %d simd %d: %.1f ns/word/thread, %.2fM words/s "
            "per thread, %.2fM total, loss %.4f\n",
-           params.sg ? "sg" : "cbow", use_hs ? "+hs" : "", dim, negative, vocab, threads,
+           params.sg ? "sg" : "cbow", params.sg_batch ? "-batch" : "", use_hs ? "+hs" : "", dim, negative, vocab, threads,
            (int)(simd ? simd : w2v_simd_best()),
            elapsed * 1e9 * threads / stats.words, stats.words / elapsed / threads / 1e6,
            stats.words / elapsed / 1e6, stats.loss_sum / stats.examples);

@@ -68,7 +68,7 @@ void w2v_hot_free(w2v_hot_nodes *hot);
 typedef struct {
     const w2v_params *params;
     const w2v_model *model;
-    w2v_step_fn step;
+    w2v_step_fn step; /* the mode's kernel: a block step with sg_batch */
     w2v_scratch scratch;
     w2v_noise_queue queue;
     w2v_hot_nodes hot;
@@ -100,6 +100,8 @@ void w2v_cbow_train_sentence(w2v_worker_state *state, const int32_t *sentence, i
                              float alpha);
 void w2v_sg_train_sentence(w2v_worker_state *state, const int32_t *sentence, int32_t n,
                            float alpha);
+void w2v_sg_batch_train_sentence(w2v_worker_state *state, const int32_t *sentence, int32_t n,
+                                 float alpha);
 
 /* The reach m' of a center word: uniform in 1..window (word2vec.c's reduced window), or
  * window itself without shrink_windows. */
@@ -217,6 +219,26 @@ static inline void w2v_plan_run(w2v_worker_state *state, const w2v_plan *plan, f
     state->loss_sum +=
         step(&plan->step, state->params->dim, &state->model->sigmoid, &state->scratch, alpha);
     state->examples++;
+}
+
+/* Runs a planned window as block steps (sg_batch): each context row on its own against
+ * the output rows, W2V_BLOCK_MAX_IN context rows at a time (a window of more context
+ * words, window > 32, trains as several blocks, each after the one before). Every
+ * context row is a positive example. A block with lock factors takes the portable block
+ * kernel, the one that applies them. */
+static inline void w2v_plan_run_block(w2v_worker_state *state, const w2v_plan *plan, float alpha) {
+    const int32_t n_in = plan->step.n_in;
+    if (n_in == 0 || plan->step.n_out == 0) return;
+    w2v_step_fn block = plan->step.in_lockf ? w2v_block_portable : state->step;
+    w2v_step part = plan->step;
+    for (int32_t first = 0; first < n_in; first += W2V_BLOCK_MAX_IN) {
+        part.in_rows = plan->step.in_rows + first;
+        part.n_in = n_in - first < W2V_BLOCK_MAX_IN ? n_in - first : W2V_BLOCK_MAX_IN;
+        if (plan->step.in_lockf) part.in_lockf = plan->step.in_lockf + first;
+        state->loss_sum +=
+            block(&part, state->params->dim, &state->model->sigmoid, &state->scratch, alpha);
+    }
+    state->examples += n_in;
 }
 
 #endif /* W2V_PLAN_H */

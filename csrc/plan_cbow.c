@@ -1,88 +1,17 @@
 /*
- * The CBOW planner: one step per center word w_c of a sentence. Its reduced window
- * m' (1..m, see w2v_plan_reach) gives the context C = {w_{c-j}, w_{c+j} : 1 <= j <= m',
- * in the sentence}; the step's input rows are C's rows of in_vecs, averaged
- * (cbow_mean, in_scale 1/|C|) or summed, and its output rows are those that predict
- * w_c (loss.h). A center without context (a one-word sentence) trains nothing.
- *
- * negative_reuse = r > 1: only every r-th position draws noise words; the positions in
- * between train against the draws of the position before them.
+ * The CBOW planner: one step per center word (plan_window.h), whose input rows, the
+ * context's rows of in_vecs, are averaged (cbow_mean, in_scale 1/|C|) or summed into one
+ * hidden vector, and whose output rows are those that predict the center (loss.h).
  */
-#include <string.h>
+#include "plan_window.h"
 
-#include "plan.h"
-
-/* Plans the step of position pos: reach, context, noise draws, rows. */
-static void plan_position(w2v_plan *plan, const w2v_plan *previous, const int32_t *sentence,
-                          int32_t n, int32_t pos, w2v_worker_state *state) {
-    const w2v_params *params = state->params;
-    const w2v_model *model = state->model;
-    uint64_t *rng = &state->scratch.rng;
-    const size_t stride = (size_t)model->row_stride;
-    int32_t reach = w2v_plan_reach(params, rng);
-    int32_t lo = pos - reach > 0 ? pos - reach : 0;
-    int32_t hi = pos + reach < n - 1 ? pos + reach : n - 1;
-    plan->pos = pos;
-    plan->lo = lo;
-    plan->hi = hi;
-    plan->n_ctx = 0;
-    for (int32_t j = lo; j <= hi; j++) {
-        if (j == pos) continue;
-        plan->ctx[plan->n_ctx] = sentence[j];
-        plan->in_rows[plan->n_ctx++] = model->in_vecs + (size_t)sentence[j] * stride;
-    }
-    plan->step.n_in = plan->n_ctx;
-    plan->step.n_out = 0;
-    plan->n_noise = 0;
-    if (plan->n_ctx == 0) return;
-
-    const int32_t k = model->ns.out_vecs ? params->negative : 0;
-    int reuse = params->negative_reuse > 1 && previous && pos % params->negative_reuse != 0 &&
-                previous->n_noise == k;
-    if (reuse)
-        memcpy(plan->noise, previous->noise, (size_t)k * sizeof *plan->noise);
-    else
-        w2v_noise_queue_draws(&state->queue, &model->ns.noise, rng, plan->noise, k);
-    plan->n_noise = k;
-    w2v_plan_targets(plan, model, &state->hot, sentence[pos], plan->noise, k);
-
+static inline void set_scales(w2v_plan *plan, const w2v_params *params) {
     const float mean = params->cbow_mean && plan->n_ctx > 1 ? 1.0f / (float)plan->n_ctx : 1.0f;
     plan->step.in_scale = mean;
     plan->step.grad_scale = params->exact_ctx_grad ? mean : 1.0f;
-    w2v_plan_lockf(plan, model);
-}
-
-/* Asks for the rows the planned step `next` will touch while the step `current` computes.
- * Context rows inside the current window are in cache already (the current step reads
- * and writes them), so only the others are fetched: prefetches of lines that are already
- * there still hold the line-fill buffers that real misses need. */
-static void prefetch_position(const w2v_plan *next, const w2v_plan *current, int32_t dim) {
-    for (int32_t t = w2v_plan_prefetch_from(next); t < next->step.n_out; t++)
-        w2v_prefetch_row(next->out_rows[t], dim);
-    int32_t i = 0;
-    for (int32_t j = next->lo; j <= next->hi; j++) {
-        if (j == next->pos) continue;
-        if (j < current->lo || j > current->hi || j == current->pos)
-            w2v_prefetch_row(next->in_rows[i], dim);
-        i++;
-    }
 }
 
 void w2v_cbow_train_sentence(w2v_worker_state *state, const int32_t *sentence, int32_t n,
                              float alpha) {
-    w2v_plan *plans = state->plans;
-    const int32_t ahead = W2V_PREFETCH_AHEAD;
-    for (int32_t pos = 0; pos < n && pos < ahead; pos++)
-        plan_position(&plans[pos % W2V_PLAN_RING], pos ? &plans[(pos - 1) % W2V_PLAN_RING] : NULL,
-                      sentence, n, pos, state);
-    for (int32_t pos = 0; pos < n; pos++) {
-        if (pos + ahead < n) {
-            w2v_plan *next = &plans[(pos + ahead) % W2V_PLAN_RING];
-            const w2v_plan *before = &plans[(pos + ahead - 1) % W2V_PLAN_RING];
-            plan_position(next, before, sentence, n, pos + ahead, state);
-            prefetch_position(next, &plans[pos % W2V_PLAN_RING], state->params->dim);
-        }
-        w2v_plan_run(state, &plans[pos % W2V_PLAN_RING], alpha);
-        if (w2v_plan_stopped(state)) return;
-    }
+    w2v_train_windows(state, sentence, n, alpha, set_scales, w2v_plan_run);
 }

@@ -10,10 +10,17 @@
  * Pairs are planned one ahead of the one being trained, and the next pair's rows are
  * prefetched: its context row, its noise rows, and, when it starts a new center, that
  * center's rows too (the pairs of one center share its positive row and path).
+ *
+ * The batched form (sg_batch; Ji et al.'s HogBatch, step_block.c) trains the same pairs
+ * a window at a time: one block step per center word, its context rows (plan_window.h)
+ * each scored on its own against the center's row and K noise rows drawn once for the
+ * window, all updates from the rows before the block. A window so draws K noise words
+ * instead of K per pair, and reads and writes each noise row once; the windows and noise
+ * draws are CBOW's (the same random stream).
  */
 #include <string.h>
 
-#include "plan.h"
+#include "plan_window.h"
 
 /* Where the planner is in a sentence: the center pos, its window [lo, hi] and the
  * context position j of the pair last planned. */
@@ -100,4 +107,15 @@ void w2v_sg_train_sentence(w2v_worker_state *state, const int32_t *sentence, int
         current = next;
         next = done;
     }
+}
+
+/* A block step reads no scale (step_block.c); 1 states that each row is taken as it is. */
+static inline void unit_scales(w2v_plan *plan, const w2v_params *params) {
+    (void)params;
+    plan->step.in_scale = plan->step.grad_scale = 1.0f;
+}
+
+void w2v_sg_batch_train_sentence(w2v_worker_state *state, const int32_t *sentence, int32_t n,
+                                 float alpha) {
+    w2v_train_windows(state, sentence, n, alpha, unit_scales, w2v_plan_run_block);
 }

@@ -33,6 +33,8 @@ double w2v_step_avx512_fused(W2V_STEP_ARGS);
 /* step.c's step compiled for AVX2+FMA, and the column-blocked AVX2 kernel (any d). */
 double w2v_step_avx2(W2V_STEP_ARGS);
 double w2v_step_avx2_fused(W2V_STEP_ARGS);
+/* The block step (step_block.c) for AVX2+FMA (step_block_avx2.c). */
+double w2v_block_avx2(W2V_STEP_ARGS);
 #else
 #define W2V_HAVE_X86_VARIANTS 0
 #endif

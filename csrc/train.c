@@ -320,17 +320,31 @@ done:
     return NULL;
 }
 
+/* sg_batch is 0, or 1 with what a block step takes: skip-gram, negative sampling alone,
+ * the positive row and K noise rows within W2V_BLOCK_MAX_OUT. */
+static int sg_batch_fits(const w2v_params *params, const w2v_model *model) {
+    if (params->sg_batch == 0) return 1;
+    return params->sg_batch == 1 && params->sg == 1 && !params->hs && !model->hs.node_vecs &&
+           model->ns.out_vecs && params->negative >= 1 && params->negative < W2V_BLOCK_MAX_OUT;
+}
+
+static w2v_planner_fn planner_of(const w2v_params *params) {
+    if (!params->sg) return w2v_cbow_train_sentence;
+    return params->sg_batch ? w2v_sg_batch_train_sentence : w2v_sg_train_sentence;
+}
+
 int w2v_train_sentence(const w2v_params *params, const w2v_model *model, w2v_step_fn step,
                        uint64_t seed, const int32_t *sentence, int32_t n, float alpha,
                        w2v_epoch_stats *stats) {
-    if (n < 0 || n > W2V_MAX_SENTENCE || params->window <= 0 || params->negative < 0 || !step)
+    if (n < 0 || n > W2V_MAX_SENTENCE || params->window <= 0 || params->negative < 0 || !step ||
+        !sg_batch_fits(params, model))
         return W2V_ERR_INVALID;
     for (int32_t i = 0; i < n; i++)
         if (sentence[i] < 0 || sentence[i] >= model->vocab_size) return W2V_ERR_INVALID;
     w2v_worker_state state;
     int status = w2v_worker_state_init(&state, params, model, step, seed);
     if (status != W2V_OK) return status;
-    (params->sg ? w2v_sg_train_sentence : w2v_cbow_train_sentence)(&state, sentence, n, alpha);
+    planner_of(params)(&state, sentence, n, alpha);
     stats->examples += state.examples;
     stats->loss_sum += state.loss_sum;
     w2v_worker_state_free(&state);
@@ -387,9 +401,10 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corp
         params->n_threads <= 0 || params->n_threads > progress->n_threads ||
         model->vocab_size <= 0 || (params->sg != 0 && params->sg != 1) ||
         (!model->ns.out_vecs && !model->hs.node_vecs) || (!!params->hs != !!model->hs.node_vecs) ||
-        (model->ns.out_vecs && params->negative == 0))
+        (model->ns.out_vecs && params->negative == 0) || !sg_batch_fits(params, model))
         return W2V_ERR_INVALID;
-    w2v_step_fn step = w2v_step_select(simd, params->dim);
+    w2v_step_fn step =
+        params->sg_batch ? w2v_block_select(simd, params->dim) : w2v_step_select(simd, params->dim);
     if (!step) return W2V_ERR_INVALID;
 
     const int32_t n_threads = params->n_threads;
@@ -415,7 +430,7 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corp
         worker->schedule = schedule;
         worker->progress = progress;
         worker->step = step;
-        worker->planner = params->sg ? w2v_sg_train_sentence : w2v_cbow_train_sentence;
+        worker->planner = planner_of(params);
         worker->thread_id = t;
         worker->epoch = (uint64_t)epoch;
         if (pthread_create(&threads[t], NULL, worker_main, worker) != 0) {

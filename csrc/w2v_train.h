@@ -144,6 +144,26 @@ double w2v_step_portable(const w2v_step *step, int32_t dim, const w2v_sigmoid *s
 /* The variant AUTO resolves to on this CPU. */
 w2v_simd w2v_simd_best(void);
 
+/* ---- the block step: skip-gram's batched form (step_block.c) ------------------ */
+
+/* The most input and output rows of one block step. */
+#define W2V_BLOCK_MAX_IN 64
+#define W2V_BLOCK_MAX_OUT 64
+
+/* A block step runs a w2v_step by another rule (Ji et al., "Parallelizing Word2Vec in
+ * Shared and Distributed Memory", 2016: HogBatch): each of the n_in input rows a_i is a
+ * hidden vector of its own, scored against the same n_out output rows o_t with labels:
+ *     x_it = o_t.a_i,   s_it = alpha (label_t - sigma(x_it))
+ *     a_i += sum_t s_it o_t,   o_t += sum_i s_it a_i
+ * every update taken from the rows as they were before the block: one SGD step on the
+ * block's loss J = sum_i sum_t -log sigma(+-x_it). A row listed twice gets the sum of its
+ * updates. in_scale, grad_scale and distinct are not read; in_lockf is honoured by
+ * w2v_block_portable only. 1 <= n_in <= W2V_BLOCK_MAX_IN, 1 <= n_out <= W2V_BLOCK_MAX_OUT.
+ * Returns J, computed before the update. */
+w2v_step_fn w2v_block_select(w2v_simd simd, int32_t dim);
+double w2v_block_portable(const w2v_step *step, int32_t dim, const w2v_sigmoid *sigmoid,
+                          w2v_scratch *scratch, float alpha);
+
 /* ---- the model (model.c) ------------------------------------------------------ */
 
 /* Read-only hyperparameters. */
@@ -161,6 +181,10 @@ typedef struct {
     int32_t sg;             /* 0: CBOW (plan_cbow.c), 1: skip-gram (plan_sg.c) */
     int32_t hs;             /* 1: hierarchical softmax (with or without negative sampling) */
     int32_t shrink_windows; /* 1: each center draws its reach m' in 1..m; 0: m' = m */
+    int32_t sg_batch;       /* 1: skip-gram's batched form: one block step per center word,
+                               its context rows against its row and K noise rows drawn once
+                               (plan_sg.c); needs sg = 1, hs = 0 and
+                               1 <= negative < W2V_BLOCK_MAX_OUT */
 } w2v_params;
 
 /* Negative sampling: `out_vecs` (word2vec.c: syn1neg) and the noise table it owns. */
@@ -270,7 +294,8 @@ typedef struct {
 } w2v_epoch_stats;
 
 /* Runs the planner of params->sg over one sentence of ids (no subsampling) on the calling
- * thread, with `step` (any w2v_step_fn: a kernel, or a recording function in tests) and
+ * thread, with `step` (any w2v_step_fn: a kernel of the mode, a block kernel with
+ * sg_batch, or a recording function in tests) and
  * the random stream `seed`; adds what it trained to stats (examples, loss_sum). */
 int w2v_train_sentence(const w2v_params *params, const w2v_model *model, w2v_step_fn step,
                        uint64_t seed, const int32_t *sentence, int32_t n, float alpha,

@@ -11,6 +11,8 @@ MAX_SENTENCE: int
 MAX_TOKEN_BYTES: int
 MAX_DIM: int
 MAX_THREADS: int
+BLOCK_MAX_IN: int
+BLOCK_MAX_OUT: int
 MAX_EXP: float
 SIGMOID_SIZE: int
 MAX_WORD_BYTES: int
@@ -45,6 +47,16 @@ def step_update(
     simd: str = ...,
     lockf: npt.ArrayLike | None = ...,
 ) -> float: ...
+def block_update(
+    in_vecs: npt.NDArray[np.float32],
+    out_vecs: npt.NDArray[np.float32],
+    inputs: npt.ArrayLike,
+    targets: npt.ArrayLike,
+    labels: npt.ArrayLike,
+    alpha: float,
+    simd: str = ...,
+    lockf: npt.ArrayLike | None = ...,
+) -> float: ...
 def planned_steps(
     sentence: npt.ArrayLike,
     counts: npt.ArrayLike,
@@ -57,6 +69,7 @@ def planned_steps(
     exact_ctx_grad: bool = ...,
     seed: int = ...,
     negative_reuse: int = ...,
+    sg_batch: bool = ...,
 ) -> list[tuple[list[int], float, float, list[tuple[str, int, float]]]]: ...
 def packed_widths(n: int) -> npt.NDArray[np.int8]: ...
 def pack_ids(ids: npt.NDArray[np.int32], out: npt.NDArray[np.uint8], n_out: int) -> int: ...
@@ -99,6 +112,7 @@ class Trainer:
         sg: bool = ...,
         shrink_windows: bool = ...,
         lockf: npt.NDArray[np.float32] | None = ...,
+        sg_batch: bool = ...,
     ) -> None: ...
     def train_epoch(
         self,

@@ -17,6 +17,8 @@ MAX_SENTENCE = W2V_MAX_SENTENCE
 MAX_TOKEN_BYTES = W2V_MAX_TOKEN_BYTES
 MAX_DIM = W2V_MAX_DIM
 MAX_THREADS = W2V_MAX_THREADS
+BLOCK_MAX_IN = W2V_BLOCK_MAX_IN
+BLOCK_MAX_OUT = W2V_BLOCK_MAX_OUT
 MAX_EXP = W2V_MAX_EXP
 SIGMOID_SIZE = W2V_SIGMOID_SIZE
 MAX_WORD_BYTES = W2V_MAX_WORD_BYTES
@@ -194,7 +196,7 @@ def huffman_tree(counts):
 
 cdef void _fill_params(w2v_params *p, int dim, int window, int negative, int negative_reuse,
                        bint cbow_mean, bint exact_ctx_grad, int n_threads, uint64_t seed,
-                       bint sg, bint hs, bint shrink_windows):
+                       bint sg, bint hs, bint shrink_windows, bint sg_batch=False):
     p.dim = dim
     p.window = window
     p.negative = negative
@@ -206,6 +208,7 @@ cdef void _fill_params(w2v_params *p, int dim, int window, int negative, int neg
     p.sg = sg
     p.hs = hs
     p.shrink_windows = shrink_windows
+    p.sg_batch = sg_batch
 
 
 def _check_weights(float[:, :] in_vecs, *others) -> int:
@@ -248,6 +251,29 @@ def step_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, targets, labe
     `labels`; the input rows get grad_scale times their gradient step, each also times its
     `lockf` factor when given (one per input; the portable kernel then runs, whatever
     `simd` says). Returns the loss J before the step."""
+    return _kernel_update(in_vecs, out_vecs, inputs, targets, labels, alpha, in_scale,
+                          grad_scale, simd, lockf, False)
+
+
+def block_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, targets, labels,
+                 float alpha, str simd="auto", lockf=None) -> float:
+    """One block step (skip-gram's batched form, see w2v_block_select) in place on the
+    weights: each row `inputs` of in_vecs scored on its own against the rows `targets` of
+    out_vecs with their 0/1 `labels`, every update from the rows before the step; the
+    input rows' updates times their `lockf` factors when given (the portable kernel then
+    runs). At most BLOCK_MAX_IN inputs and BLOCK_MAX_OUT targets. Returns the block's
+    loss J before the step."""
+    if len(inputs) > W2V_BLOCK_MAX_IN or len(targets) > W2V_BLOCK_MAX_OUT:
+        raise ValueError(f"a block step takes at most {W2V_BLOCK_MAX_IN} inputs and "
+                         f"{W2V_BLOCK_MAX_OUT} targets")
+    return _kernel_update(in_vecs, out_vecs, inputs, targets, labels, alpha, 1.0, 1.0, simd,
+                          lockf, True)
+
+
+cdef double _kernel_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, targets, labels,
+                           float alpha, float in_scale, float grad_scale, str simd, lockf,
+                           bint block) except? -1.0:
+    """step_update (block False) or block_update (block True)."""
     cdef int32_t stride = _check_weights(in_vecs, out_vecs)
     cdef int32_t[::1] c = np.ascontiguousarray(inputs, dtype=np.int32)
     cdef int32_t[::1] t = np.ascontiguousarray(targets, dtype=np.int32)
@@ -259,13 +285,17 @@ def step_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, targets, labe
     cdef w2v_simd variant = _simd(simd)
     if not _runs(variant, <int32_t> in_vecs.shape[1]):
         raise ValueError(f"this CPU cannot run the {simd!r} kernel")
-    cdef w2v_step_fn kernel = w2v_step_select(variant, <int32_t> in_vecs.shape[1])
+    cdef w2v_step_fn kernel
+    if block:
+        kernel = w2v_block_select(variant, <int32_t> in_vecs.shape[1])
+    else:
+        kernel = w2v_step_select(variant, <int32_t> in_vecs.shape[1])
     cdef float[::1] lf
     if lockf is not None:
         lf = np.ascontiguousarray(lockf, dtype=np.float32)
         if lf.shape[0] != c.shape[0]:
             raise ValueError("lockf must hold one factor per input")
-        kernel = w2v_step_portable
+        kernel = w2v_block_portable if block else w2v_step_portable
     cdef int32_t dim = <int32_t> in_vecs.shape[1]
     in_rows = np.empty(c.shape[0], dtype=np.uintp)
     out_rows = np.empty(t.shape[0], dtype=np.uintp)
@@ -313,7 +343,7 @@ cdef double _record_step(const w2v_step *step, int32_t dim, const w2v_sigmoid *s
 
 def planned_steps(sentence, counts, int window, int negative, bint sg, bint hs,
                   bint shrink_windows=True, bint cbow_mean=True, bint exact_ctx_grad=False,
-                  uint64_t seed=1, int negative_reuse=1):
+                  uint64_t seed=1, int negative_reuse=1, bint sg_batch=False):
     """The steps the planner of the mode makes for one sentence of ids (no subsampling),
     recorded instead of trained: a list of (input ids, in_scale, grad_scale, [(matrix,
     row, label), ...]) with matrix "syn1" (hierarchical softmax's nodes) or "syn1neg"."""
@@ -335,7 +365,7 @@ def planned_steps(sentence, counts, int window, int negative, bint sg, bint hs,
     stats.examples = 0
     stats.loss_sum = 0.0
     _fill_params(&params, 1, window, negative, negative_reuse, cbow_mean, exact_ctx_grad, 1,
-                 seed, sg, hs, shrink_windows)
+                 seed, sg, hs, shrink_windows, sg_batch)
     _check(w2v_model_init(&model, in_ptr, out_ptr, node_ptr, 16, &k[0], &c[0], n_words, 0.75),
            "model")
     _recorded = []
@@ -560,7 +590,7 @@ cdef class Trainer:
                   counts, double ns_exponent, int window, int negative, bint cbow_mean,
                   bint exact_ctx_grad, int workers, uint64_t seed, str simd="auto",
                   int negative_reuse=1, node_vecs=None, bint sg=False,
-                  bint shrink_windows=True, lockf=None):
+                  bint shrink_windows=True, lockf=None, bint sg_batch=False):
         self._progress = NULL
         self._packed = None
         self.corpus.n_threads = 0
@@ -587,11 +617,16 @@ cdef class Trainer:
             raise ValueError("window and negative_reuse must be >= 1 and negative >= 0")
         if out_ptr != NULL and negative < 1:
             raise ValueError("negative sampling (out_vecs) needs negative >= 1")
+        if sg_batch and not (sg and out_ptr != NULL and node_ptr == NULL
+                             and negative < W2V_BLOCK_MAX_OUT):
+            raise ValueError("sg_batch needs skip-gram with negative sampling alone and "
+                             f"negative < {W2V_BLOCK_MAX_OUT}")
         self.simd = _simd(simd)
         if not _runs(self.simd, <int32_t> in_vecs.shape[1]):
             raise ValueError(f"this CPU cannot run the {simd!r} kernel")
         _fill_params(&self.params, in_vecs.shape[1], window, negative, negative_reuse, cbow_mean,
-                     exact_ctx_grad, workers, seed, sg, node_ptr != NULL, shrink_windows)
+                     exact_ctx_grad, workers, seed, sg, node_ptr != NULL, shrink_windows,
+                     sg_batch)
         cdef float[::1] lock_view
         if lockf is not None:
             lock_view = lockf

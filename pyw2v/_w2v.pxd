@@ -16,6 +16,8 @@ cdef extern from "w2v.h" nogil:
     int W2V_MAX_TOKEN_BYTES
     int W2V_MAX_DIM
     int W2V_MAX_THREADS
+    int W2V_BLOCK_MAX_IN
+    int W2V_BLOCK_MAX_OUT
     int W2V_MAX_SLICES
     int64_t W2V_MAX_CUT_WORDS
     int W2V_SIGMOID_SIZE
@@ -66,6 +68,7 @@ cdef extern from "w2v.h" nogil:
         int32_t sg
         int32_t hs
         int32_t shrink_windows
+        int32_t sg_batch
 
     ctypedef struct w2v_ns_loss:
         float *out_vecs
@@ -119,6 +122,9 @@ cdef extern from "w2v.h" nogil:
     ctypedef double (*w2v_step_fn)(const w2v_step *step, int32_t dim, const w2v_sigmoid *sigmoid,
                                    w2v_scratch *scratch, float alpha)
     w2v_step_fn w2v_step_select(w2v_simd simd, int32_t dim)
+    double w2v_block_portable(const w2v_step *step, int32_t dim, const w2v_sigmoid *sigmoid,
+                              w2v_scratch *scratch, float alpha) nogil
+    w2v_step_fn w2v_block_select(w2v_simd simd, int32_t dim)
     w2v_simd w2v_simd_best()
 
     ctypedef struct w2v_corpus:

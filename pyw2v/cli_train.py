@@ -103,6 +103,7 @@ _PARAM_FLAGS = {
     "workers": "-threads",
     "seed": "--seed",
     "hs": "-hs",
+    "sg_batch": "--sg-batch",
 }
 
 
@@ -137,6 +138,12 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         "--format", choices=("text", "binary", "native"), help="output format (see below)"
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument(
+        "--sg-batch",
+        action="store_true",
+        help="skip-gram with negative sampling (-cbow 0 -hs 0): train each window as one "
+        "block sharing one set of noise words (HogBatch; README, option sg_batch)",
+    )
     parser.add_argument(
         "--preset",
         choices=sorted(PRESETS),
@@ -231,6 +238,7 @@ def make_model(args: argparse.Namespace, word2vec_style: bool) -> Word2Vec:
         "hs": pick(args.hs, "hs", 0),
         "cbow_mean": chosen.get("cbow_mean", 1),
         "cbow_exact_grad": chosen.get("cbow_exact_grad", False),
+        "sg_batch": bool(getattr(args, "sg_batch", False)),
     }
     try:
         return Word2Vec(**settings, progress=not quiet)

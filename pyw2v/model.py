@@ -135,6 +135,13 @@ class Word2Vec:
     shrink_windows : bool
         Each center word draws its window uniformly from 1..window (True, word2vec.c
         and gensim's default), or always uses the whole window.
+    sg_batch : bool
+        Skip-gram with negative sampling only (``sg=1, hs=0``, ``negative`` at most 63;
+        otherwise ValueError): train each window as one block (Ji et al.'s HogBatch), its
+        context words scored against the center word and one set of ``negative`` noise
+        words shared by the window, all updated at once, instead of fresh noise words
+        for each (center, context) pair. Fewer noise draws and rows to fetch; what it
+        costs in quality is in the README and docs/theory.md. Default False.
     compute_loss : bool
         Accepted for gensim compatibility: the loss is always computed (it is cheap).
     batch_words : int
@@ -178,6 +185,7 @@ class Word2Vec:
         callbacks: Iterable[Any] = (),
         compute_loss: bool = True,
         shrink_windows: bool = True,
+        sg_batch: bool = False,
         batch_words: int = 10_000,
         trim_rule: TrimRule | None = None,
         sorted_vocab: int | bool = 1,
@@ -221,6 +229,7 @@ class Word2Vec:
             sg=sg,
             hs=hs,
             shrink_windows=bool(shrink_windows),
+            sg_batch=sg_batch,
         )
         if hs and negative:
             logger.warning(
@@ -657,6 +666,7 @@ class Word2Vec:
             sg=bool(p.sg),
             shrink_windows=p.shrink_windows,
             lockf=_lock_factors(getattr(self.wv, "vectors_lockf", None), len(self.vocab)),
+            sg_batch=p.sg_batch,
         )
         n_targets = self._targets_per_example()
         words_total = n_epochs * encoded.n_words

@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from pyw2v import _core
 
 
@@ -44,6 +46,7 @@ class Params:
     sg: int = 0
     hs: int = 0
     shrink_windows: bool = True
+    sg_batch: bool = False
 
     def __post_init__(self) -> None:
         _positive_int("vector_size", self.vector_size, upper=_core.MAX_DIM)
@@ -71,6 +74,7 @@ class Params:
                 f"negative_reuse applies to CBOW only (sg=0), got negative_reuse="
                 f"{self.negative_reuse} with sg=1"
             )
+        self._check_sg_batch()
         _int_at_least("workers", self.workers, 0, upper=_core.MAX_THREADS)
         _int_at_least("seed", self.seed, 0, upper=2**64 - 1)
         for name in ("max_vocab_size", "max_final_vocab"):
@@ -94,6 +98,31 @@ class Params:
             if value is None or isinstance(value, (bool, str)):
                 continue
             object.__setattr__(self, f.name, int(value) if _is_int(value) else float(value))
+
+    def _check_sg_batch(self) -> None:
+        """sg_batch: a bool, only where a block step applies (skip-gram, negative sampling
+        alone, the positive row and the noise rows within one block)."""
+        value = self.sg_batch
+        if not (isinstance(value, (bool, np.bool_)) or (_is_int(value) and value in (0, 1))):
+            raise TypeError(f"sg_batch must be True or False, got {self.sg_batch!r}")
+        object.__setattr__(self, "sg_batch", bool(self.sg_batch))
+        if not self.sg_batch:
+            return
+        if not self.sg:
+            raise ValueError(
+                "sg_batch applies to skip-gram only (sg=1): it batches the (center, context) "
+                "pairs of a window, got sg_batch=True with sg=0"
+            )
+        if self.hs:
+            raise ValueError(
+                "sg_batch batches negative sampling's noise rows and does not apply with "
+                "hierarchical softmax, got sg_batch=True with hs=1"
+            )
+        if self.negative >= _core.BLOCK_MAX_OUT:
+            raise ValueError(
+                f"sg_batch needs negative <= {_core.BLOCK_MAX_OUT - 1} (a block holds at most "
+                f"{_core.BLOCK_MAX_OUT} output rows), got negative={self.negative}"
+            )
 
     @property
     def n_threads(self) -> int:

@@ -98,6 +98,7 @@ class Replica:
             node_vecs=self.current.get("syn1"),
             sg=bool(p.sg),
             shrink_windows=p.shrink_windows,
+            sg_batch=p.sg_batch,
         )
         self._cuts: tuple[int, np.ndarray, np.ndarray] | None = None
 

@@ -1,0 +1,186 @@
+/*
+ * What the AVX2+FMA kernels (step_avx2.c's step, step_block_avx2.c's block step) share:
+ * the column-block loop, the dot products of h with output rows and the vectorised
+ * sigmoid lookups. Internal to the core; every function is inlined into a function
+ * compiled for avx2,fma.
+ */
+#ifndef W2V_STEP_AVX2_H
+#define W2V_STEP_AVX2_H
+
+#include "step_variants.h"
+
+#if W2V_HAVE_X86_VARIANTS
+#include <immintrin.h>
+
+#include "sigmoid.h"
+
+#define W2V_AVX2 __attribute__((target("avx2,fma"), always_inline)) static inline
+/* Registers per column block: 6 of h + 6 of grad + the row + the step = 14 of 16. */
+#define W2V_AVX2_BLOCK 6
+/* Steps with more input rows (CBOW with window > 32) take the generic kernel. */
+#define W2V_AVX2_MAX_CTX 64
+/* sigmoid_steps works on whole registers of 8 scores */
+_Static_assert(W2V_SCORES_AHEAD % 8 == 0, "W2V_SCORES_AHEAD must be a multiple of 8");
+/* Makes the compiler hold x in a register: GCC otherwise folds a loaded row into both
+ * FMAs that use it as a memory operand, which costs a second load, a register copy for
+ * the destructive FMA and an address computation per register. */
+#define W2V_IN_REGISTER(x) __asm__("" : "+x"(x))
+/* The same for a row pointer p: GCC otherwise adds a register's offset to the row's base
+ * with one instruction per register instead of addressing p + 32 v (5 of 31 instructions
+ * per row and block at d = 100, benchmarks/RESULTS.md). */
+#define W2V_POINTER_IN_REGISTER(p) __asm__("" : "+r"(p))
+#define FOR_EACH_REG(v, n) _Pragma("GCC unroll 6") for (int v = 0; v < (n); v++)
+
+/* Calls fn(nreg, col, ...) over the whole registers of a row, W2V_AVX2_BLOCK at a time,
+ * with nreg a constant in every call so that fn's register arrays stay in registers. */
+#define W2V_FOR_EACH_BLOCK(n_full, fn, ...)                                                        \
+    do {                                                                                           \
+        int col_ = 0, left_ = (n_full);                                                            \
+        for (; left_ >= W2V_AVX2_BLOCK; left_ -= W2V_AVX2_BLOCK, col_ += 8 * W2V_AVX2_BLOCK)       \
+            fn(W2V_AVX2_BLOCK, col_, __VA_ARGS__);                                                 \
+        switch (left_) {                                                                           \
+        case 5:                                                                                    \
+            fn(5, col_, __VA_ARGS__);                                                              \
+            break;                                                                                 \
+        case 4:                                                                                    \
+            fn(4, col_, __VA_ARGS__);                                                              \
+            break;                                                                                 \
+        case 3:                                                                                    \
+            fn(3, col_, __VA_ARGS__);                                                              \
+            break;                                                                                 \
+        case 2:                                                                                    \
+            fn(2, col_, __VA_ARGS__);                                                              \
+            break;                                                                                 \
+        case 1:                                                                                    \
+            fn(1, col_, __VA_ARGS__);                                                              \
+            break;                                                                                 \
+        default:                                                                                   \
+            break;                                                                                 \
+        }                                                                                          \
+    } while (0)
+
+/* The horizontal sum of a row's partial sums: the four whole-register ones, then the
+ * 4-wide one, then the scalar tail from column i. */
+W2V_AVX2 float dot_finish(__m256 acc0, __m256 acc1, __m256 acc2, __m256 acc3, __m128 quad,
+                          const float *hidden, const float *row, int i, int dim) {
+    __m256 all = _mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3));
+    __m128 sum = _mm_add_ps(_mm256_castps256_ps128(all), _mm256_extractf128_ps(all, 1));
+    sum = _mm_add_ps(sum, quad);
+    sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
+    sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
+    float score = _mm_cvtss_f32(sum);
+    for (; i < dim; i++) score += hidden[i] * row[i];
+    return score;
+}
+
+/* b.h over d columns: four partial sums over whole registers (named, so that they stay
+ * in registers; register v adds to sum v mod 4, those after the last group of 4 to sum
+ * 0), a 4-wide one over the next 4 columns if there are as many, then the scalar tail. */
+W2V_AVX2 float dot_row(const float *hidden, const float *row, int n_full, int dim) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
+    const int groups_end = 8 * (n_full & ~3); /* one column index for h and the row */
+    for (int c = 0; c < groups_end; c += 32) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(hidden + c), _mm256_loadu_ps(row + c), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(hidden + c + 8), _mm256_loadu_ps(row + c + 8), acc1);
+        acc2 =
+            _mm256_fmadd_ps(_mm256_loadu_ps(hidden + c + 16), _mm256_loadu_ps(row + c + 16), acc2);
+        acc3 =
+            _mm256_fmadd_ps(_mm256_loadu_ps(hidden + c + 24), _mm256_loadu_ps(row + c + 24), acc3);
+    }
+    int v = n_full & ~3;
+    for (; v < n_full; v++)
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(hidden + 8 * v), _mm256_loadu_ps(row + 8 * v), acc0);
+    __m128 quad = _mm_setzero_ps();
+    int i = 8 * n_full;
+    if (dim - i >= 4) {
+        quad = _mm_mul_ps(_mm_loadu_ps(hidden + i), _mm_loadu_ps(row + i));
+        i += 4;
+    }
+    return dot_finish(acc0, acc1, acc2, acc3, quad, hidden, row, i, dim);
+}
+
+/* dot_row for two rows at once, each with dot_row's sums in dot_row's order (so the same
+ * scores): every register of h is loaded once for both rows. */
+W2V_AVX2 void dot_rows2(const float *hidden, const float *a, const float *b, int n_full, int dim,
+                        float *scores) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    __m256 b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps();
+    __m256 b2 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps();
+    /* one column index for the three rows: the loop costs an add and a compare */
+    const int groups_end = 8 * (n_full & ~3);
+    for (int c = 0; c < groups_end; c += 32) {
+        const __m256 h0 = _mm256_loadu_ps(hidden + c), h1 = _mm256_loadu_ps(hidden + c + 8);
+        const __m256 h2 = _mm256_loadu_ps(hidden + c + 16), h3 = _mm256_loadu_ps(hidden + c + 24);
+        a0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(a + c), a0);
+        b0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(b + c), b0);
+        a1 = _mm256_fmadd_ps(h1, _mm256_loadu_ps(a + c + 8), a1);
+        b1 = _mm256_fmadd_ps(h1, _mm256_loadu_ps(b + c + 8), b1);
+        a2 = _mm256_fmadd_ps(h2, _mm256_loadu_ps(a + c + 16), a2);
+        b2 = _mm256_fmadd_ps(h2, _mm256_loadu_ps(b + c + 16), b2);
+        a3 = _mm256_fmadd_ps(h3, _mm256_loadu_ps(a + c + 24), a3);
+        b3 = _mm256_fmadd_ps(h3, _mm256_loadu_ps(b + c + 24), b3);
+    }
+    int v = n_full & ~3;
+    for (; v < n_full; v++) {
+        const __m256 h0 = _mm256_loadu_ps(hidden + 8 * v);
+        a0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(a + 8 * v), a0);
+        b0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(b + 8 * v), b0);
+    }
+    __m128 qa = _mm_setzero_ps(), qb = _mm_setzero_ps();
+    int i = 8 * n_full;
+    if (dim - i >= 4) {
+        const __m128 h = _mm_loadu_ps(hidden + i);
+        qa = _mm_mul_ps(h, _mm_loadu_ps(a + i));
+        qb = _mm_mul_ps(h, _mm_loadu_ps(b + i));
+        i += 4;
+    }
+    scores[0] = dot_finish(a0, a1, a2, a3, qa, hidden, a, i, dim);
+    scores[1] = dot_finish(b0, b1, b2, b3, qb, hidden, b, i, dim);
+}
+
+/* The table's bins of 8 values as sigmoid.h's w2v_sigmoid_bin, clamped to the table also
+ * for the lanes its callers discard (saturated, NaN, past the last row). */
+W2V_AVX2 __m256i sigmoid_bins(__m256 x) {
+    __m256i bin = _mm256_cvttps_epi32(_mm256_mul_ps(_mm256_add_ps(x, _mm256_set1_ps(W2V_MAX_EXP)),
+                                                    _mm256_set1_ps(W2V_SIGMOID_SCALE)));
+    bin = _mm256_min_epi32(bin, _mm256_set1_epi32(W2V_SIGMOID_SIZE - 1));
+    return _mm256_max_epi32(bin, _mm256_setzero_si256());
+}
+
+/* The steps and the loss of n <= W2V_SCORES_AHEAD scored rows, 8 rows at a time:
+ *     steps_t = alpha (label_t - sigma(x_t)),   loss = sum_t -log sigma(+-x_t) (sign by label)
+ * with sigmoid.h's rule in every lane: sigma(x) = 1 at x >= MAX_EXP, the table's bin of x
+ * above -MAX_EXP, else 0 (NaN too); -log sigma(y) = 0 at y >= MAX_EXP, the table's bin of
+ * y above -MAX_EXP, else -y. The same float operations as the scalar lookups, and the
+ * loss summed in row order: the same values. scores[] is read up to a multiple of 8. */
+W2V_AVX2 double sigmoid_steps(const w2v_sigmoid *table, const float *scores, const float *labels,
+                              int32_t n, float alpha, float *steps) {
+    float losses[W2V_SCORES_AHEAD];
+    const __m256 max_exp = _mm256_set1_ps(W2V_MAX_EXP), min_exp = _mm256_set1_ps(-W2V_MAX_EXP);
+    const __m256 sign = _mm256_set1_ps(-0.0f), scaled = _mm256_set1_ps(alpha);
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int32_t t = 0; t < n; t += 8) {
+        const __m256i live = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - t), lanes);
+        const __m256 x = _mm256_loadu_ps(scores + t);
+        const __m256 label = _mm256_maskload_ps(labels + t, live);
+        __m256 sig = _mm256_i32gather_ps(table->sigma, sigmoid_bins(x), 4);
+        sig = _mm256_and_ps(sig, _mm256_cmp_ps(x, min_exp, _CMP_GT_OQ));
+        sig = _mm256_blendv_ps(sig, _mm256_set1_ps(1.0f), _mm256_cmp_ps(x, max_exp, _CMP_GE_OQ));
+        _mm256_storeu_ps(steps + t, _mm256_mul_ps(scaled, _mm256_sub_ps(label, sig)));
+        /* y = x for label 1, -x for label 0 */
+        const __m256 positive = _mm256_cmp_ps(label, _mm256_set1_ps(0.5f), _CMP_GT_OQ);
+        const __m256 y = _mm256_blendv_ps(_mm256_xor_ps(x, sign), x, positive);
+        __m256 nls = _mm256_i32gather_ps(table->neg_log_sigma, sigmoid_bins(y), 4);
+        nls = _mm256_blendv_ps(_mm256_xor_ps(y, sign), nls, _mm256_cmp_ps(y, min_exp, _CMP_GT_OQ));
+        nls = _mm256_andnot_ps(_mm256_cmp_ps(y, max_exp, _CMP_GE_OQ), nls);
+        _mm256_storeu_ps(losses + t, nls);
+    }
+    double loss = 0.0;
+    for (int32_t t = 0; t < n; t++) loss += losses[t];
+    return loss;
+}
+
+#endif
+#endif /* W2V_STEP_AVX2_H */
