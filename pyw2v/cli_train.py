@@ -269,8 +269,10 @@ def run(args: argparse.Namespace) -> int:
         curve = TrainingCurve()
     corpus = as_corpus(args.train)  # fails now, not after counting, if the file is missing
     p = model.params
+    batched = " (batched)" if p.sg_batch else ""
     say(
-        f"{mode_name(p.sg, p.hs, p.negative)}: size {p.vector_size}, window {p.window}, "
+        f"{mode_name(p.sg, p.hs, p.negative)}{batched}: size {p.vector_size}, "
+        f"window {p.window}, "
         f"negative {p.negative}, "
         f"sample {p.sample:g}, min-count {p.min_count}, alpha {p.alpha:g} -> {p.min_alpha:g}, "
         f"iter {p.epochs}, threads {p.n_threads}"

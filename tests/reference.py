@@ -96,3 +96,45 @@ def step(
     for i, w in enumerate(ctx):
         a[w] += grad_hidden * (1.0 if lockf is None else lockf[i])
     return a, b
+
+
+# ---------------------------------------------------------------- the block step
+# Skip-gram's batched form (sg_batch, csrc/step_block.c): inputs[i] scored on its own
+# against every target, J = sum_i sum_t -log sigma((2 y_t - 1) o_t.a_i).
+
+
+def block_loss(in_vecs, out_vecs, inputs, targets, labels) -> float:
+    """The block's J, exactly, in float64."""
+    scores = in_vecs[inputs].astype(np.float64) @ out_vecs[targets].astype(np.float64).T
+    signs = 2.0 * np.asarray(labels, dtype=np.float64) - 1.0
+    return float(np.sum(np.logaddexp(0.0, -signs[None, :] * scores)))
+
+
+def block_gradients(in_vecs, out_vecs, inputs, targets, labels):
+    """(dJ/d in_vecs, dJ/d out_vecs) of block_loss; a row listed twice gets both terms."""
+    a = in_vecs[inputs]
+    o = out_vecs[targets]
+    g = sigma(a @ o.T) - np.asarray(labels, dtype=np.float64)[None, :]  # n_in x n_out
+    g_in = np.zeros_like(in_vecs)
+    g_out = np.zeros_like(out_vecs)
+    np.add.at(g_in, inputs, g @ o)
+    np.add.at(g_out, targets, g.T @ a)
+    return g_in, g_out
+
+
+def block_step(in_vecs, out_vecs, inputs, targets, labels, alpha, exact_sigmoid=False, lockf=None):
+    """The block step in float64: S = alpha (Y - sigma(A O^T)) from the rows before the
+    step, then A += S O (times lockf per input) and O += S^T A; returns the new rows."""
+    a = in_vecs.astype(np.float64).copy()
+    b = out_vecs.astype(np.float64).copy()
+    rows_in, rows_out = a[inputs], b[targets]
+    steps = np.array(
+        [
+            [alpha * (labels[t] - table_sigma(float(x), exact_sigmoid)) for t, x in enumerate(row)]
+            for row in rows_in @ rows_out.T
+        ]
+    )
+    factors = np.ones(len(inputs)) if lockf is None else np.asarray(lockf, dtype=np.float64)
+    np.add.at(a, inputs, (steps @ rows_out) * factors[:, None])
+    np.add.at(b, targets, steps.T @ rows_in)
+    return a, b

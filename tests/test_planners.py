@@ -388,3 +388,63 @@ def test_one_word_vocabulary():
         assert len(steps) == (3 if not sg else 4)
         # every noise draw is the center itself and is skipped
         assert all(step[3] == [("syn1neg", 0, 1.0)] for step in steps)
+
+
+# ---------------------------------------------------------------- batched skip-gram
+
+
+@pytest.mark.parametrize("window", [1, 2, 3, 5])
+def test_sg_batch_trains_the_pairs_of_the_brute_force_enumeration(window):
+    """sg_batch: one block per center word with a context, its inputs that center's
+    context left to right, its outputs the center's row then the noise: flattened, the
+    same (context, center) pairs as the per-pair planner."""
+    for n in range(1, 13):
+        sentence = sentence_of(n, seed=100 * window + n)
+        steps = plan(sentence, window=window, negative=3, sg=True, shrink_windows=False,
+                     sg_batch=True)  # fmt: skip
+        pairs = [(c, center_of(s)) for s in steps for c in s[0]]
+        assert pairs == brute_force_pairs(sentence, window)
+        assert len(steps) == (n if n >= 2 else 0)
+        assert all(s[1] == 1.0 and s[2] == 1.0 for s in steps)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sg_batch_windows_and_draws_are_cbows(seed):
+    """The batched form plans CBOW's windows with CBOW's random stream (the reach, then
+    K noise draws per center, once for the whole window): the same inputs and rows as
+    CBOW's summed steps."""
+    sentence = sentence_of(40, seed=seed)
+    batched = plan(sentence, window=4, negative=5, sg=True, seed=seed, sg_batch=True)
+    cbow = plan(sentence, window=4, negative=5, seed=seed, cbow_mean=False)
+    assert batched == cbow
+    # and not the per-pair planner's draws: those are fresh for every pair
+    pairs = plan(sentence, window=4, negative=5, sg=True, seed=seed)
+    assert len(pairs) > len(batched)
+
+
+def test_sg_batch_splits_windows_wider_than_a_block():
+    """A center with more than BLOCK_MAX_IN context words (window > 32) trains as several
+    blocks against the same rows."""
+    sentence = sentence_of(100, seed=4)
+    steps = plan(sentence, window=40, negative=2, sg=True, shrink_windows=False, sg_batch=True)
+    pairs = [(c, center_of(s)) for s in steps for c in s[0]]
+    assert pairs == brute_force_pairs(sentence, 40)
+    assert max(len(s[0]) for s in steps) == _core.BLOCK_MAX_IN
+    # e.g. center 50 has 80 context words: a block of 64, then one of 16 with the same rows
+    want, split = [], []
+    for pos in range(100):
+        n_ctx = min(99, pos + 40) - max(0, pos - 40)
+        if n_ctx > 64:
+            split.append(len(want))
+        want += [64, n_ctx - 64] if n_ctx > 64 else [n_ctx]
+    assert [len(s[0]) for s in steps] == want
+    assert len(split) == 50 and all(steps[i][3] == steps[i + 1][3] for i in split)
+
+
+def test_sg_batch_needs_skipgram_with_negative_sampling_alone():
+    sentence = sentence_of(10, seed=1)
+    for kw in ({"sg": False}, {"hs": True}, {"negative": 0, "hs": True},
+               {"negative": _core.BLOCK_MAX_OUT}):  # fmt: skip
+        args = {"window": 2, "negative": 3, "sg": True, "hs": False} | kw
+        with pytest.raises(ValueError):
+            plan(sentence, sg_batch=True, **args)

@@ -273,6 +273,7 @@ BAD_VALUES: dict[str, list] = {
     "negative_reuse": [0, 17],
     "sg": [2, -1],
     "hs": [2, -1],
+    "sg_batch": [True],  # with the default sg=0: skip-gram only
 }
 BAD_TYPES: dict[str, list] = {
     "vector_size": [2.5, "100"],
@@ -290,6 +291,7 @@ BAD_TYPES: dict[str, list] = {
     "negative_reuse": [1.5],
     "sg": ["1", 1.5],
     "hs": ["0", 0.0],
+    "sg_batch": ["yes", 2, 0.5],
 }
 ANY_VALUE_OK = {
     "cbow_mean",
