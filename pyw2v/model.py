@@ -140,8 +140,11 @@ class Word2Vec:
         otherwise ValueError): train each window as one block (Ji et al.'s HogBatch), its
         context words scored against the center word and one set of ``negative`` noise
         words shared by the window, all updated at once, instead of fresh noise words
-        for each (center, context) pair. Fewer noise draws and rows to fetch; what it
-        costs in quality is in the README and docs/theory.md. Default False.
+        for each (center, context) pair (docs/theory.md, Section 10.1). It is not
+        word2vec.c's or gensim's algorithm, so vectors differ from theirs beyond the
+        seed; on the reference corpus it trained 1.5x (one thread) to 2x (two threads)
+        faster than the per-pair form with higher analogy and WordSim-353 scores over 5
+        seeds (benchmarks/RESULTS.md, ninth session). Default False.
     compute_loss : bool
         Accepted for gensim compatibility: the loss is always computed (it is cheap).
     batch_words : int
