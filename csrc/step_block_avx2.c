@@ -29,7 +29,7 @@ W2V_AVX2 void block_columns(const int nreg, int col, float *const *in_rows, int3
     for (int32_t i = 0; i < n_in; i++) {
         const float *s = (*steps)[i];
         FOR_EACH_REG(v, nreg) { acc[v] = _mm256_setzero_ps(); }
-        for (int32_t t = 0; t < n_out; t++) {
+        _Pragma("GCC unroll 2") for (int32_t t = 0; t < n_out; t++) {
             const float *out = out_rows[t] + col;
             const __m256 step = _mm256_broadcast_ss(s + t);
             FOR_EACH_REG(v, nreg) {
@@ -42,7 +42,7 @@ W2V_AVX2 void block_columns(const int nreg, int col, float *const *in_rows, int3
     for (int32_t t = 0; t < n_out; t++) {
         float *out = out_rows[t] + col;
         FOR_EACH_REG(v, nreg) { acc[v] = _mm256_loadu_ps(out + 8 * v); }
-        for (int32_t i = 0; i < n_in; i++) {
+        _Pragma("GCC unroll 2") for (int32_t i = 0; i < n_in; i++) {
             const float *in = in_rows[i] + col;
             const __m256 step = _mm256_broadcast_ss(&(*steps)[i][t]);
             FOR_EACH_REG(v, nreg) {
@@ -96,15 +96,15 @@ __attribute__((target("avx2,fma"))) double w2v_block_avx2(W2V_STEP_ARGS) {
 
     /* S, one input row at a time: s_it = alpha (label_t - sigma(o_t.a_i)) */
     w2v_block_steps steps;
+    float scores[W2V_BLOCK_MAX_OUT];
+    for (int32_t t = n_out; t % 8; t++) scores[t] = 0.0f; /* up to the 8 rows sigmoid_steps reads */
     double loss = 0.0;
     for (int32_t i = 0; i < n_in; i++) {
         const float *hidden = in_rows[i];
-        float scores[W2V_BLOCK_MAX_OUT];
         int32_t t = 0;
         for (; t + 2 <= n_out; t += 2)
             dot_rows2(hidden, out_rows[t], out_rows[t + 1], n_full, dim, scores + t);
         for (; t < n_out; t++) scores[t] = dot_row(hidden, out_rows[t], n_full, dim);
-        for (; t % 8; t++) scores[t] = 0.0f; /* up to the 8 rows sigmoid_steps reads */
         loss += sigmoid_steps(sigmoid, scores, step->labels, n_out, alpha, steps[i]);
     }
 
