@@ -21,23 +21,12 @@ import time
 from pathlib import Path
 
 from sweep_cbow_grad import evaluate
+from sweep_distributed import W1
 
 from pyw2v import Word2Vec
 from pyw2v.distributed.driver import Options, run
 from pyw2v.distributed.shards import cut_files
 from pyw2v.distributed.simulated import SimulatedBackend
-
-W1 = dict(
-    vector_size=100,
-    window=5,
-    negative=5,
-    sample=1e-3,
-    min_count=5,
-    alpha=0.05,
-    epochs=3,
-    workers=1,
-    progress=False,
-)
 
 
 def distributed_epoch(
