@@ -131,11 +131,11 @@ def test_a_task_error_is_not_taken_for_a_lost_worker(client, demo_files):
     assert backend.setup("job", 0, 0, spec, matrices) > 0
     task = RoundTask(0, 1, 0, 1, 0, 0.025, 0.0001, len(model.vocab))
     try:
-        lost = backend.rounds("job", {0: (1, task)}, None)[0]  # a generation never built
+        lost = backend.rounds("job", {0: (1, task, None)})[0]  # a generation never built
         assert isinstance(lost, ReplicaFailure) and "ReplicaLostError" in lost.reason
         bad = {"vectors": RowValues(np.array([10**9]), np.zeros((1, 16), np.float32))}
         with pytest.raises(DistributedTrainingError, match="replica 0 failed: IndexError"):
-            backend.rounds("job", {0: (0, task)}, bad)
+            backend.rounds("job", {0: (0, task, bad)})
     finally:
         backend.close("job")
 

@@ -36,6 +36,7 @@ def train(
     merge: str = Options.merge,
     sync_schedule: str = Options.sync_schedule,
     sync_top: int = Options.sync_top,
+    sync_dtype: str = Options.sync_dtype,
     max_retries: int = Options.max_retries,
     worker_timeout: float = 60.0,
     callbacks: Iterable[Any] = (),
@@ -69,6 +70,11 @@ def train(
         Rows reconciled after each round: every changed row, or pWord2Vec's doubling
         schedule (the `sync_top` most frequent rows each round, twice as many every
         second round, ...; all rows at the end of each epoch).
+    sync_dtype : "float32" or "float16"
+        How the rows travel: their float32 values (exact), or each replica's change
+        and the merged change rounded to float16 (half the bytes; the driver and
+        every replica add the same rounded change, and a replica keeps what the
+        rounding took off its own rows for its next round).
     max_retries : int
         Times one replica may be lost in a row (its worker died) before training stops
         with DistributedTrainingError.
@@ -92,7 +98,9 @@ def train(
     backend = DaskBackend(client, worker_timeout=worker_timeout)
     n_workers = len(backend.workers())
     n = replicas if replicas is not None else n_workers
-    options = Options(sync_words, merge, sync_schedule, sync_top, max_retries)
+    options = Options(
+        sync_words, merge, sync_schedule, sync_top, max_retries, sync_dtype=sync_dtype
+    )
     model, report = fit(
         backend, files, n, options, 2 * n_workers, callbacks, progress, word2vec_params
     )
@@ -126,6 +134,7 @@ def simulate(
     merge: str = Options.merge,
     sync_schedule: str = Options.sync_schedule,
     sync_top: int = Options.sync_top,
+    sync_dtype: str = Options.sync_dtype,
     max_retries: int = Options.max_retries,
     callbacks: Iterable[Any] = (),
     progress: bool = False,
@@ -138,7 +147,9 @@ def simulate(
     merge rule, round length and replica count change quality."""
     from pyw2v.distributed.simulated import SimulatedBackend
 
-    options = Options(sync_words, merge, sync_schedule, sync_top, max_retries)
+    options = Options(
+        sync_words, merge, sync_schedule, sync_top, max_retries, sync_dtype=sync_dtype
+    )
     model, report = fit(
         SimulatedBackend(_lose),
         files,

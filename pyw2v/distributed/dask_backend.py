@@ -1,6 +1,7 @@
 """The Dask backend: one replica per shard, held by a worker process between rounds
 (pyw2v.distributed.worker), each round a task per replica sent to the worker that holds
-it. The reconciled rows of a round and a new replica's model travel as task arguments.
+it. The reconciled rows of a round and a new replica's model travel as task arguments;
+a round's changed rows come back straight from the workers (not through the scheduler).
 
 A round task may run elsewhere than its replica's worker (allow_other_workers): when
 that worker dies, the scheduler moves the task to a surviving or restarted worker,
@@ -101,7 +102,7 @@ class DaskBackend:
         return int(n_words)
 
     def rounds(
-        self, job: str, calls: dict[int, tuple[int, RoundTask]], update: Update | None
+        self, job: str, calls: dict[int, tuple[int, RoundTask, Update | None]]
     ) -> dict[int, RoundResult | ReplicaFailure]:
         with _large_arguments():
             futures = {
@@ -116,12 +117,15 @@ class DaskBackend:
                     allow_other_workers=True,
                     pure=False,
                 )
-                for k, (generation, task) in calls.items()
+                for k, (generation, task, update) in calls.items()
             }
         out: dict[int, RoundResult | ReplicaFailure] = {}
         try:
             self._wait(list(futures.values()))
+            out.update(self._fetch_direct(futures))
             for k, future in futures.items():
+                if k in out:
+                    continue
                 try:
                     out[k] = future.result()
                 except _LOST as exc:
@@ -137,6 +141,17 @@ class DaskBackend:
     def close(self, job: str) -> None:
         with contextlib.suppress(Exception):  # best effort: the workers may be gone
             self.client.run(worker.drop_replicas, job, on_error="ignore")
+
+    def _fetch_direct(self, futures: dict[int, Any]) -> dict[int, Any]:
+        """The results of the finished futures, fetched from their workers directly
+        (through the scheduler they travel several times slower); empty if that fails,
+        and the caller asks each future on its own."""
+        done = {k: f for k, f in futures.items() if f.status == "finished"}
+        try:
+            values = self.client.gather(list(done.values()), direct=True)
+        except Exception:  # a worker went away meanwhile: the futures say what happened
+            return {}
+        return dict(zip(done, values, strict=True))
 
     def _wait(self, futures: list[Any]) -> None:
         """Waits for the futures, failing if the cluster has no worker for too long."""
