@@ -10,7 +10,7 @@ cluster.
 
     python benchmarks/bench_distributed.py --corpus ../shared/corpus/en-mix-17m.txt \
         --eval ../shared/eval [--seeds 1 2 3] [--sync-words 1000000] [--merge mean] \
-        [--json out.jsonl]
+        [--sync-schedule doubling] [--sync-dtype float16] [--json out.jsonl]
 
 Needs `pip install 'pyw2v[dask]'`.
 """
@@ -58,6 +58,8 @@ def run(setup: str, args: argparse.Namespace, seed: int) -> tuple[Word2Vec, floa
             seed=seed,
             sync_words=args.sync_words,
             merge=args.merge,
+            sync_schedule=args.sync_schedule,
+            sync_dtype=args.sync_dtype,
             **W1,
         )
         return model, time.perf_counter() - start
@@ -90,6 +92,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--sync-words", type=int, default=1_000_000)
     parser.add_argument("--merge", default="hybrid")
+    parser.add_argument("--sync-schedule", default="all")
+    parser.add_argument("--sync-dtype", default="float32")
     parser.add_argument("--setups", nargs="+", default=SETUPS, choices=SETUPS)
     parser.add_argument("--json", type=Path, help="append each run's record here")
     args = parser.parse_args()
@@ -99,7 +103,12 @@ def main() -> None:
         for setup in args.setups:
             model, seconds = run(setup, args, seed)
             record = {"setup": setup, "seed": seed, "seconds": seconds}
-            record.update(sync_words=args.sync_words, merge=args.merge)
+            record.update(
+                sync_words=args.sync_words,
+                merge=args.merge,
+                sync_schedule=args.sync_schedule,
+                sync_dtype=args.sync_dtype,
+            )
             records.append(keep(record, model, args))
     print(report(records))
 

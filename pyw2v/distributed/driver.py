@@ -11,6 +11,7 @@ import logging
 import math
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -33,6 +34,8 @@ from pyw2v.distributed.shards import Piece
 from pyw2v.progress import ProgressReporter
 
 logger = logging.getLogger(__name__)
+
+SETUP_THREADS = 16  # replicas set up at once (each waits for its worker)
 
 
 class ReplicaFailure(Exception):
@@ -149,7 +152,9 @@ def run(
     epoch = 0
     try:
         try:
-            report.shard_words = [_setup(k) for k in range(len(shards))]
+            # the replicas encode their shards at the same time
+            with ThreadPoolExecutor(min(len(shards), SETUP_THREADS)) as pool:
+                report.shard_words = list(pool.map(_setup, range(len(shards))))
             failures.update(dict.fromkeys(failures, 0))
             total_words = sum(report.shard_words)
             if total_words == 0:

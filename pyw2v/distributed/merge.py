@@ -189,24 +189,16 @@ def lacking_rows(update: Update, contributions: list[Changes]) -> list[Update]:
     """Per contribution (replica), the rows of `update` it lacks: all but the rows it
     alone changed (their reconciled value is its own value, or with float16 deltas its
     base plus its own delta, which it can make itself)."""
-    touched = {
-        name: np.bincount(
-            np.concatenate(
-                [np.searchsorted(rows.rows, c[name].rows) for c in contributions if name in c]
-                or [np.empty(0, np.int64)]
-            ),
-            minlength=len(rows.rows),
-        )
-        for name, rows in update.items()
-    }
-    out: list[Update] = []
-    for c in contributions:
-        mine: Update = {}
-        for name, rows in update.items():
-            keep = np.ones(len(rows.rows), dtype=bool)
-            if name in c and len(c[name].rows):
-                at = np.searchsorted(rows.rows, c[name].rows)
-                keep[at[touched[name][at] == 1]] = False
-            mine[name] = RowValues(rows.rows[keep], rows.values[keep])
-        out.append(mine)
+    out: list[Update] = [{} for _ in contributions]
+    for name, rows in update.items():
+        n = int(rows.rows[-1]) + 1 if len(rows.rows) else 0
+        parts = [c[name].rows if name in c else np.empty(0, np.int64) for c in contributions]
+        touched = np.zeros(n, dtype=np.int32)
+        for part in parts:
+            touched[part] += 1  # a replica's rows are distinct
+        for mine, part in zip(out, parts, strict=True):
+            alone = np.zeros(n, dtype=bool)
+            alone[part[touched[part] == 1]] = True
+            keep = ~alone[rows.rows]
+            mine[name] = rows if keep.all() else RowValues(rows.rows[keep], rows.values[keep])
     return out

@@ -118,7 +118,7 @@ class Replica:
             rows = update.get(name)
             own = sent[1].get(name) if sent is not None else None
             if own is not None and len(own.rows):
-                alone = own if rows is None else _without(own, rows.rows)
+                alone = own if rows is None else _without(own, rows.rows, len(base))
                 if sent is not None and sent[0] == "float16":
                     base[alone.rows] += alone.values.astype(np.float32)
                 else:
@@ -127,9 +127,10 @@ class Replica:
                 continue
             if rows.values.dtype == np.float16:
                 base[rows.rows] += rows.values.astype(np.float32)
+                current[rows.rows] = base[rows.rows]
             else:
                 base[rows.rows] = rows.values
-            current[rows.rows] = base[rows.rows]
+                current[rows.rows] = rows.values
 
     def slices(self, n_rounds: int) -> tuple[np.ndarray, np.ndarray]:
         """The byte offsets of the shard's slices and the words of each."""
@@ -162,7 +163,9 @@ class Replica:
         return RoundResult(int(n_words), int(examples), float(loss_sum), changes)
 
 
-def _without(part: RowValues, rows: np.ndarray) -> RowValues:
-    """The rows of `part` that are not in `rows` (both increasing)."""
-    keep = ~np.isin(part.rows, rows, assume_unique=True)
+def _without(part: RowValues, rows: np.ndarray, n_rows: int) -> RowValues:
+    """The rows of `part` that are not in `rows` (rows of a matrix of n_rows rows)."""
+    listed = np.zeros(n_rows, dtype=bool)
+    listed[rows] = True
+    keep = ~listed[part.rows]
     return RowValues(part.rows[keep], part.values[keep])
