@@ -68,11 +68,15 @@ def test_vocabulary_counted_on_the_cluster_is_build_vocab(client, demo_files):
     np.testing.assert_array_equal(model.wv.vectors, ref.wv.vectors)  # the same start
 
 
-def test_cluster_training_is_the_simulated_training(client, demo_files, tmp_path):
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_cluster_training_is_the_simulated_training(client, demo_files, tmp_path, dtype):
     """The same shards, rounds and merges on two worker processes as in one process:
-    with one thread per replica, the same weights bit for bit."""
-    model, report = train(client, demo_files, sync_words=3000, return_report=True, **KW)
-    sim = simulate(demo_files, replicas=2, sync_words=3000, **KW)
+    with one thread per replica, the same weights bit for bit (the rows sent as values
+    or as float16 deltas)."""
+    model, report = train(
+        client, demo_files, sync_words=3000, sync_dtype=dtype, return_report=True, **KW
+    )
+    sim = simulate(demo_files, replicas=2, sync_words=3000, sync_dtype=dtype, **KW)
     assert len(report.shard_words) == 2 and report.recoveries == 0
     np.testing.assert_array_equal(model.wv.vectors, sim.wv.vectors)
     np.testing.assert_array_equal(model.syn1neg, sim.syn1neg)
@@ -96,10 +100,12 @@ class _KillAWorker:
         self.epoch += 1
 
 
-def test_a_killed_worker_costs_a_round_and_training_completes(client, demo_files):
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_a_killed_worker_costs_a_round_and_training_completes(client, demo_files, dtype):
+    client.wait_for_workers(2, timeout=60)  # a worker killed before has restarted
     ref = simulate(demo_files, replicas=2, sync_words=3000, **KW)
     model, report = train(
-        client, demo_files, sync_words=3000, return_report=True,
+        client, demo_files, sync_words=3000, return_report=True, sync_dtype=dtype,
         callbacks=[_KillAWorker(client)], worker_timeout=30, **KW,
     )  # fmt: skip
     assert report.recoveries >= 1
