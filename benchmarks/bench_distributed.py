@@ -10,7 +10,8 @@ cluster.
 
     python benchmarks/bench_distributed.py --corpus ../shared/corpus/en-mix-17m.txt \
         --eval ../shared/eval [--seeds 1 2 3] [--sync-words 1000000] [--merge mean] \
-        [--sync-schedule doubling] [--sync-dtype float16] [--json out.jsonl]
+        [--sync-schedule doubling] [--sync-top 4096] [--sync-dtype float16] \
+        [--json out.jsonl]
 
 Needs `pip install 'pyw2v[dask]'`.
 """
@@ -59,6 +60,7 @@ def run(setup: str, args: argparse.Namespace, seed: int) -> tuple[Word2Vec, floa
             sync_words=args.sync_words,
             merge=args.merge,
             sync_schedule=args.sync_schedule,
+            sync_top=args.sync_top,
             sync_dtype=args.sync_dtype,
             **W1,
         )
@@ -94,6 +96,7 @@ def main() -> None:
     parser.add_argument("--sync-words", type=int, default=1_000_000)
     parser.add_argument("--merge", default="hybrid")
     parser.add_argument("--sync-schedule", default="all")
+    parser.add_argument("--sync-top", type=int, default=1024)
     parser.add_argument("--sync-dtype", default="float32")
     parser.add_argument("--setups", nargs="+", default=SETUPS, choices=SETUPS)
     parser.add_argument("--json", type=Path, help="append each run's record here")
@@ -108,6 +111,7 @@ def main() -> None:
                 sync_words=args.sync_words,
                 merge=args.merge,
                 sync_schedule=args.sync_schedule,
+                sync_top=args.sync_top,
                 sync_dtype=args.sync_dtype,
             )
             records.append(keep(record, model, args))
