@@ -29,6 +29,7 @@ from sweep_distributed import W1, keep
 
 import pyw2v.distributed
 from pyw2v import Word2Vec
+from pyw2v.distributed.driver import Options
 
 SETUPS = ["cluster 1x1", "cluster 2x1", "one machine, 1 thread", "one machine, 2 threads"]
 
@@ -95,9 +96,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--sync-words", type=int, default=1_000_000)
     parser.add_argument("--merge", default="hybrid")
-    parser.add_argument("--sync-schedule", default="all")
-    parser.add_argument("--sync-top", type=int, default=1024)
-    parser.add_argument("--sync-dtype", default="float32")
+    parser.add_argument("--sync-schedule", default=Options.sync_schedule)
+    parser.add_argument("--sync-top", type=int, default=Options.sync_top)
+    parser.add_argument("--sync-dtype", default=Options.sync_dtype)
     parser.add_argument("--setups", nargs="+", default=SETUPS, choices=SETUPS)
     parser.add_argument("--json", type=Path, help="append each run's record here")
     args = parser.parse_args()

@@ -29,6 +29,7 @@ from sweep_cbow_grad import evaluate
 
 import pyw2v.distributed
 from pyw2v import Word2Vec
+from pyw2v.distributed.driver import Options
 
 W1 = dict(
     vector_size=100,
@@ -137,9 +138,9 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, nargs="+", default=[2, 4])
     parser.add_argument("--merges", nargs="+", default=["mean", "sum"])
     parser.add_argument("--sync-words", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--schedules", nargs="+", default=["all"])
-    parser.add_argument("--sync-dtypes", nargs="+", default=["float32"])
-    parser.add_argument("--sync-tops", type=int, nargs="+", default=[1024])
+    parser.add_argument("--schedules", nargs="+", default=[Options.sync_schedule])
+    parser.add_argument("--sync-dtypes", nargs="+", default=[Options.sync_dtype])
+    parser.add_argument("--sync-tops", type=int, nargs="+", default=[Options.sync_top])
     parser.add_argument("--no-single", action="store_true", help="skip the single-machine row")
     parser.add_argument("--json", type=Path, help="append each run's record here")
     parser.add_argument("--report-only", action="store_true")

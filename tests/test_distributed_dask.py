@@ -68,15 +68,16 @@ def test_vocabulary_counted_on_the_cluster_is_build_vocab(client, demo_files):
     np.testing.assert_array_equal(model.wv.vectors, ref.wv.vectors)  # the same start
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float16"])
-def test_cluster_training_is_the_simulated_training(client, demo_files, tmp_path, dtype):
+@pytest.mark.parametrize(
+    ("dtype", "schedule"), [("float32", "doubling"), ("float32", "all"), ("float16", "doubling")]
+)
+def test_cluster_training_is_the_simulated_training(client, demo_files, tmp_path, dtype, schedule):
     """The same shards, rounds and merges on two worker processes as in one process:
     with one thread per replica, the same weights bit for bit (the rows sent as values
     or as float16 deltas)."""
-    model, report = train(
-        client, demo_files, sync_words=3000, sync_dtype=dtype, return_report=True, **KW
-    )
-    sim = simulate(demo_files, replicas=2, sync_words=3000, sync_dtype=dtype, **KW)
+    sync = {"sync_words": 3000, "sync_dtype": dtype, "sync_schedule": schedule, "sync_top": 64}
+    model, report = train(client, demo_files, return_report=True, **sync, **KW)
+    sim = simulate(demo_files, replicas=2, **sync, **KW)
     assert len(report.shard_words) == 2 and report.recoveries == 0
     np.testing.assert_array_equal(model.wv.vectors, sim.wv.vectors)
     np.testing.assert_array_equal(model.syn1neg, sim.syn1neg)

@@ -66,10 +66,12 @@ def train(
         replicas) and the sum for the others. Summing every row overshoots the
         frequent ones (it diverges with 4 replicas); averaging every row under-trains
         the rest (docs/distributed.md has the measurements).
-    sync_schedule : "all" or "doubling"
-        Rows reconciled after each round: every changed row, or pWord2Vec's doubling
-        schedule (the `sync_top` most frequent rows each round, twice as many every
-        second round, ...; all rows at the end of each epoch).
+    sync_schedule : "doubling" or "all"
+        Rows reconciled after each round: pWord2Vec's doubling schedule (the default:
+        the `sync_top` (4096) most frequent rows each round, twice as many every
+        second round, ...; all rows at the end of each epoch), or every changed row.
+        "doubling" moves a fraction of the bytes for the same quality; a replica
+        lost mid-epoch loses its changes to the rarer rows since the epoch began.
     sync_dtype : "float32" or "float16"
         How the rows travel: their float32 values (exact), or each replica's change
         and the merged change rounded to float16 (half the bytes; the driver and

@@ -29,7 +29,7 @@ from pyw2v.distributed.merge import (
     round_occurrences,
 )
 from pyw2v.distributed.replica import ReplicaSpec, RoundResult, RoundTask
-from pyw2v.distributed.schedule import rows_due
+from pyw2v.distributed.schedule import DEFAULT_TOP, rows_due
 from pyw2v.distributed.shards import Piece
 from pyw2v.progress import ProgressReporter
 
@@ -68,8 +68,9 @@ class Options:
 
     sync_words: int = 1_000_000
     merge: str = "hybrid"
-    sync_schedule: str = "all"
-    sync_top: int = 1024
+    # benchmarks/RESULTS.md, ninth session: the quality of "all" at a fraction of the bytes
+    sync_schedule: str = "doubling"
+    sync_top: int = DEFAULT_TOP
     max_retries: int = 3
     sync_dtype: str = "float32"
     threads: int | None = None
