@@ -86,6 +86,29 @@ def test_cluster_training_is_the_simulated_training(client, demo_files, tmp_path
     assert Word2Vec.load(tmp_path / "m.pyw2v").wv.most_similar("god", topn=1)
 
 
+def test_results_come_through_the_scheduler_when_the_workers_are_unreachable(
+    monkeypatch, client, demo_files, caplog
+):
+    """A direct fetch that fails while the results are there (a client that cannot
+    reach the workers) is not tried again; training gives the same weights."""
+    calls = []
+    gather = client.gather
+
+    def unreachable(futures, *args, direct=None, **kwargs):
+        calls.append(direct)
+        if direct:
+            raise OSError("no route to the worker")
+        return gather(futures, *args, direct=direct, **kwargs)
+
+    monkeypatch.setattr(client, "gather", unreachable)
+    sync = {"sync_words": 3000}
+    model, report = train(client, demo_files, return_report=True, **sync, **KW)
+    assert calls.count(True) == 1 and report.rounds_per_epoch > 1
+    assert "through the scheduler from now on" in caplog.text
+    sim = simulate(demo_files, replicas=2, **sync, **KW)
+    np.testing.assert_array_equal(model.wv.vectors, sim.wv.vectors)
+
+
 class _KillAWorker:
     """Kills one worker process (SIGKILL) when epoch `at` begins."""
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from concurrent.futures import CancelledError
 from typing import Any
@@ -40,6 +41,8 @@ def _large_arguments() -> Any:
     return dask.config.set({"distributed.admin.large-graph-warning-threshold": "64 GiB"})
 
 
+logger = logging.getLogger(__name__)
+
 # What says that a task's replica or worker is gone, not that the task itself failed.
 _LOST = (ReplicaLostError, KilledWorker, CommClosedError, CancelledError)
 
@@ -50,6 +53,9 @@ class DaskBackend:
         self.worker_timeout = worker_timeout
         self.poll = poll
         self.placed: dict[int, str] = {}  # replica -> the worker holding it
+        # round results come from the workers directly, unless the client says it
+        # cannot reach them (direct_to_workers=False) or a direct fetch has failed
+        self.direct = getattr(client, "direct_to_workers", None) is not False
 
     def workers(self) -> list[str]:
         """The live workers' addresses (waits up to worker_timeout for one)."""
@@ -145,11 +151,23 @@ class DaskBackend:
     def _fetch_direct(self, futures: dict[int, Any]) -> dict[int, Any]:
         """The results of the finished futures, fetched from their workers directly
         (through the scheduler they travel several times slower); empty if that fails,
-        and the caller asks each future on its own."""
+        and the caller asks each future on its own. A failure while every result is
+        still there means that this client cannot reach the workers: it fetches
+        through the scheduler from then on."""
         done = {k: f for k, f in futures.items() if f.status == "finished"}
+        if not self.direct or not done:
+            return {}
         try:
             values = self.client.gather(list(done.values()), direct=True)
-        except Exception:  # a worker went away meanwhile: the futures say what happened
+        except Exception as exc:  # a worker went away, or this client cannot reach it
+            if all(f.status == "finished" for f in done.values()):
+                self.direct = False
+                logger.warning(
+                    "fetching round results from the workers failed (%s: %s): "
+                    "fetching them through the scheduler from now on",
+                    type(exc).__name__,
+                    exc,
+                )
             return {}
         return dict(zip(done, values, strict=True))
 
