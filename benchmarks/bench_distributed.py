@@ -10,6 +10,7 @@ cluster.
 
     python benchmarks/bench_distributed.py --corpus ../shared/corpus/en-mix-17m.txt \
         --eval ../shared/eval [--seeds 1 2 3] [--sync-words 1000000] [--merge mean] \
+        [--sync-schedule doubling] [--sync-top 4096] [--sync-dtype float16] \
         [--json out.jsonl]
 
 Needs `pip install 'pyw2v[dask]'`.
@@ -28,6 +29,7 @@ from sweep_distributed import W1, keep
 
 import pyw2v.distributed
 from pyw2v import Word2Vec
+from pyw2v.distributed.driver import Options
 
 SETUPS = ["cluster 1x1", "cluster 2x1", "one machine, 1 thread", "one machine, 2 threads"]
 
@@ -58,13 +60,17 @@ def run(setup: str, args: argparse.Namespace, seed: int) -> tuple[Word2Vec, floa
             seed=seed,
             sync_words=args.sync_words,
             merge=args.merge,
+            sync_schedule=args.sync_schedule,
+            sync_top=args.sync_top,
+            sync_dtype=args.sync_dtype,
             **W1,
         )
         return model, time.perf_counter() - start
 
 
 def report(records: list[dict[str, Any]]) -> str:
-    base = statistics.median(r["seconds"] for r in records if r["setup"] == "cluster 1x1")
+    ones = [r["seconds"] for r in records if r["setup"] == "cluster 1x1"]
+    base = statistics.median(ones) if ones else float("nan")
     lines = [
         "| setup | seeds | train s | speed vs cluster 1x1 | analogy | WS-353 | loss |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -90,6 +96,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--sync-words", type=int, default=1_000_000)
     parser.add_argument("--merge", default="hybrid")
+    parser.add_argument("--sync-schedule", default=Options.sync_schedule)
+    parser.add_argument("--sync-top", type=int, default=Options.sync_top)
+    parser.add_argument("--sync-dtype", default=Options.sync_dtype)
     parser.add_argument("--setups", nargs="+", default=SETUPS, choices=SETUPS)
     parser.add_argument("--json", type=Path, help="append each run's record here")
     args = parser.parse_args()
@@ -99,7 +108,13 @@ def main() -> None:
         for setup in args.setups:
             model, seconds = run(setup, args, seed)
             record = {"setup": setup, "seed": seed, "seconds": seconds}
-            record.update(sync_words=args.sync_words, merge=args.merge)
+            record.update(
+                sync_words=args.sync_words,
+                merge=args.merge,
+                sync_schedule=args.sync_schedule,
+                sync_top=args.sync_top,
+                sync_dtype=args.sync_dtype,
+            )
             records.append(keep(record, model, args))
     print(report(records))
 

@@ -7,7 +7,7 @@ benchmarks/sweep_cbow_grad.py does and prints medians over the seeds.
 
     python benchmarks/sweep_distributed.py --corpus ../shared/corpus/en-mix-17m.txt \
         --eval ../shared/eval [--seeds 1 2 3] [--replicas 2 4] [--merges mean sum] \
-        [--sync-words 100000 1000000] [--schedules all] [--json out.json]
+        [--sync-words 100000 1000000] [--schedules all] [--sync-dtypes float16] [--json out.json]
 
 The workload is W1's (CBOW, negative sampling, d 100, window 5, negative 5, sample
 1e-3, min_count 5, alpha 0.05, 3 epochs), one thread per replica. Seeds are the outer
@@ -29,6 +29,7 @@ from sweep_cbow_grad import evaluate
 
 import pyw2v.distributed
 from pyw2v import Word2Vec
+from pyw2v.distributed.driver import Options
 
 W1 = dict(
     vector_size=100,
@@ -45,10 +46,24 @@ W1 = dict(
 
 def configurations(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [{"replicas": 0}]  # single machine
-    for k, merge, words, schedule in itertools.product(
-        args.replicas, args.merges, args.sync_words, args.schedules
+    for k, merge, words, schedule, dtype, top in itertools.product(
+        args.replicas,
+        args.merges,
+        args.sync_words,
+        args.schedules,
+        args.sync_dtypes,
+        args.sync_tops,
     ):
-        rows.append({"replicas": k, "merge": merge, "sync_words": words, "sync_schedule": schedule})
+        rows.append(
+            {
+                "replicas": k,
+                "merge": merge,
+                "sync_words": words,
+                "sync_schedule": schedule,
+                "sync_dtype": dtype,
+                "sync_top": top,
+            }
+        )
     return rows
 
 
@@ -67,12 +82,18 @@ def train(corpus: str, config: dict[str, Any], seed: int) -> tuple[Word2Vec, flo
 
 def label(config: dict[str, Any]) -> tuple[str, ...]:
     if config["replicas"] == 0:
-        return ("single machine", "", "", "")
+        return ("single machine", "", "", "", "")
     return (
         str(config["replicas"]),
         config["merge"],
         f"{config['sync_words']:,}",
-        config["sync_schedule"],
+        config["sync_schedule"]
+        + (
+            f" (top {config.get('sync_top', 1024):,})"
+            if config["sync_schedule"] == "doubling"
+            else ""
+        ),
+        config.get("sync_dtype", "float32"),
     )
 
 
@@ -81,9 +102,9 @@ def report(records: list[dict[str, Any]]) -> str:
     for record in records:
         groups.setdefault(label(record["config"]), []).append(record)
     lines = [
-        "| replicas | merge | words per round | schedule | rounds/epoch | seeds "
+        "| replicas | merge | words per round | schedule | rows as | rounds/epoch | seeds "
         "| analogy | semantic | syntactic | WS-353 | loss | wall s |",
-        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key, runs in groups.items():
 
@@ -117,7 +138,9 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, nargs="+", default=[2, 4])
     parser.add_argument("--merges", nargs="+", default=["mean", "sum"])
     parser.add_argument("--sync-words", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--schedules", nargs="+", default=["all"])
+    parser.add_argument("--schedules", nargs="+", default=[Options.sync_schedule])
+    parser.add_argument("--sync-dtypes", nargs="+", default=[Options.sync_dtype])
+    parser.add_argument("--sync-tops", type=int, nargs="+", default=[Options.sync_top])
     parser.add_argument("--no-single", action="store_true", help="skip the single-machine row")
     parser.add_argument("--json", type=Path, help="append each run's record here")
     parser.add_argument("--report-only", action="store_true")

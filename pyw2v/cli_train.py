@@ -35,7 +35,8 @@ from pyw2v.saving import check_destination
 
 # The reconciliation options of -scheduler, and their defaults (pyw2v.distributed.train's)
 DISTRIBUTED_DEFAULTS = {
-    name: getattr(Options(), name) for name in ("sync_words", "merge", "sync_schedule")
+    name: getattr(Options(), name)
+    for name in ("sync_words", "merge", "sync_schedule", "sync_dtype")
 }
 
 WORD2VEC_THREADS = 12  # word2vec.c's default
@@ -175,7 +176,7 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument(
         "--merge",
-        choices=("mean", "sum"),
+        choices=("hybrid", "mean", "sum"),
         help="with -scheduler: how the replicas' changes to a row combine "
         f"(default {DISTRIBUTED_DEFAULTS['merge']})",
     )
@@ -184,6 +185,12 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         choices=("all", "doubling"),
         help="with -scheduler: every changed row each round, or the most frequent rows "
         f"each round and rarer ones less often (default {DISTRIBUTED_DEFAULTS['sync_schedule']})",
+    )
+    parser.add_argument(
+        "--sync-dtype",
+        choices=("float32", "float16"),
+        help="with -scheduler: send the rows' values, or their changes rounded to float16 "
+        f"(half the bytes) (default {DISTRIBUTED_DEFAULTS['sync_dtype']})",
     )
     parser.set_defaults(run=run)
 

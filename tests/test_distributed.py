@@ -25,8 +25,11 @@ from pyw2v.distributed.merge import (
     HOT_OCCURRENCES,
     RowValues,
     averaged_rows,
+    changed_deltas,
     changed_rows,
+    lacking_rows,
     merge_changes,
+    merge_deltas,
     round_occurrences,
 )
 from pyw2v.distributed.schedule import rows_due
@@ -258,6 +261,104 @@ def test_changed_rows_looks_only_at_the_rows_due():
     assert isinstance(got, RowValues) and got.rows.tolist() == [1, 4]
 
 
+def test_changed_deltas_are_the_changes_rounded_to_float16():
+    rng = np.random.default_rng(2)
+    base = rng.normal(size=(5, 3)).astype(np.float32)
+    cur = base.copy()
+    cur[[0, 3]] += rng.normal(scale=1e-3, size=(2, 3)).astype(np.float32)
+    got = changed_deltas(cur, base, 5)
+    assert got.rows.tolist() == [0, 3] and got.values.dtype == np.float16
+    np.testing.assert_array_equal(got.values, (cur[[0, 3]] - base[[0, 3]]).astype(np.float16))
+    assert changed_deltas(cur, base, 3).rows.tolist() == [0]
+
+
+def test_merged_float16_deltas_against_float64():
+    """merge_deltas: per row the sum (or, where averaged, the mean) of the replicas'
+    float16 deltas, computed in float64 here, rounded to float16; a row one replica
+    changed takes its delta exactly; the matrix adds the rounded deltas."""
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(6, 4)).astype(np.float32)
+    changes = []
+    for rows in ([0, 2, 3], [2, 5], [2, 3]):
+        deltas = rng.normal(scale=1e-2, size=(len(rows), 4)).astype(np.float16)
+        changes.append({"vectors": RowValues(np.array(rows, np.int64), deltas)})
+    mask = np.array([False, False, True, False, False, False])  # row 2 averaged
+    matrix = base.copy()
+    update = merge_deltas({"vectors": matrix}, changes, {"vectors": mask})
+    assert update["vectors"].rows.tolist() == [0, 2, 3, 5]
+    assert update["vectors"].values.dtype == np.float16
+    for i, row in enumerate([0, 2, 3, 5]):
+        parts = [c["vectors"].values[c["vectors"].rows.tolist().index(row)].astype(np.float64)
+                 for c in changes if row in c["vectors"].rows]  # fmt: skip
+        expected = np.sum(parts, 0) / (len(parts) if mask[row] else 1)
+        got = update["vectors"].values[i]
+        np.testing.assert_allclose(got, expected, rtol=1e-3, atol=1e-6)
+        assert np.array_equal(got, expected.astype(np.float16)) or len(parts) > 1
+    np.testing.assert_array_equal(update["vectors"].values[0], changes[0]["vectors"].values[0])
+    np.testing.assert_array_equal(update["vectors"].values[3], changes[1]["vectors"].values[1])
+    np.testing.assert_array_equal(
+        matrix[[0, 2, 3, 5]], base[[0, 2, 3, 5]] + update["vectors"].values.astype(np.float32)
+    )
+    np.testing.assert_array_equal(matrix[[1, 4]], base[[1, 4]])
+
+
+def test_each_replica_is_sent_only_the_rows_it_lacks():
+    """lacking_rows: a replica gets every merged row except those it alone changed."""
+    values = np.arange(5 * 2, dtype=np.float32).reshape(5, 2)
+    update = {"vectors": RowValues(np.array([0, 2, 3, 5, 7]), values)}
+    changes = [
+        {"vectors": RowValues(np.array([0, 2, 3]), np.zeros((3, 2), np.float32))},
+        {"vectors": RowValues(np.array([2, 5]), np.zeros((2, 2), np.float32))},
+        {"vectors": RowValues(np.array([2, 3, 7]), np.zeros((3, 2), np.float32))},
+        {},  # a replica that changed nothing
+    ]
+    got = lacking_rows(update, changes)
+    expected = [[2, 3, 5, 7], [0, 2, 3, 7], [0, 2, 3, 5], [0, 2, 3, 5, 7]]
+    for mine, rows in zip(got, expected, strict=True):
+        assert mine["vectors"].rows.tolist() == rows
+        np.testing.assert_array_equal(
+            mine["vectors"].values, values[[[0, 2, 3, 5, 7].index(r) for r in rows]]
+        )
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("schedule", ["all", "doubling"])
+def test_replicas_and_driver_agree_before_each_round(monkeypatch, demo_files, dtype, schedule):
+    """Each replica receives only the rows it lacks and makes the others itself (its own
+    value, or its base plus its own float16 delta): before every round, every replica's
+    reconciled rows (its base) are the driver's model, bit for bit."""
+    from pyw2v.distributed.replica import Replica
+
+    seen: dict = {}
+    checked = []
+    original = Replica.train_round
+
+    class Grab:
+        def on_train_begin(self, model):
+            seen["model"] = model
+
+    def train_round(self, task):
+        np.testing.assert_array_equal(self.base["vectors"], seen["model"].wv.vectors)
+        np.testing.assert_array_equal(self.base["syn1neg"], seen["model"].syn1neg)
+        checked.append(task.round_index)
+        return original(self, task)
+
+    monkeypatch.setattr(Replica, "train_round", train_round)
+    model, report = simulate(demo_files, replicas=3, sync_words=2000, sync_dtype=dtype,
+                             sync_schedule=schedule, sync_top=64, callbacks=[Grab()],
+                             return_report=True, **KW)  # fmt: skip
+    assert len(checked) == 3 * report.rounds_per_epoch * KW["epochs"] > 3 * KW["epochs"]
+    assert np.isfinite(model.wv.vectors).all()
+
+
+def test_float16_rows_train_as_the_float32_rows(demo_files):
+    """Rounding each round's changes to float16 moves the loss by far less than 1 %."""
+    ref = simulate(demo_files, replicas=2, sync_words=3000, **KW)
+    half = simulate(demo_files, replicas=2, sync_words=3000, sync_dtype="float16", **KW)
+    assert half.epoch_losses[-1] == pytest.approx(ref.epoch_losses[-1], rel=0.005)
+    assert not np.array_equal(half.wv.vectors, ref.wv.vectors)
+
+
 def test_one_replica_synced_once_per_epoch_is_single_machine_training(demo_files):
     """One replica, one round per epoch: the same shard bytes, random streams and
     learning-rate schedule as Word2Vec on one machine, and a merge that takes a row
@@ -361,6 +462,7 @@ def test_interrupt_leaves_a_usable_model(demo_files, tmp_path):
         ({"merge": "max"}, ValueError, "merge must be one of hybrid, mean, sum, got 'max'"),
         ({"sync_schedule": "x"}, ValueError, "sync_schedule must be one of all, doubling"),
         ({"sync_top": 0}, ValueError, "sync_top must be an integer >= 1, got 0"),
+        ({"sync_dtype": "int8"}, ValueError, "sync_dtype must be one of float32, float16"),
         ({"max_retries": -1}, ValueError, "max_retries must be an integer >= 0"),
         ({"count_pieces": 0}, ValueError, "count_pieces must be an integer >= 1"),
         ({"max_vocab_size": 100}, ValueError, "max_vocab_size is not supported"),
@@ -406,7 +508,12 @@ def test_command_line_scheduler_without_dask_is_a_usage_error(
 def test_command_line_reconciliation_flags_need_a_scheduler(demo_files, tmp_path, capsys):
     from pyw2v.cli import main
 
-    for flag, value in (("--merge", "sum"), ("--sync-words", "5000"), ("--sync-schedule", "all")):
+    for flag, value in (
+        ("--merge", "sum"),
+        ("--sync-words", "5000"),
+        ("--sync-schedule", "all"),
+        ("--sync-dtype", "float16"),
+    ):
         argv = ["train", "-train", demo_files[0], "-output", str(tmp_path / "v.txt"), flag, value]
         assert main(argv) == 2
         assert f"{flag} needs -scheduler" in capsys.readouterr().err
@@ -445,15 +552,20 @@ def test_command_line_passes_reconciliation_flags_to_the_cluster(monkeypatch, de
     monkeypatch.setattr(pyw2v.distributed, "train", fake_train)
     base = ["train", "-train", demo_files[0], "-size", "8", "-min-count", "2", "-iter", "1",
             "-scheduler", "tcp://127.0.0.1:1"]  # fmt: skip
-    flags = ["--merge", "sum", "--sync-words", "5000", "--sync-schedule", "doubling"]
+    flags = ["--merge", "sum", "--sync-words", "5000", "--sync-schedule", "doubling",
+             "--sync-dtype", "float16"]  # fmt: skip
+    names = ("merge", "sync_words", "sync_schedule", "sync_dtype")
     assert main([*base, "-output", str(tmp_path / "a.txt"), *flags]) == 0
     assert main([*base, "-output", str(tmp_path / "b.txt")]) == 0
-    assert {k: seen[0][k] for k in ("merge", "sync_words", "sync_schedule")} == {
+    assert main([*base, "-output", str(tmp_path / "c.txt"), "--merge", "hybrid"]) == 0
+    assert {k: seen[0][k] for k in names} == {
         "merge": "sum",
         "sync_words": 5000,
         "sync_schedule": "doubling",
+        "sync_dtype": "float16",
     }
-    assert not {"merge", "sync_words", "sync_schedule"} & set(seen[1])
+    assert not set(names) & set(seen[1])
+    assert seen[2]["merge"] == "hybrid"
 
 
 def test_merge_rows_kernel_against_float64_and_its_errors():

@@ -68,17 +68,45 @@ def test_vocabulary_counted_on_the_cluster_is_build_vocab(client, demo_files):
     np.testing.assert_array_equal(model.wv.vectors, ref.wv.vectors)  # the same start
 
 
-def test_cluster_training_is_the_simulated_training(client, demo_files, tmp_path):
+@pytest.mark.parametrize(
+    ("dtype", "schedule"), [("float32", "doubling"), ("float32", "all"), ("float16", "doubling")]
+)
+def test_cluster_training_is_the_simulated_training(client, demo_files, tmp_path, dtype, schedule):
     """The same shards, rounds and merges on two worker processes as in one process:
-    with one thread per replica, the same weights bit for bit."""
-    model, report = train(client, demo_files, sync_words=3000, return_report=True, **KW)
-    sim = simulate(demo_files, replicas=2, sync_words=3000, **KW)
+    with one thread per replica, the same weights bit for bit (the rows sent as values
+    or as float16 deltas)."""
+    sync = {"sync_words": 3000, "sync_dtype": dtype, "sync_schedule": schedule, "sync_top": 64}
+    model, report = train(client, demo_files, return_report=True, **sync, **KW)
+    sim = simulate(demo_files, replicas=2, **sync, **KW)
     assert len(report.shard_words) == 2 and report.recoveries == 0
     np.testing.assert_array_equal(model.wv.vectors, sim.wv.vectors)
     np.testing.assert_array_equal(model.syn1neg, sim.syn1neg)
     assert model.epoch_losses == sim.epoch_losses
     model.save(tmp_path / "m.pyw2v")  # an ordinary model
     assert Word2Vec.load(tmp_path / "m.pyw2v").wv.most_similar("god", topn=1)
+
+
+def test_results_come_through_the_scheduler_when_the_workers_are_unreachable(
+    monkeypatch, client, demo_files, caplog
+):
+    """A direct fetch that fails while the results are there (a client that cannot
+    reach the workers) is not tried again; training gives the same weights."""
+    calls = []
+    gather = client.gather
+
+    def unreachable(futures, *args, direct=None, **kwargs):
+        calls.append(direct)
+        if direct:
+            raise OSError("no route to the worker")
+        return gather(futures, *args, direct=direct, **kwargs)
+
+    monkeypatch.setattr(client, "gather", unreachable)
+    sync = {"sync_words": 3000}
+    model, report = train(client, demo_files, return_report=True, **sync, **KW)
+    assert calls.count(True) == 1 and report.rounds_per_epoch > 1
+    assert "through the scheduler from now on" in caplog.text
+    sim = simulate(demo_files, replicas=2, **sync, **KW)
+    np.testing.assert_array_equal(model.wv.vectors, sim.wv.vectors)
 
 
 class _KillAWorker:
@@ -96,10 +124,12 @@ class _KillAWorker:
         self.epoch += 1
 
 
-def test_a_killed_worker_costs_a_round_and_training_completes(client, demo_files):
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_a_killed_worker_costs_a_round_and_training_completes(client, demo_files, dtype):
+    client.wait_for_workers(2, timeout=60)  # a worker killed before has restarted
     ref = simulate(demo_files, replicas=2, sync_words=3000, **KW)
     model, report = train(
-        client, demo_files, sync_words=3000, return_report=True,
+        client, demo_files, sync_words=3000, return_report=True, sync_dtype=dtype,
         callbacks=[_KillAWorker(client)], worker_timeout=30, **KW,
     )  # fmt: skip
     assert report.recoveries >= 1
@@ -131,11 +161,11 @@ def test_a_task_error_is_not_taken_for_a_lost_worker(client, demo_files):
     assert backend.setup("job", 0, 0, spec, matrices) > 0
     task = RoundTask(0, 1, 0, 1, 0, 0.025, 0.0001, len(model.vocab))
     try:
-        lost = backend.rounds("job", {0: (1, task)}, None)[0]  # a generation never built
+        lost = backend.rounds("job", {0: (1, task, None)})[0]  # a generation never built
         assert isinstance(lost, ReplicaFailure) and "ReplicaLostError" in lost.reason
         bad = {"vectors": RowValues(np.array([10**9]), np.zeros((1, 16), np.float32))}
         with pytest.raises(DistributedTrainingError, match="replica 0 failed: IndexError"):
-            backend.rounds("job", {0: (0, task)}, bad)
+            backend.rounds("job", {0: (0, task, bad)})
     finally:
         backend.close("job")
 

@@ -36,6 +36,7 @@ def train(
     merge: str = Options.merge,
     sync_schedule: str = Options.sync_schedule,
     sync_top: int = Options.sync_top,
+    sync_dtype: str = Options.sync_dtype,
     max_retries: int = Options.max_retries,
     worker_timeout: float = 60.0,
     callbacks: Iterable[Any] = (),
@@ -65,10 +66,17 @@ def train(
         replicas) and the sum for the others. Summing every row overshoots the
         frequent ones (it diverges with 4 replicas); averaging every row under-trains
         the rest (docs/distributed.md has the measurements).
-    sync_schedule : "all" or "doubling"
-        Rows reconciled after each round: every changed row, or pWord2Vec's doubling
-        schedule (the `sync_top` most frequent rows each round, twice as many every
-        second round, ...; all rows at the end of each epoch).
+    sync_schedule : "doubling" or "all"
+        Rows reconciled after each round: pWord2Vec's doubling schedule (the default:
+        the `sync_top` (4096) most frequent rows each round, twice as many every
+        second round, ...; all rows at the end of each epoch), or every changed row.
+        "doubling" moves a fraction of the bytes for the same quality; a replica
+        lost mid-epoch loses its changes to the rarer rows since the epoch began.
+    sync_dtype : "float32" or "float16"
+        How the rows travel: their float32 values (exact), or each replica's change
+        and the merged change rounded to float16 (half the bytes; the driver and
+        every replica add the same rounded change, and a replica keeps what the
+        rounding took off its own rows for its next round).
     max_retries : int
         Times one replica may be lost in a row (its worker died) before training stops
         with DistributedTrainingError.
@@ -92,7 +100,9 @@ def train(
     backend = DaskBackend(client, worker_timeout=worker_timeout)
     n_workers = len(backend.workers())
     n = replicas if replicas is not None else n_workers
-    options = Options(sync_words, merge, sync_schedule, sync_top, max_retries)
+    options = Options(
+        sync_words, merge, sync_schedule, sync_top, max_retries, sync_dtype=sync_dtype
+    )
     model, report = fit(
         backend, files, n, options, 2 * n_workers, callbacks, progress, word2vec_params
     )
@@ -126,6 +136,7 @@ def simulate(
     merge: str = Options.merge,
     sync_schedule: str = Options.sync_schedule,
     sync_top: int = Options.sync_top,
+    sync_dtype: str = Options.sync_dtype,
     max_retries: int = Options.max_retries,
     callbacks: Iterable[Any] = (),
     progress: bool = False,
@@ -138,7 +149,9 @@ def simulate(
     merge rule, round length and replica count change quality."""
     from pyw2v.distributed.simulated import SimulatedBackend
 
-    options = Options(sync_words, merge, sync_schedule, sync_top, max_retries)
+    options = Options(
+        sync_words, merge, sync_schedule, sync_top, max_retries, sync_dtype=sync_dtype
+    )
     model, report = fit(
         SimulatedBackend(_lose),
         files,

@@ -1,6 +1,7 @@
 """The Dask backend: one replica per shard, held by a worker process between rounds
 (pyw2v.distributed.worker), each round a task per replica sent to the worker that holds
-it. The reconciled rows of a round and a new replica's model travel as task arguments.
+it. The reconciled rows of a round and a new replica's model travel as task arguments;
+a round's changed rows come back straight from the workers (not through the scheduler).
 
 A round task may run elsewhere than its replica's worker (allow_other_workers): when
 that worker dies, the scheduler moves the task to a surviving or restarted worker,
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from concurrent.futures import CancelledError
 from typing import Any
@@ -39,6 +41,8 @@ def _large_arguments() -> Any:
     return dask.config.set({"distributed.admin.large-graph-warning-threshold": "64 GiB"})
 
 
+logger = logging.getLogger(__name__)
+
 # What says that a task's replica or worker is gone, not that the task itself failed.
 _LOST = (ReplicaLostError, KilledWorker, CommClosedError, CancelledError)
 
@@ -49,6 +53,9 @@ class DaskBackend:
         self.worker_timeout = worker_timeout
         self.poll = poll
         self.placed: dict[int, str] = {}  # replica -> the worker holding it
+        # round results come from the workers directly, unless the client says it
+        # cannot reach them (direct_to_workers=False) or a direct fetch has failed
+        self.direct = getattr(client, "direct_to_workers", None) is not False
 
     def workers(self) -> list[str]:
         """The live workers' addresses (waits up to worker_timeout for one)."""
@@ -101,7 +108,7 @@ class DaskBackend:
         return int(n_words)
 
     def rounds(
-        self, job: str, calls: dict[int, tuple[int, RoundTask]], update: Update | None
+        self, job: str, calls: dict[int, tuple[int, RoundTask, Update | None]]
     ) -> dict[int, RoundResult | ReplicaFailure]:
         with _large_arguments():
             futures = {
@@ -116,12 +123,15 @@ class DaskBackend:
                     allow_other_workers=True,
                     pure=False,
                 )
-                for k, (generation, task) in calls.items()
+                for k, (generation, task, update) in calls.items()
             }
         out: dict[int, RoundResult | ReplicaFailure] = {}
         try:
             self._wait(list(futures.values()))
+            out.update(self._fetch_direct(futures))
             for k, future in futures.items():
+                if k in out:
+                    continue
                 try:
                     out[k] = future.result()
                 except _LOST as exc:
@@ -137,6 +147,29 @@ class DaskBackend:
     def close(self, job: str) -> None:
         with contextlib.suppress(Exception):  # best effort: the workers may be gone
             self.client.run(worker.drop_replicas, job, on_error="ignore")
+
+    def _fetch_direct(self, futures: dict[int, Any]) -> dict[int, Any]:
+        """The results of the finished futures, fetched from their workers directly
+        (through the scheduler they travel several times slower); empty if that fails,
+        and the caller asks each future on its own. A failure while every result is
+        still there means that this client cannot reach the workers: it fetches
+        through the scheduler from then on."""
+        done = {k: f for k, f in futures.items() if f.status == "finished"}
+        if not self.direct or not done:
+            return {}
+        try:
+            values = self.client.gather(list(done.values()), direct=True)
+        except Exception as exc:  # a worker went away, or this client cannot reach it
+            if all(f.status == "finished" for f in done.values()):
+                self.direct = False
+                logger.warning(
+                    "fetching round results from the workers failed (%s: %s): "
+                    "fetching them through the scheduler from now on",
+                    type(exc).__name__,
+                    exc,
+                )
+            return {}
+        return dict(zip(done, values, strict=True))
 
     def _wait(self, futures: list[Any]) -> None:
         """Waits for the futures, failing if the cluster has no worker for too long."""

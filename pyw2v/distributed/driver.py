@@ -11,6 +11,7 @@ import logging
 import math
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -19,13 +20,22 @@ import numpy as np
 from pyw2v import _core
 from pyw2v.callbacks import notify
 from pyw2v.distributed.errors import DistributedTrainingError, TrainingInterrupted
-from pyw2v.distributed.merge import Update, averaged_rows, merge_changes, round_occurrences
+from pyw2v.distributed.merge import (
+    Update,
+    averaged_rows,
+    lacking_rows,
+    merge_changes,
+    merge_deltas,
+    round_occurrences,
+)
 from pyw2v.distributed.replica import ReplicaSpec, RoundResult, RoundTask
-from pyw2v.distributed.schedule import rows_due
+from pyw2v.distributed.schedule import DEFAULT_TOP, rows_due
 from pyw2v.distributed.shards import Piece
 from pyw2v.progress import ProgressReporter
 
 logger = logging.getLogger(__name__)
+
+SETUP_THREADS = 16  # replicas set up at once (each waits for its worker)
 
 
 class ReplicaFailure(Exception):
@@ -46,7 +56,7 @@ class Backend(Protocol):
     ) -> int: ...
 
     def rounds(
-        self, job: str, calls: dict[int, tuple[int, RoundTask]], update: Update | None
+        self, job: str, calls: dict[int, tuple[int, RoundTask, Update | None]]
     ) -> dict[int, RoundResult | ReplicaFailure]: ...
 
     def close(self, job: str) -> None: ...
@@ -58,9 +68,11 @@ class Options:
 
     sync_words: int = 1_000_000
     merge: str = "hybrid"
-    sync_schedule: str = "all"
-    sync_top: int = 1024
+    # benchmarks/RESULTS.md, ninth session: the quality of "all" at a fraction of the bytes
+    sync_schedule: str = "doubling"
+    sync_top: int = DEFAULT_TOP
     max_retries: int = 3
+    sync_dtype: str = "float32"
     threads: int | None = None
 
 
@@ -141,7 +153,9 @@ def run(
     epoch = 0
     try:
         try:
-            report.shard_words = [_setup(k) for k in range(len(shards))]
+            # the replicas encode their shards at the same time
+            with ThreadPoolExecutor(min(len(shards), SETUP_THREADS)) as pool:
+                report.shard_words = list(pool.map(_setup, range(len(shards))))
             failures.update(dict.fromkeys(failures, 0))
             total_words = sum(report.shard_words)
             if total_words == 0:
@@ -159,7 +173,7 @@ def run(
             reporter.total_words = epochs * total_words
             alpha_start, alpha_end = p.alpha, p.min_alpha
             notify(callbacks, "on_train_begin", model)
-            update: Update | None = None
+            updates: dict[int, Update] = {}  # per replica, the reconciled rows it lacks
             for epoch in range(epochs):
                 notify(callbacks, "on_epoch_begin", model)
                 loss_sum, examples = 0.0, 0
@@ -179,22 +193,28 @@ def run(
                         due=rows_due(
                             options.sync_schedule, r, n_rounds, len(model.vocab), options.sync_top
                         ),
+                        sync_dtype=options.sync_dtype,
                     )
                     results: dict[int, RoundResult] = {}
-                    pending = {k: (generation[k], task) for k in specs}
-                    sent = update
+                    pending = {k: (generation[k], task, updates.get(k)) for k in specs}
                     while pending:
-                        out = backend.rounds(job, pending, sent)
+                        out = backend.rounds(job, pending)
                         for k, result in out.items():
                             if isinstance(result, ReplicaFailure):
                                 rebuild(k, result.reason)
                             else:
                                 results[k] = result
                                 failures[k] = 0
-                        pending = {k: (generation[k], task) for k in pending if k not in results}
-                        sent = None  # rebuilt replicas start from the merged model
-                    update = merge_changes(
-                        matrices, [results[k].changes for k in sorted(results)], averaged
+                        # rebuilt replicas start from the merged model
+                        pending = {
+                            k: (generation[k], task, None) for k in pending if k not in results
+                        }
+                    contributions = [results[k].changes for k in sorted(results)]
+                    merged = (merge_deltas if options.sync_dtype == "float16" else merge_changes)(
+                        matrices, contributions, averaged
+                    )
+                    updates = dict(
+                        zip(sorted(results), lacking_rows(merged, contributions), strict=True)
                     )
                     round_words = sum(res.words for res in results.values())
                     words_done += round_words

@@ -9,7 +9,7 @@ from typing import Any
 
 from pyw2v.callbacks import check_callbacks
 from pyw2v.distributed.driver import Backend, Options, TrainingReport, run
-from pyw2v.distributed.merge import check_rule
+from pyw2v.distributed.merge import check_rule, check_sync_dtype
 from pyw2v.distributed.schedule import check_schedule
 from pyw2v.distributed.shards import cut_files
 from pyw2v.distributed.vocab import build_vocab
@@ -39,6 +39,7 @@ def fit(
     ):
         raise ValueError(f"max_retries must be an integer >= 0, got {options.max_retries!r}")
     check_rule(options.merge)
+    check_sync_dtype(options.sync_dtype)
     check_schedule(options.sync_schedule, options.sync_top)
     hooks = check_callbacks(callbacks)
     model = vocab_model(backend, paths, count_pieces, {"progress": progress, **params})

@@ -17,6 +17,13 @@ diverges with 4), while a row that few updates move makes progress that adds up,
 averaging throws away. The threshold, HOT_OCCURRENCES / (K - 1) occurrences of the word
 in a replica's round, shrinks as the overshoot grows (benchmarks/RESULTS.md has the
 sweep it comes from).
+
+What travels: with sync_dtype "float32" a replica sends its changed rows' values and
+the merge is exact as above; with "float16" it sends each row's change rounded to
+float16 (half the bytes), the driver merges those deltas (merge_deltas) and every copy
+adds the same rounded merged delta, so the replicas and the driver still agree bit for
+bit. Either way each replica then receives only the rows it lacks (lacking_rows): not
+the rows it alone changed, whose reconciled value it can make itself.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import numpy as np
 from pyw2v import _core
 
 MERGE_RULES = ("hybrid", "mean", "sum")
+SYNC_DTYPES = ("float32", "float16")
 # "hybrid" averages the rows of words that occur HOT_OCCURRENCES / (K - 1) times or more
 # in a replica's round, with K replicas (benchmarks/RESULTS.md, eighth session)
 HOT_OCCURRENCES = 30.0
@@ -50,12 +58,25 @@ def check_rule(rule: str) -> None:
         raise ValueError(f"merge must be one of {', '.join(MERGE_RULES)}, got {rule!r}")
 
 
+def check_sync_dtype(dtype: str) -> None:
+    if dtype not in SYNC_DTYPES:
+        raise ValueError(f"sync_dtype must be one of {', '.join(SYNC_DTYPES)}, got {dtype!r}")
+
+
 def changed_rows(current: np.ndarray, base: np.ndarray, n_rows: int) -> RowValues:
     """The rows among the first n_rows where current differs from base, with their
     current values."""
     cur, old = current[:n_rows], base[:n_rows]
     rows = np.flatnonzero((cur != old).any(axis=1)).astype(np.int64)
     return RowValues(rows, cur[rows])
+
+
+def changed_deltas(current: np.ndarray, base: np.ndarray, n_rows: int) -> RowValues:
+    """The rows among the first n_rows where current differs from base, with their
+    change current - base rounded to float16."""
+    cur, old = current[:n_rows], base[:n_rows]
+    rows = np.flatnonzero((cur != old).any(axis=1)).astype(np.int64)
+    return RowValues(rows, (cur[rows] - old[rows]).astype(np.float16))
 
 
 def round_occurrences(
@@ -129,3 +150,55 @@ def merge_changes(
         merged = _core.merge_rows(matrix, rows, ats, [p.values for p in parts], averaged[name])
         update[name] = RowValues(rows, merged)
     return update
+
+
+def merge_deltas(
+    matrices: dict[str, np.ndarray],
+    contributions: list[Changes],
+    averaged: dict[str, np.ndarray | None],
+) -> Update:
+    """merge_changes for contributions that carry float16 deltas (changed_deltas)
+    against `matrices`: per row the deltas' sum or average (by `averaged`) in float32,
+    rounded to float16 (a row one replica alone changed keeps its delta exactly), is
+    added to `matrices` in place. Returns the rows and those float16 deltas: a copy of
+    the rows as `matrices` held them becomes the new rows by adding them (in float32)."""
+    update: Update = {}
+    for name, matrix in matrices.items():
+        parts = [c[name] for c in contributions if name in c and len(c[name].rows)]
+        changed = np.zeros(len(matrix), dtype=bool)
+        for part in parts:
+            changed[part.rows] = True
+        rows = np.flatnonzero(changed)
+        where = np.empty(len(matrix), dtype=np.int64)
+        where[rows] = np.arange(len(rows))
+        # merge_rows on zeros: delta_j = sum_k d_k, or / n_j where averaged, d_k alone exact
+        merged = _core.merge_rows(
+            np.zeros((len(rows), matrix.shape[1]), dtype=np.float32),
+            np.arange(len(rows), dtype=np.int64),
+            [where[part.rows] for part in parts],
+            [part.values.astype(np.float32) for part in parts],
+            None if averaged[name] is None else averaged[name][rows],
+        )
+        deltas = merged.astype(np.float16)
+        matrix[rows] += deltas.astype(np.float32)
+        update[name] = RowValues(rows, deltas)
+    return update
+
+
+def lacking_rows(update: Update, contributions: list[Changes]) -> list[Update]:
+    """Per contribution (replica), the rows of `update` it lacks: all but the rows it
+    alone changed (their reconciled value is its own value, or with float16 deltas its
+    base plus its own delta, which it can make itself)."""
+    out: list[Update] = [{} for _ in contributions]
+    for name, rows in update.items():
+        n = int(rows.rows[-1]) + 1 if len(rows.rows) else 0
+        parts = [c[name].rows if name in c else np.empty(0, np.int64) for c in contributions]
+        touched = np.zeros(n, dtype=np.int32)
+        for part in parts:
+            touched[part] += 1  # a replica's rows are distinct
+        for mine, part in zip(out, parts, strict=True):
+            alone = np.zeros(n, dtype=bool)
+            alone[part[touched[part] == 1]] = True
+            keep = ~alone[rows.rows]
+            mine[name] = rows if keep.all() else RowValues(rows.rows[keep], rows.values[keep])
+    return out

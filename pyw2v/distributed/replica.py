@@ -18,7 +18,7 @@ import numpy as np
 
 from pyw2v import _core
 from pyw2v.corpus import DEFAULT_MEMORY_BUDGET
-from pyw2v.distributed.merge import Changes, Update, changed_rows
+from pyw2v.distributed.merge import Changes, RowValues, Update, changed_deltas, changed_rows
 from pyw2v.distributed.shards import Piece, cut_rounds, encode_piece
 from pyw2v.memory import zeros_matrix
 from pyw2v.params import Params
@@ -44,7 +44,8 @@ class ReplicaSpec:
 class RoundTask:
     """One round: slice `round_index` of n_rounds of the shard, in epoch `epoch` (of
     `epochs` in this train call); afterwards the first `due` rows of wv.vectors and
-    syn1neg (all of syn1) are reconciled. epoch_seed picks the random streams."""
+    syn1neg (all of syn1) are reconciled, as values (sync_dtype "float32") or float16
+    deltas ("float16"). epoch_seed picks the random streams."""
 
     epoch: int
     epochs: int
@@ -54,6 +55,7 @@ class RoundTask:
     alpha_start: float
     alpha_end: float
     due: int
+    sync_dtype: str = "float32"
 
 
 @dataclass
@@ -101,12 +103,35 @@ class Replica:
             sg_batch=p.sg_batch,
         )
         self._cuts: tuple[int, np.ndarray, np.ndarray] | None = None
+        self.sent: tuple[str, Changes] | None = None  # the last round's sync_dtype, changes
 
     def apply(self, update: Update | None) -> None:
-        """Takes the reconciled rows (into the trained rows and the base alike)."""
-        for name, rows in (update or {}).items():
-            self.current[name][rows.rows] = rows.values
-            self.base[name][rows.rows] = rows.values
+        """Takes the reconciled rows after a round: `update` holds the rows this replica
+        lacks (merge.lacking_rows), the rows it sent and are not in `update` are
+        reconciled to its own change. float32: the rows' values, which become the
+        trained rows and the base alike. float16: deltas that the base adds (as the
+        driver adds them); the trained rows become the new base where `update` has
+        them, and keep the rest of their change (what float16 rounded away) elsewhere."""
+        sent, self.sent = self.sent, None
+        update = update or {}
+        for name in self.current:
+            current, base = self.current[name], self.base[name]
+            rows = update.get(name)
+            own = sent[1].get(name) if sent is not None else None
+            if own is not None and len(own.rows):
+                alone = own if rows is None else _without(own, rows.rows, len(base))
+                if sent is not None and sent[0] == "float16":
+                    base[alone.rows] += alone.values.astype(np.float32)
+                else:
+                    base[alone.rows] = alone.values
+            if rows is None or not len(rows.rows):
+                continue
+            if rows.values.dtype == np.float16:
+                base[rows.rows] += rows.values.astype(np.float32)
+                current[rows.rows] = base[rows.rows]
+            else:
+                base[rows.rows] = rows.values
+                current[rows.rows] = rows.values
 
     def slices(self, n_rounds: int) -> tuple[np.ndarray, np.ndarray]:
         """The byte offsets of the shard's slices and the words of each."""
@@ -130,8 +155,18 @@ class Replica:
                 task.epochs * self.n_words,
             )
         _, n_words, examples, loss_sum = stats
+        changed = changed_deltas if task.sync_dtype == "float16" else changed_rows
         changes = {
-            name: changed_rows(matrix, self.base[name], len(matrix) if name == "syn1" else task.due)
+            name: changed(matrix, self.base[name], len(matrix) if name == "syn1" else task.due)
             for name, matrix in self.current.items()
         }
+        self.sent = (task.sync_dtype, changes)
         return RoundResult(int(n_words), int(examples), float(loss_sum), changes)
+
+
+def _without(part: RowValues, rows: np.ndarray, n_rows: int) -> RowValues:
+    """The rows of `part` that are not in `rows` (rows of a matrix of n_rows rows)."""
+    listed = np.zeros(n_rows, dtype=bool)
+    listed[rows] = True
+    keep = ~listed[part.rows]
+    return RowValues(part.rows[keep], part.values[keep])

@@ -2,16 +2,16 @@
 
 Rows are word ranks (the vocabulary is sorted by descending count), so the frequent
 words come first. "all": every changed row after every round. "doubling" (Intel
-pWord2Vec's scheme): the first `top` rows after every round, the first 2 top every
-second round, 4 top every fourth, and so on; every row after the last round of an
-epoch. Either way the rows due form a prefix of the matrix; only the rows a replica
+pWord2Vec's scheme; the default): the first `top` rows after every round, the first
+2 top every second round, 4 top every fourth, and so on; every row after the last
+round of an epoch. Either way the rows due form a prefix of the matrix; only the rows a replica
 changed since they were last reconciled are sent.
 """
 
 from __future__ import annotations
 
 SCHEDULES = ("all", "doubling")
-DEFAULT_TOP = 1024
+DEFAULT_TOP = 4096
 
 
 def check_schedule(schedule: str, top: int) -> None:

@@ -34,10 +34,10 @@ class SimulatedBackend:
         return worker.setup_replica(job, k, generation, spec, matrices)[0]
 
     def rounds(
-        self, job: str, calls: dict[int, tuple[int, RoundTask]], update: Update | None
+        self, job: str, calls: dict[int, tuple[int, RoundTask, Update | None]]
     ) -> dict[int, RoundResult | ReplicaFailure]:
         out: dict[int, RoundResult | ReplicaFailure] = {}
-        for k, (generation, task) in calls.items():
+        for k, (generation, task, update) in calls.items():
             if self.lose is not None and self.lose(task.epoch, task.round_index, k):
                 worker.drop_replicas(job, k)
             try:

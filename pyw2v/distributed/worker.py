@@ -35,7 +35,7 @@ def setup_replica(
 def run_round(
     job: str, k: int, generation: int, update: Update | None, task: RoundTask
 ) -> RoundResult:
-    """Applies the last reconciled rows, trains one round, returns the changed rows."""
+    """Applies the reconciled rows it lacks, trains one round, returns the changed rows."""
     with _LOCK:
         held = _REPLICAS.get((job, k))
     if held is None or held[0] != generation:
