@@ -65,6 +65,11 @@ MODES: dict[str, dict[str, Any]] = {
                 "model": "CBOW, hierarchical softmax, no negative sampling"},
     "sg-hs": {"sg": 1, "hs": 1, "negative": 0, "alpha": 0.025, "epochs": 1,
               "model": "skip-gram, hierarchical softmax, no negative sampling"},
+    # sg-ns with pyw2v's batched form (sg_batch: noise shared by a window); the peers
+    # train plain sg-ns
+    "sg-ns-batched": {"sg": 1, "hs": 0, "negative": 5, "alpha": 0.025, "epochs": 1,
+                      "sg_batch": True,
+                      "model": "skip-gram, negative sampling (pyw2v: batched, sg_batch)"},
 }  # fmt: skip
 DEFAULT_MODE = "cbow-ns"
 
@@ -132,6 +137,8 @@ def run_pyw2v(args: argparse.Namespace) -> Result:
         "seed": args.seed,
         "progress": False,
     }
+    if w.get("sg_batch"):
+        kwargs["sg_batch"] = True
     model = Word2Vec(**kwargs)
     t0 = time.perf_counter()
     model.build_vocab(corpus)
