@@ -222,21 +222,28 @@ static inline void w2v_plan_run(w2v_worker_state *state, const w2v_plan *plan, f
 }
 
 /* Runs a planned window as block steps (sg_batch): each context row on its own against
- * the output rows, W2V_BLOCK_MAX_IN context rows at a time (a window of more context
- * words, window > 32, trains as several blocks, each after the one before). Every
- * context row is a positive example. A block with lock factors takes the portable block
- * kernel, the one that applies them. */
+ * the output rows (the center's path and/or its positive row and the window's noise rows),
+ * in blocks of at most W2V_BLOCK_MAX_IN context rows and W2V_BLOCK_MAX_OUT output rows (a
+ * window of more context words, window > 32, or of more output rows, a long path or
+ * negative >= 64, trains as several blocks, each after the one before). Every context row
+ * is a positive example. A block with lock factors takes the portable block kernel, the
+ * one that applies them. */
 static inline void w2v_plan_run_block(w2v_worker_state *state, const w2v_plan *plan, float alpha) {
-    const int32_t n_in = plan->step.n_in;
-    if (n_in == 0 || plan->step.n_out == 0) return;
+    const int32_t n_in = plan->step.n_in, n_out = plan->step.n_out;
+    if (n_in == 0 || n_out == 0) return;
     w2v_step_fn block = plan->step.in_lockf ? w2v_block_portable : state->step;
     w2v_step part = plan->step;
-    for (int32_t first = 0; first < n_in; first += W2V_BLOCK_MAX_IN) {
-        part.in_rows = plan->step.in_rows + first;
-        part.n_in = n_in - first < W2V_BLOCK_MAX_IN ? n_in - first : W2V_BLOCK_MAX_IN;
-        if (plan->step.in_lockf) part.in_lockf = plan->step.in_lockf + first;
-        state->loss_sum +=
-            block(&part, state->params->dim, &state->model->sigmoid, &state->scratch, alpha);
+    for (int32_t out = 0; out < n_out; out += W2V_BLOCK_MAX_OUT) {
+        part.out_rows = plan->step.out_rows + out;
+        part.labels = plan->step.labels + out;
+        part.n_out = n_out - out < W2V_BLOCK_MAX_OUT ? n_out - out : W2V_BLOCK_MAX_OUT;
+        for (int32_t first = 0; first < n_in; first += W2V_BLOCK_MAX_IN) {
+            part.in_rows = plan->step.in_rows + first;
+            part.n_in = n_in - first < W2V_BLOCK_MAX_IN ? n_in - first : W2V_BLOCK_MAX_IN;
+            if (plan->step.in_lockf) part.in_lockf = plan->step.in_lockf + first;
+            state->loss_sum +=
+                block(&part, state->params->dim, &state->model->sigmoid, &state->scratch, alpha);
+        }
     }
     state->examples += n_in;
 }

@@ -17,8 +17,9 @@
  * must see its first update), as do steps with more than W2V_AVX2_MAX_CTX input rows;
  * only the summation order of the dot products differs.
  *
- * Per output row at d = 100 (benchmarks/RESULTS.md, eighth session): the scores are taken
- * two rows at a time (each register of h loaded once for both), sigma and -log sigma
+ * Per output row at d = 100 (benchmarks/RESULTS.md, eighth and tenth sessions): the
+ * scores are taken eight rows at a time, then two (each register of h loaded once for
+ * all of them), sigma and -log sigma
  * are looked up 8 rows at a time (two gathers instead of two branchy scalar lookups
  * per row), and a skip-gram step (one input row at scale 1) reads h from the input row
  * itself instead of copying it.
@@ -131,11 +132,9 @@ __attribute__((target("avx2,fma"))) double w2v_step_avx2_fused(W2V_STEP_ARGS) {
 
     /* scores, loss and steps: step_t = -alpha g_t = alpha (label_t - sigma(o_t.h)) */
     float scores[W2V_SCORES_AHEAD], steps[W2V_SCORES_AHEAD];
-    int32_t t = 0;
-    for (; t + 2 <= n_targets; t += 2)
-        dot_rows2(hidden, out_rows[t], out_rows[t + 1], n_full, dim, scores + t);
-    for (; t < n_targets; t++) scores[t] = dot_row(hidden, out_rows[t], n_full, dim);
-    for (; t % 8; t++) scores[t] = 0.0f; /* up to the 8 rows sigmoid_steps reads */
+    dot_rows(hidden, out_rows, n_targets, n_full, dim, scores);
+    for (int32_t t = n_targets; t % 8; t++)
+        scores[t] = 0.0f; /* up to the 8 rows sigmoid_steps reads */
     double loss = sigmoid_steps(sigmoid, scores, step->labels, n_targets, alpha, steps);
 
     const float grad_scale = step->grad_scale;

@@ -140,6 +140,67 @@ W2V_AVX2 void dot_rows2(const float *hidden, const float *a, const float *b, int
     scores[1] = dot_finish(b0, b1, b2, b3, qb, hidden, b, i, dim);
 }
 
+/* The lanes of a register that hold the d mod 8 columns after the whole registers. */
+W2V_AVX2 __m256i tail_mask(int dim) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(dim % 8),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* b_r.h for eight rows b_0..b_7 at once, as the 8 lanes of one register: one partial sum
+ * per row (eight independent FMA chains, each register of h loaded once for all eight),
+ * the d mod 8 columns after the whole registers by masked loads (nothing past d is read),
+ * then the eight sums reduced together by two rounds of pairwise adds. Per row about a
+ * third of dot_rows2's instructions (benchmarks/RESULTS.md); the sums are taken in
+ * another order than dot_row's, so the scores may differ from its in the last bits. */
+W2V_AVX2 __m256 dot_rows8(const float *hidden, float *const *rows, int n_full, int dim) {
+    const float *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
+    const float *r4 = rows[4], *r5 = rows[5], *r6 = rows[6], *r7 = rows[7];
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps();
+    __m256 a3 = _mm256_setzero_ps(), a4 = _mm256_setzero_ps(), a5 = _mm256_setzero_ps();
+    __m256 a6 = _mm256_setzero_ps(), a7 = _mm256_setzero_ps();
+    const int end = 8 * n_full;
+    for (int c = 0; c < end; c += 8) {
+        const __m256 h = _mm256_loadu_ps(hidden + c);
+        a0 = _mm256_fmadd_ps(h, _mm256_loadu_ps(r0 + c), a0);
+        a1 = _mm256_fmadd_ps(h, _mm256_loadu_ps(r1 + c), a1);
+        a2 = _mm256_fmadd_ps(h, _mm256_loadu_ps(r2 + c), a2);
+        a3 = _mm256_fmadd_ps(h, _mm256_loadu_ps(r3 + c), a3);
+        a4 = _mm256_fmadd_ps(h, _mm256_loadu_ps(r4 + c), a4);
+        a5 = _mm256_fmadd_ps(h, _mm256_loadu_ps(r5 + c), a5);
+        a6 = _mm256_fmadd_ps(h, _mm256_loadu_ps(r6 + c), a6);
+        a7 = _mm256_fmadd_ps(h, _mm256_loadu_ps(r7 + c), a7);
+    }
+    if (dim > end) {
+        const __m256i m = tail_mask(dim);
+        const __m256 h = _mm256_maskload_ps(hidden + end, m);
+        a0 = _mm256_fmadd_ps(h, _mm256_maskload_ps(r0 + end, m), a0);
+        a1 = _mm256_fmadd_ps(h, _mm256_maskload_ps(r1 + end, m), a1);
+        a2 = _mm256_fmadd_ps(h, _mm256_maskload_ps(r2 + end, m), a2);
+        a3 = _mm256_fmadd_ps(h, _mm256_maskload_ps(r3 + end, m), a3);
+        a4 = _mm256_fmadd_ps(h, _mm256_maskload_ps(r4 + end, m), a4);
+        a5 = _mm256_fmadd_ps(h, _mm256_maskload_ps(r5 + end, m), a5);
+        a6 = _mm256_fmadd_ps(h, _mm256_maskload_ps(r6 + end, m), a6);
+        a7 = _mm256_fmadd_ps(h, _mm256_maskload_ps(r7 + end, m), a7);
+    }
+    /* hadd(x, y) = x0+x1, x2+x3, y0+y1, y2+y3 | the same for lanes 4..7: after two rounds
+     * lane r of the low half holds row r's lanes 0..3 (rows 0..3), of the high half its
+     * lanes 4..7; the halves of the two registers then add up to rows 0..7 */
+    const __m256 s0123 = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    const __m256 s4567 = _mm256_hadd_ps(_mm256_hadd_ps(a4, a5), _mm256_hadd_ps(a6, a7));
+    return _mm256_add_ps(_mm256_permute2f128_ps(s0123, s4567, 0x20),
+                         _mm256_permute2f128_ps(s0123, s4567, 0x31));
+}
+
+/* The scores b_t.h of n rows into scores[0..n): eight rows at a time, then two, then one. */
+W2V_AVX2 void dot_rows(const float *hidden, float *const *rows, int32_t n, int n_full, int dim,
+                       float *scores) {
+    int32_t t = 0;
+    for (; t + 8 <= n; t += 8)
+        _mm256_storeu_ps(scores + t, dot_rows8(hidden, rows + t, n_full, dim));
+    for (; t + 2 <= n; t += 2) dot_rows2(hidden, rows[t], rows[t + 1], n_full, dim, scores + t);
+    for (; t < n; t++) scores[t] = dot_row(hidden, rows[t], n_full, dim);
+}
+
 /* The table's bins of 8 values as sigmoid.h's w2v_sigmoid_bin, clamped to the table also
  * for the lanes its callers discard (saturated, NaN, past the last row). */
 W2V_AVX2 __m256i sigmoid_bins(__m256 x) {

@@ -100,11 +100,7 @@ __attribute__((target("avx2,fma"))) double w2v_block_avx2(W2V_STEP_ARGS) {
     for (int32_t t = n_out; t % 8; t++) scores[t] = 0.0f; /* up to the 8 rows sigmoid_steps reads */
     double loss = 0.0;
     for (int32_t i = 0; i < n_in; i++) {
-        const float *hidden = in_rows[i];
-        int32_t t = 0;
-        for (; t + 2 <= n_out; t += 2)
-            dot_rows2(hidden, out_rows[t], out_rows[t + 1], n_full, dim, scores + t);
-        for (; t < n_out; t++) scores[t] = dot_row(hidden, out_rows[t], n_full, dim);
+        dot_rows(in_rows[i], out_rows, n_out, n_full, dim, scores);
         loss += sigmoid_steps(sigmoid, scores, step->labels, n_out, alpha, steps[i]);
     }
 

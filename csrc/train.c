@@ -320,12 +320,11 @@ done:
     return NULL;
 }
 
-/* sg_batch is 0, or 1 with what a block step takes: skip-gram, negative sampling alone,
- * the positive row and K noise rows within W2V_BLOCK_MAX_OUT. */
+/* sg_batch is 0, or 1 with skip-gram (a block step takes any loss: a window's output
+ * rows beyond W2V_BLOCK_MAX_OUT train as further blocks, see w2v_plan_run_block). */
 static int sg_batch_fits(const w2v_params *params, const w2v_model *model) {
-    if (params->sg_batch == 0) return 1;
-    return params->sg_batch == 1 && params->sg == 1 && !params->hs && !model->hs.node_vecs &&
-           model->ns.out_vecs && params->negative >= 1 && params->negative < W2V_BLOCK_MAX_OUT;
+    (void)model;
+    return params->sg_batch == 0 || (params->sg_batch == 1 && params->sg == 1);
 }
 
 static w2v_planner_fn planner_of(const w2v_params *params) {

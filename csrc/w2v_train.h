@@ -182,9 +182,9 @@ typedef struct {
     int32_t hs;             /* 1: hierarchical softmax (with or without negative sampling) */
     int32_t shrink_windows; /* 1: each center draws its reach m' in 1..m; 0: m' = m */
     int32_t sg_batch;       /* 1: skip-gram's batched form: one block step per center word,
-                               its context rows against its row and K noise rows drawn once
-                               (plan_sg.c); needs sg = 1, hs = 0 and
-                               1 <= negative < W2V_BLOCK_MAX_OUT */
+                               its context rows against the rows that predict it (its path,
+                               its row and K noise rows drawn once for the window;
+                               plan_sg.c); needs sg = 1 */
 } w2v_params;
 
 /* Negative sampling: `out_vecs` (word2vec.c: syn1neg) and the noise table it owns. */

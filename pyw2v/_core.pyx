@@ -617,10 +617,8 @@ cdef class Trainer:
             raise ValueError("window and negative_reuse must be >= 1 and negative >= 0")
         if out_ptr != NULL and negative < 1:
             raise ValueError("negative sampling (out_vecs) needs negative >= 1")
-        if sg_batch and not (sg and out_ptr != NULL and node_ptr == NULL
-                             and negative < W2V_BLOCK_MAX_OUT):
-            raise ValueError("sg_batch needs skip-gram with negative sampling alone and "
-                             f"negative < {W2V_BLOCK_MAX_OUT}")
+        if sg_batch and not sg:
+            raise ValueError("sg_batch needs skip-gram (sg=True)")
         self.simd = _simd(simd)
         if not _runs(self.simd, <int32_t> in_vecs.shape[1]):
             raise ValueError(f"this CPU cannot run the {simd!r} kernel")

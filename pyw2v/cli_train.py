@@ -142,8 +142,8 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--sg-batch",
         action="store_true",
-        help="skip-gram with negative sampling (-cbow 0 -hs 0): train each window as one "
-        "block sharing one set of noise words (HogBatch; README, option sg_batch)",
+        help="skip-gram (-cbow 0): train each window as one block sharing one set of noise "
+        "words, or the center's path with -hs 1 (HogBatch; README, option sg_batch)",
     )
     parser.add_argument(
         "--preset",

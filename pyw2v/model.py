@@ -136,11 +136,12 @@ class Word2Vec:
         Each center word draws its window uniformly from 1..window (True, word2vec.c
         and gensim's default), or always uses the whole window.
     sg_batch : bool
-        Skip-gram with negative sampling only (``sg=1, hs=0``, ``negative`` at most 63;
-        otherwise ValueError): train each window as one block (Ji et al.'s HogBatch), its
-        context words scored against the center word and one set of ``negative`` noise
-        words shared by the window, all updated at once, instead of fresh noise words
-        for each (center, context) pair (docs/theory.md, Section 10.1). It is not
+        Skip-gram only (``sg=1``; otherwise ValueError): train each window as one block
+        (Ji et al.'s HogBatch), its context words scored against what predicts the center
+        word (its Huffman path with ``hs=1``; its row and one set of ``negative`` noise
+        words shared by the window with negative sampling), all updated at once, instead
+        of one (center, context) pair at a time with fresh noise words for each
+        (docs/theory.md, Section 10.1). It is not
         word2vec.c's or gensim's algorithm, so vectors differ from theirs beyond the
         seed; on the reference corpus it trained 1.5x (one thread) to 2x (two threads)
         faster than the per-pair form with higher analogy and WordSim-353 scores over 5

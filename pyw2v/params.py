@@ -100,8 +100,8 @@ class Params:
             object.__setattr__(self, f.name, int(value) if _is_int(value) else float(value))
 
     def _check_sg_batch(self) -> None:
-        """sg_batch: a bool, only where a block step applies (skip-gram, negative sampling
-        alone, the positive row and the noise rows within one block)."""
+        """sg_batch: a bool, only with skip-gram (the block step batches the pairs of a
+        window; it takes negative sampling, hierarchical softmax or both)."""
         value = self.sg_batch
         if not (isinstance(value, (bool, np.bool_)) or (_is_int(value) and value in (0, 1))):
             raise TypeError(f"sg_batch must be True or False, got {self.sg_batch!r}")
@@ -112,16 +112,6 @@ class Params:
             raise ValueError(
                 "sg_batch applies to skip-gram only (sg=1): it batches the (center, context) "
                 "pairs of a window, got sg_batch=True with sg=0"
-            )
-        if self.hs:
-            raise ValueError(
-                "sg_batch batches negative sampling's noise rows and does not apply with "
-                "hierarchical softmax, got sg_batch=True with hs=1"
-            )
-        if self.negative >= _core.BLOCK_MAX_OUT:
-            raise ValueError(
-                f"sg_batch needs negative <= {_core.BLOCK_MAX_OUT - 1} (a block holds at most "
-                f"{_core.BLOCK_MAX_OUT} output rows), got negative={self.negative}"
             )
 
     @property

@@ -127,6 +127,44 @@ def test_simd_variants_agree_with_scalar(simd):
         assert l1 == pytest.approx(l0, abs=1e-3)
 
 
+@pytest.mark.parametrize("simd", SIMD_VARIANTS)
+@pytest.mark.parametrize("n_targets", [8, 9, 13, 16, 19])
+def test_simd_variants_agree_with_scalar_on_long_steps(simd, n_targets):
+    """Steps of 8 or more output rows (a Huffman path) take the AVX2 kernel's eight-row
+    dot products, with the d mod 8 columns by masked loads: every tail, one or more
+    blocks of columns. Tolerances as in test_simd_variants_agree_with_scalar."""
+    for dim in (1, 4, 7, 8, 12, 15, 17, 33, 100, 103, 300):
+        in_vecs, out_vecs, ctx, _ = make_problem(n_targets + dim, vocab=40, dim=dim)
+        targets = np.random.default_rng(dim).permutation(40)[:n_targets].astype(np.int32)
+        a0, b0 = in_vecs.copy(), out_vecs.copy()
+        a1, b1 = in_vecs.copy(), out_vecs.copy()
+        l0 = cbow_ns_update(a0, b0, ctx, targets, 0.05, True, False, "scalar")
+        l1 = cbow_ns_update(a1, b1, ctx, targets, 0.05, True, False, simd)
+        np.testing.assert_allclose(a1, a0, atol=2e-4)
+        np.testing.assert_allclose(b1, b0, atol=2e-4)
+        assert l1 == pytest.approx(l0, abs=1e-3)
+
+
+@pytest.mark.parametrize("simd", SIMD_VARIANTS)
+def test_long_steps_never_read_past_a_rows_last_column(simd):
+    """Rows that are views of wider buffers: the floats past d (NaN here) are neither
+    read into a score nor written (the masked loads of the d mod 8 columns)."""
+    for dim in (5, 12, 100):
+        in_vecs, out_vecs, ctx, _ = make_problem(dim, vocab=40, dim=dim)
+        targets = np.arange(3, 19, dtype=np.int32)  # 16 rows: two groups of eight
+        wide_in = np.full((40, dim + 12), np.nan, dtype=np.float32)
+        wide_out = np.full((40, dim + 12), np.nan, dtype=np.float32)
+        wide_in[:, :dim], wide_out[:, :dim] = in_vecs, out_vecs
+        a, b = in_vecs.copy(), out_vecs.copy()
+        want = cbow_ns_update(a, b, ctx, targets, 0.05, True, False, simd)
+        got = cbow_ns_update(wide_in[:, :dim], wide_out[:, :dim], ctx, targets, 0.05, True,
+                             False, simd)  # fmt: skip
+        assert got == want and np.isfinite(got)
+        np.testing.assert_array_equal(wide_in[:, :dim], a)
+        np.testing.assert_array_equal(wide_out[:, :dim], b)
+        assert np.isnan(wide_in[:, dim:]).all() and np.isnan(wide_out[:, dim:]).all()
+
+
 def test_saturated_scores_give_finite_updates():
     """Scores far beyond +-6 saturate: no NaN or Inf, and the gradient is the clipped one."""
     in_vecs = np.full((3, 4), 10.0, dtype=np.float32)

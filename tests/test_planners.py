@@ -441,10 +441,51 @@ def test_sg_batch_splits_windows_wider_than_a_block():
     assert len(split) == 50 and all(steps[i][3] == steps[i + 1][3] for i in split)
 
 
-def test_sg_batch_needs_skipgram_with_negative_sampling_alone():
+def test_sg_batch_needs_skipgram():
     sentence = sentence_of(10, seed=1)
-    for kw in ({"sg": False}, {"hs": True}, {"negative": 0, "hs": True},
-               {"negative": _core.BLOCK_MAX_OUT}):  # fmt: skip
-        args = {"window": 2, "negative": 3, "sg": True, "hs": False} | kw
-        with pytest.raises(ValueError):
-            plan(sentence, sg_batch=True, **args)
+    with pytest.raises(ValueError):
+        plan(sentence, window=2, negative=3, sg=False, sg_batch=True)
+
+
+@pytest.mark.parametrize(("hs", "negative"), [(True, 0), (True, 3)])
+def test_sg_batch_with_hierarchical_softmax_shares_the_centers_rows(hs, negative):
+    """With a path (and noise), a block's outputs are what each of its pairs would predict
+    in the per-pair form: the center's path (label 1 - code bit), then its row and the
+    window's noise. Without noise nothing is random: flattened, the blocks are the
+    per-pair steps exactly."""
+    for n in range(1, 12):
+        sentence = sentence_of(n, seed=n)
+        common = dict(window=3, negative=negative, sg=True, hs=hs, shrink_windows=False)
+        blocks = plan(sentence, sg_batch=True, **common)
+        pairs = plan(sentence, **common)
+        flat = [(c, block[3]) for block in blocks for c in block[0]]
+        assert [c for c, _ in flat] == [step[0][0] for step in pairs]
+        for (_, outputs), step in zip(flat, pairs, strict=True):
+            path = [t for t in step[3] if t[0] == "syn1"]
+            assert [t for t in outputs if t[0] == "syn1"] == path and path
+            if negative == 0:
+                assert outputs == step[3]
+            else:
+                assert ns_targets(outputs)[0] == ns_targets(step[3])[0]  # the center's row
+
+
+@pytest.mark.parametrize(("hs", "negative"), [(False, 70), (True, 62)])
+def test_sg_batch_splits_more_output_rows_than_a_block(hs, negative):
+    """A window with more than BLOCK_MAX_OUT output rows (a long path, negative >= 64)
+    trains as blocks of at most BLOCK_MAX_OUT rows, each with all the window's inputs,
+    in the order of the rows."""
+    sentence = distinct_sentence(8, seed=2)
+    blocks = plan(sentence, window=2, negative=negative, sg=True, hs=hs, sg_batch=True,
+                  shrink_windows=False)  # fmt: skip
+    # CBOW's summed steps: the same windows, draws and rows, never split
+    whole = plan(sentence, window=2, negative=negative, hs=hs, shrink_windows=False,
+                 cbow_mean=False)  # fmt: skip
+    merged = []
+    for block in blocks:
+        assert 1 <= len(block[3]) <= _core.BLOCK_MAX_OUT
+        if merged and merged[-1][0] == block[0] and len(merged[-1][3]) == _core.BLOCK_MAX_OUT:
+            merged[-1] = (block[0], 1.0, 1.0, merged[-1][3] + block[3])
+        else:
+            merged.append(block)
+    assert len(blocks) > len(merged)  # some windows were split
+    assert [(m[0], m[3]) for m in merged] == [(w[0], w[3]) for w in whole]
