@@ -70,6 +70,10 @@ MODES: dict[str, dict[str, Any]] = {
     "sg-ns-batched": {"sg": 1, "hs": 0, "negative": 5, "alpha": 0.025, "epochs": 1,
                       "sg_batch": True,
                       "model": "skip-gram, negative sampling (pyw2v: batched, sg_batch)"},
+    # sg-hs with pyw2v's batched form (sg_batch: the center's path shared by a window)
+    "sg-hs-batched": {"sg": 1, "hs": 1, "negative": 0, "alpha": 0.025, "epochs": 1,
+                      "sg_batch": True,
+                      "model": "skip-gram, hierarchical softmax (pyw2v: batched, sg_batch)"},
 }  # fmt: skip
 DEFAULT_MODE = "cbow-ns"
 

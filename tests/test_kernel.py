@@ -115,16 +115,20 @@ def test_simd_variants_agree_with_scalar(simd):
     # floats, then 56 = 6 + 1 registers), tails of 1 to 7 floats, one or more blocks
     for dim in (1, 7, 8, 15, 16, 17, 24, 33, 40, 47, 48, 56, 100, 300):
         in_vecs, out_vecs, ctx, targets = make_problem(4, vocab=20, dim=dim)
-        a0, b0 = in_vecs.copy(), out_vecs.copy()
-        a1, b1 = in_vecs.copy(), out_vecs.copy()
-        l0 = cbow_ns_update(a0, b0, ctx, targets, 0.05, True, False, "scalar")
-        l1 = cbow_ns_update(a1, b1, ctx, targets, 0.05, True, False, simd)
-        # only summation order and FMA contraction differ: float32 rounding (~1e-6
-        # relative on O(1) sums); a score crossing a table bin edge would change sigma by
-        # <= 0.012 * 0.25, times alpha 0.05 -> 1.5e-4, so 2e-4 covers even that
-        np.testing.assert_allclose(a1, a0, atol=2e-4)
-        np.testing.assert_allclose(b1, b0, atol=2e-4)
-        assert l1 == pytest.approx(l0, abs=1e-3)
+        assert_agrees_with_scalar(in_vecs, out_vecs, ctx, targets, simd)
+
+
+def assert_agrees_with_scalar(in_vecs, out_vecs, ctx, targets, simd):
+    a0, b0 = in_vecs.copy(), out_vecs.copy()
+    a1, b1 = in_vecs.copy(), out_vecs.copy()
+    l0 = cbow_ns_update(a0, b0, ctx, targets, 0.05, True, False, "scalar")
+    l1 = cbow_ns_update(a1, b1, ctx, targets, 0.05, True, False, simd)
+    # only summation order and FMA contraction differ: float32 rounding (~1e-6 relative
+    # on O(1) sums); a score crossing a table bin edge would change sigma by <= 0.012 *
+    # 0.25, times alpha 0.05 -> 1.5e-4, so 2e-4 covers even that
+    np.testing.assert_allclose(a1, a0, atol=2e-4)
+    np.testing.assert_allclose(b1, b0, atol=2e-4)
+    assert l1 == pytest.approx(l0, abs=1e-3)
 
 
 @pytest.mark.parametrize("simd", SIMD_VARIANTS)
@@ -132,17 +136,11 @@ def test_simd_variants_agree_with_scalar(simd):
 def test_simd_variants_agree_with_scalar_on_long_steps(simd, n_targets):
     """Steps of 8 or more output rows (a Huffman path) take the AVX2 kernel's eight-row
     dot products, with the d mod 8 columns by masked loads: every tail, one or more
-    blocks of columns. Tolerances as in test_simd_variants_agree_with_scalar."""
+    blocks of columns."""
     for dim in (1, 4, 7, 8, 12, 15, 17, 33, 100, 103, 300):
         in_vecs, out_vecs, ctx, _ = make_problem(n_targets + dim, vocab=40, dim=dim)
         targets = np.random.default_rng(dim).permutation(40)[:n_targets].astype(np.int32)
-        a0, b0 = in_vecs.copy(), out_vecs.copy()
-        a1, b1 = in_vecs.copy(), out_vecs.copy()
-        l0 = cbow_ns_update(a0, b0, ctx, targets, 0.05, True, False, "scalar")
-        l1 = cbow_ns_update(a1, b1, ctx, targets, 0.05, True, False, simd)
-        np.testing.assert_allclose(a1, a0, atol=2e-4)
-        np.testing.assert_allclose(b1, b0, atol=2e-4)
-        assert l1 == pytest.approx(l0, abs=1e-3)
+        assert_agrees_with_scalar(in_vecs, out_vecs, ctx, targets, simd)
 
 
 @pytest.mark.parametrize("simd", SIMD_VARIANTS)
