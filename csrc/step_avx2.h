@@ -146,6 +146,18 @@ W2V_AVX2 __m256i tail_mask(int dim) {
                               _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+/* The lane sums of eight registers as the 8 lanes of one. hadd(x, y) = x0+x1, x2+x3,
+ * y0+y1, y2+y3 | the same for lanes 4..7: after two rounds lane r of the low half holds
+ * register r's lanes 0..3 (r < 4), of the high half its lanes 4..7; the halves of the two
+ * registers then add up to registers 0..7. */
+W2V_AVX2 __m256 sum_lanes8(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m256 a4, __m256 a5,
+                           __m256 a6, __m256 a7) {
+    const __m256 s0123 = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    const __m256 s4567 = _mm256_hadd_ps(_mm256_hadd_ps(a4, a5), _mm256_hadd_ps(a6, a7));
+    return _mm256_add_ps(_mm256_permute2f128_ps(s0123, s4567, 0x20),
+                         _mm256_permute2f128_ps(s0123, s4567, 0x31));
+}
+
 /* b_r.h for eight rows b_0..b_7 at once, as the 8 lanes of one register: one partial sum
  * per row (eight independent FMA chains, each register of h loaded once for all eight),
  * the d mod 8 columns after the whole registers by masked loads (nothing past d is read),
@@ -182,13 +194,7 @@ W2V_AVX2 __m256 dot_rows8(const float *hidden, float *const *rows, int n_full, i
         a6 = _mm256_fmadd_ps(h, _mm256_maskload_ps(r6 + end, m), a6);
         a7 = _mm256_fmadd_ps(h, _mm256_maskload_ps(r7 + end, m), a7);
     }
-    /* hadd(x, y) = x0+x1, x2+x3, y0+y1, y2+y3 | the same for lanes 4..7: after two rounds
-     * lane r of the low half holds row r's lanes 0..3 (rows 0..3), of the high half its
-     * lanes 4..7; the halves of the two registers then add up to rows 0..7 */
-    const __m256 s0123 = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
-    const __m256 s4567 = _mm256_hadd_ps(_mm256_hadd_ps(a4, a5), _mm256_hadd_ps(a6, a7));
-    return _mm256_add_ps(_mm256_permute2f128_ps(s0123, s4567, 0x20),
-                         _mm256_permute2f128_ps(s0123, s4567, 0x31));
+    return sum_lanes8(a0, a1, a2, a3, a4, a5, a6, a7);
 }
 
 /* The scores b_t.h of n rows into scores[0..n): eight rows at a time, then two, then one. */

@@ -25,6 +25,9 @@ static inline int w2v_scores_ahead(const w2v_step *step) {
     return 1;
 }
 
+/* step's input rows 0 and 1 as two one-row steps of `one`, in that order (step_pair.c). */
+double w2v_pair_by_steps(W2V_STEP_ARGS, w2v_step_fn one);
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define W2V_HAVE_X86_VARIANTS 1
 /* The largest vector size the fused AVX-512 kernel handles (8 registers of 16). */
@@ -35,6 +38,8 @@ double w2v_step_avx2(W2V_STEP_ARGS);
 double w2v_step_avx2_fused(W2V_STEP_ARGS);
 /* The block step (step_block.c) for AVX2+FMA (step_block_avx2.c). */
 double w2v_block_avx2(W2V_STEP_ARGS);
+/* The pair step (step_pair.c) for AVX2+FMA (step_pair_avx2.c). */
+double w2v_pair_avx2(W2V_STEP_ARGS);
 #else
 #define W2V_HAVE_X86_VARIANTS 0
 #endif

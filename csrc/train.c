@@ -122,6 +122,7 @@ typedef struct {
     const w2v_schedule *schedule;
     w2v_progress *progress;
     w2v_step_fn step;
+    w2v_step_fn pair; /* NULL, or the pair step (plan_sg.c) */
     w2v_planner_fn planner;
     int32_t thread_id;
     uint64_t epoch;
@@ -134,6 +135,7 @@ int w2v_worker_state_init(w2v_worker_state *state, const w2v_params *params, con
     state->params = params;
     state->model = model;
     state->step = step;
+    state->pair = NULL;
     state->queue = (w2v_noise_queue){.next = 0, .primed = 0};
     state->hot = (w2v_hot_nodes){.rows = NULL, .base = NULL, .first = INT32_MAX, .n_hot = 0};
     state->examples = 0;
@@ -243,6 +245,7 @@ static void *worker_main(void *arg) {
     const int32_t dim = worker->params->dim;
     worker->status = w2v_worker_state_init(&state, worker->params, worker->model, worker->step, 0);
     if (worker->status != W2V_OK) goto done;
+    state.pair = worker->pair;
     state.stop = &worker->progress->stop;
     if (worker->params->n_threads > 1) {
         worker->status = w2v_hot_init(&state.hot, worker->model, W2V_HOT_NODES);
@@ -405,6 +408,11 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corp
     w2v_step_fn step =
         params->sg_batch ? w2v_block_select(simd, params->dim) : w2v_step_select(simd, params->dim);
     if (!step) return W2V_ERR_INVALID;
+    /* skip-gram with hierarchical softmax alone, pair by pair: two pairs of a center at
+     * once (their output rows are the same path) */
+    w2v_step_fn pair = params->sg && !params->sg_batch && !model->ns.out_vecs
+                           ? w2v_pair_select(simd, params->dim)
+                           : NULL;
 
     const int32_t n_threads = params->n_threads;
     w2v_worker *workers = aligned_alloc(64, (size_t)n_threads * sizeof *workers);
@@ -429,6 +437,7 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corp
         worker->schedule = schedule;
         worker->progress = progress;
         worker->step = step;
+        worker->pair = pair;
         worker->planner = planner_of(params);
         worker->thread_id = t;
         worker->epoch = (uint64_t)epoch;

@@ -57,6 +57,15 @@ def block_update(
     simd: str = ...,
     lockf: npt.ArrayLike | None = ...,
 ) -> float: ...
+def pair_update(
+    in_vecs: npt.NDArray[np.float32],
+    out_vecs: npt.NDArray[np.float32],
+    inputs: npt.ArrayLike,
+    targets: npt.ArrayLike,
+    labels: npt.ArrayLike,
+    alpha: float,
+    simd: str = ...,
+) -> float: ...
 def planned_steps(
     sentence: npt.ArrayLike,
     counts: npt.ArrayLike,

@@ -252,7 +252,7 @@ def step_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, targets, labe
     `lockf` factor when given (one per input; the portable kernel then runs, whatever
     `simd` says). Returns the loss J before the step."""
     return _kernel_update(in_vecs, out_vecs, inputs, targets, labels, alpha, in_scale,
-                          grad_scale, simd, lockf, False)
+                          grad_scale, simd, lockf, 0)
 
 
 def block_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, targets, labels,
@@ -267,13 +267,25 @@ def block_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, targets, lab
         raise ValueError(f"a block step takes at most {W2V_BLOCK_MAX_IN} inputs and "
                          f"{W2V_BLOCK_MAX_OUT} targets")
     return _kernel_update(in_vecs, out_vecs, inputs, targets, labels, alpha, 1.0, 1.0, simd,
-                          lockf, True)
+                          lockf, 1)
+
+
+def pair_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, targets, labels,
+                float alpha, str simd="auto") -> float:
+    """One pair step (skip-gram's two pairs of one center, see w2v_pair_select) in place
+    on the weights: the rows inputs[0] then inputs[1] of in_vecs, each as a one-row step
+    against the rows `targets` of out_vecs with their 0/1 `labels`, the second after the
+    first. Returns the two steps' loss."""
+    if len(inputs) != 2:
+        raise ValueError("a pair step takes exactly 2 inputs")
+    return _kernel_update(in_vecs, out_vecs, inputs, targets, labels, alpha, 1.0, 1.0, simd,
+                          None, 2)
 
 
 cdef double _kernel_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, targets, labels,
                            float alpha, float in_scale, float grad_scale, str simd, lockf,
-                           bint block) except? -1.0:
-    """step_update (block False) or block_update (block True)."""
+                           int kind) except? -1.0:
+    """step_update (kind 0), block_update (kind 1) or pair_update (kind 2)."""
     cdef int32_t stride = _check_weights(in_vecs, out_vecs)
     cdef int32_t[::1] c = np.ascontiguousarray(inputs, dtype=np.int32)
     cdef int32_t[::1] t = np.ascontiguousarray(targets, dtype=np.int32)
@@ -286,8 +298,10 @@ cdef double _kernel_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, ta
     if not _runs(variant, <int32_t> in_vecs.shape[1]):
         raise ValueError(f"this CPU cannot run the {simd!r} kernel")
     cdef w2v_step_fn kernel
-    if block:
+    if kind == 1:
         kernel = w2v_block_select(variant, <int32_t> in_vecs.shape[1])
+    elif kind == 2:
+        kernel = w2v_pair_select(variant, <int32_t> in_vecs.shape[1])
     else:
         kernel = w2v_step_select(variant, <int32_t> in_vecs.shape[1])
     cdef float[::1] lf
@@ -295,7 +309,7 @@ cdef double _kernel_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, ta
         lf = np.ascontiguousarray(lockf, dtype=np.float32)
         if lf.shape[0] != c.shape[0]:
             raise ValueError("lockf must hold one factor per input")
-        kernel = w2v_block_portable if block else w2v_step_portable
+        kernel = w2v_block_portable if kind == 1 else w2v_step_portable
     cdef int32_t dim = <int32_t> in_vecs.shape[1]
     in_rows = np.empty(c.shape[0], dtype=np.uintp)
     out_rows = np.empty(t.shape[0], dtype=np.uintp)

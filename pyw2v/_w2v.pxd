@@ -125,6 +125,9 @@ cdef extern from "w2v.h" nogil:
     double w2v_block_portable(const w2v_step *step, int32_t dim, const w2v_sigmoid *sigmoid,
                               w2v_scratch *scratch, float alpha) nogil
     w2v_step_fn w2v_block_select(w2v_simd simd, int32_t dim)
+    w2v_step_fn w2v_pair_select(w2v_simd simd, int32_t dim)
+    double w2v_pair_portable(const w2v_step *step, int32_t dim, const w2v_sigmoid *sigmoid,
+                             w2v_scratch *scratch, float alpha) nogil
     w2v_simd w2v_simd_best()
 
     ctypedef struct w2v_corpus:

@@ -1,0 +1,45 @@
+/*
+ * The pair step (w2v_train.h): two skip-gram pairs of one center, trained one after the
+ * other against the same output rows (the center's Huffman path). The portable variant
+ * is the definition: two one-row steps of step.c in a row. The AVX2 variant
+ * (step_pair_avx2.c) reads and writes each output row once for both.
+ */
+#include "step_variants.h"
+#include "w2v.h"
+
+/* step's input rows 0 and 1, each as a one-row step (in_scale and grad_scale 1) of `one`,
+ * in that order. */
+double w2v_pair_by_steps(W2V_STEP_ARGS, w2v_step_fn one) {
+    w2v_step single = *step;
+    single.n_in = 1;
+    single.in_scale = single.grad_scale = 1.0f;
+    double loss = 0.0;
+    for (int32_t i = 0; i < 2; i++) {
+        single.in_rows = step->in_rows + i;
+        single.in_lockf = step->in_lockf ? step->in_lockf + i : NULL;
+        loss += one(&single, dim, sigmoid, scratch, alpha);
+    }
+    return loss;
+}
+
+double w2v_pair_portable(W2V_STEP_ARGS) {
+    return w2v_pair_by_steps(step, dim, sigmoid, scratch, alpha, w2v_step_portable);
+}
+
+w2v_step_fn w2v_pair_select(w2v_simd simd, int32_t dim) {
+    (void)dim;
+    w2v_simd best = w2v_simd_best();
+    if (simd == W2V_SIMD_AUTO) simd = best;
+    switch (simd) {
+    case W2V_SIMD_SCALAR:
+        return w2v_pair_portable;
+#if W2V_HAVE_X86_VARIANTS
+    /* no AVX-512 pair kernel: AVX-512 CPUs run the AVX2 one */
+    case W2V_SIMD_AVX2:
+    case W2V_SIMD_AVX512:
+        return best >= simd ? w2v_pair_avx2 : NULL;
+#endif
+    default:
+        return NULL;
+    }
+}
