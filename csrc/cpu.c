@@ -36,3 +36,12 @@ w2v_simd w2v_simd_best(void) {
 #else
 w2v_simd w2v_simd_best(void) { return W2V_SIMD_SCALAR; }
 #endif
+
+w2v_step_fn w2v_select_portable_or_avx2(w2v_simd simd, w2v_step_fn portable, w2v_step_fn avx2) {
+    w2v_simd best = w2v_simd_best();
+    if (simd == W2V_SIMD_AUTO) simd = best;
+    if (simd == W2V_SIMD_SCALAR) return portable;
+    /* no AVX-512 variant: AVX-512 CPUs run the AVX2 one */
+    if ((simd == W2V_SIMD_AVX2 || simd == W2V_SIMD_AVX512) && best >= simd) return avx2;
+    return NULL;
+}

@@ -28,18 +28,5 @@ double w2v_pair_portable(W2V_STEP_ARGS) {
 
 w2v_step_fn w2v_pair_select(w2v_simd simd, int32_t dim) {
     (void)dim;
-    w2v_simd best = w2v_simd_best();
-    if (simd == W2V_SIMD_AUTO) simd = best;
-    switch (simd) {
-    case W2V_SIMD_SCALAR:
-        return w2v_pair_portable;
-#if W2V_HAVE_X86_VARIANTS
-    /* no AVX-512 pair kernel: AVX-512 CPUs run the AVX2 one */
-    case W2V_SIMD_AVX2:
-    case W2V_SIMD_AVX512:
-        return best >= simd ? w2v_pair_avx2 : NULL;
-#endif
-    default:
-        return NULL;
-    }
+    return w2v_select_portable_or_avx2(simd, w2v_pair_portable, W2V_IF_X86(w2v_pair_avx2));
 }

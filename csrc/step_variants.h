@@ -25,6 +25,11 @@ static inline int w2v_scores_ahead(const w2v_step *step) {
     return 1;
 }
 
+/* A kernel with a portable and an AVX2 variant (the block and pair steps): the variant
+ * `simd` asks for (AUTO: the best this CPU runs; AVX-512 CPUs run the AVX2 one), NULL
+ * where this CPU cannot run it or avx2 is NULL (cpu.c). */
+w2v_step_fn w2v_select_portable_or_avx2(w2v_simd simd, w2v_step_fn portable, w2v_step_fn avx2);
+
 /* step's input rows 0 and 1 as two one-row steps of `one`, in that order (step_pair.c). */
 double w2v_pair_by_steps(W2V_STEP_ARGS, w2v_step_fn one);
 
@@ -40,8 +45,10 @@ double w2v_step_avx2_fused(W2V_STEP_ARGS);
 double w2v_block_avx2(W2V_STEP_ARGS);
 /* The pair step (step_pair.c) for AVX2+FMA (step_pair_avx2.c). */
 double w2v_pair_avx2(W2V_STEP_ARGS);
+#define W2V_IF_X86(fn) fn
 #else
 #define W2V_HAVE_X86_VARIANTS 0
+#define W2V_IF_X86(fn) NULL
 #endif
 
 #endif /* W2V_STEP_VARIANTS_H */

@@ -325,8 +325,7 @@ done:
 
 /* sg_batch is 0, or 1 with skip-gram (a block step takes any loss: a window's output
  * rows beyond W2V_BLOCK_MAX_OUT train as further blocks, see w2v_plan_run_block). */
-static int sg_batch_fits(const w2v_params *params, const w2v_model *model) {
-    (void)model;
+static int sg_batch_fits(const w2v_params *params) {
     return params->sg_batch == 0 || (params->sg_batch == 1 && params->sg == 1);
 }
 
@@ -339,7 +338,7 @@ int w2v_train_sentence(const w2v_params *params, const w2v_model *model, w2v_ste
                        uint64_t seed, const int32_t *sentence, int32_t n, float alpha,
                        w2v_epoch_stats *stats) {
     if (n < 0 || n > W2V_MAX_SENTENCE || params->window <= 0 || params->negative < 0 || !step ||
-        !sg_batch_fits(params, model))
+        !sg_batch_fits(params))
         return W2V_ERR_INVALID;
     for (int32_t i = 0; i < n; i++)
         if (sentence[i] < 0 || sentence[i] >= model->vocab_size) return W2V_ERR_INVALID;
@@ -403,7 +402,7 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corp
         params->n_threads <= 0 || params->n_threads > progress->n_threads ||
         model->vocab_size <= 0 || (params->sg != 0 && params->sg != 1) ||
         (!model->ns.out_vecs && !model->hs.node_vecs) || (!!params->hs != !!model->hs.node_vecs) ||
-        (model->ns.out_vecs && params->negative == 0) || !sg_batch_fits(params, model))
+        (model->ns.out_vecs && params->negative == 0) || !sg_batch_fits(params))
         return W2V_ERR_INVALID;
     w2v_step_fn step =
         params->sg_batch ? w2v_block_select(simd, params->dim) : w2v_step_select(simd, params->dim);
