@@ -86,12 +86,11 @@ def main() -> None:
             for seed in parse_seeds(args.seeds):
                 params = {k: v for k, v in W1.items() if k not in ("model", "cbow_mean")}
                 model = Word2Vec(
-                    **params,
+                    **(params | extra),  # an --option overrides W1's value
                     epochs=args.epochs,
                     workers=threads,
                     seed=seed,
                     progress=False,
-                    **extra,
                 )
                 t0 = time.perf_counter()
                 model.build_vocab(str(args.corpus))

@@ -3,6 +3,9 @@
  * other workers' changes. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "plan.h"
@@ -67,8 +70,38 @@ static void test_off_without_hierarchical_softmax_or_nodes(void) {
     w2v_model_free(&model);
 }
 
+/* A worker that changed nothing only reads the shared rows: were it to write back
+ * shared + 0, it could undo another worker's sync that lands between its read and its
+ * write (seen as two runs of one tiny corpus on two threads that differed). The shared
+ * rows sit on a page made read-only, so a write would fault. */
+static void test_sync_of_unchanged_rows_does_not_write(void) {
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    int64_t counts[V] = {50, 20, 10, 5, 3, 1};
+    float in_vecs[V * STRIDE] = {0}, keep[V] = {1, 1, 1, 1, 1, 1};
+    float *node_vecs = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(node_vecs != MAP_FAILED);
+    for (int i = 0; i < V * STRIDE; i++) node_vecs[i] = (float)i;
+    w2v_model model;
+    CHECK(w2v_model_init(&model, in_vecs, NULL, node_vecs, STRIDE, keep, counts, V, 0.75) ==
+          W2V_OK);
+    w2v_hot_nodes idle;
+    CHECK(w2v_hot_init(&idle, &model, 2) == W2V_OK);
+    node_vecs[3 * STRIDE] += 5.0f; /* another worker's sync */
+    CHECK(mprotect(node_vecs, page, PROT_READ) == 0);
+    w2v_hot_sync(&idle, &model, DIM); /* faults if it writes */
+    CHECK(idle.rows[0] == node_vecs[3 * STRIDE] && idle.base[0] == node_vecs[3 * STRIDE]);
+    CHECK(mprotect(node_vecs, page, PROT_READ | PROT_WRITE) == 0);
+    idle.rows[STRIDE + 1] = -1.0f; /* a change in one row writes that row only */
+    w2v_hot_sync(&idle, &model, DIM);
+    CHECK(node_vecs[4 * STRIDE + 1] == -1.0f && node_vecs[3 * STRIDE] == 17.0f);
+    w2v_hot_free(&idle);
+    w2v_model_free(&model);
+    munmap(node_vecs, page);
+}
+
 int main(void) {
     test_hot_rows_and_sync();
+    test_sync_of_unchanged_rows_does_not_write();
     test_off_without_hierarchical_softmax_or_nodes();
     return check_exit("hot_nodes");
 }
