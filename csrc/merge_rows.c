@@ -2,16 +2,19 @@
  * Reconciling replicas of the weights (distributed training, pyw2v/distributed/merge.py):
  * the rows several replicas changed since they last agreed, merged into the
  * authoritative matrix M. For the union of the changed rows r_j (compact index j) and
- * each replica k that changed r_j, with its value v_k:
+ * the n_j replicas k that changed r_j, with their values v_k:
  *
- *     summed:   M[r_j] += sum_k (v_k - M[r_j])
- *     averaged: M[r_j] += sum_k (v_k - M[r_j]) / n_j      (n_j replicas changed r_j)
+ *     M[r_j] += w_j sum_k (v_k - M[r_j]),   w_j = (1 - q^n_j) / (n_j (1 - q)),  q = q[r_j]
  *
- * as the caller's per-row choice says, and a row one replica alone changed takes its
- * value exactly (M + (v - M) rounds).
+ * q in [0, 1] is the row's retention (the caller's merge rule): q = 0 averages the deltas
+ * (w = 1/n_j), q = 1 sums them (w = 1), and in between w is what n_j replicas' runs of
+ * updates contracting towards one target would have moved the row had they run one after
+ * another (docs/distributed.md). A row one replica alone changed takes its value exactly
+ * (M + (v - M) rounds).
  */
 #include "w2v.h"
 
+#include <math.h>
 #include <string.h>
 
 void w2v_merge_add(const float *matrix, int64_t stride, int64_t dim, const int64_t *rows,
@@ -26,17 +29,28 @@ void w2v_merge_add(const float *matrix, int64_t stride, int64_t dim, const int64
     }
 }
 
+/* w_j of n replicas' deltas for retention q (above); the mean and the sum exactly. */
+static float merge_weight(double q, int32_t n) {
+    if (q <= 0.0) return 1.0f / (float)n;
+    if (q >= 1.0) return 1.0f;
+    return (float)((1.0 - pow(q, n)) / ((double)n * (1.0 - q)));
+}
+
 void w2v_merge_finish(float *matrix, int64_t stride, int64_t dim, const int64_t *rows,
                       int64_t n_rows, float *merged, const int32_t *touched,
-                      const uint8_t *averaged) {
+                      const float *retention) {
     for (int64_t j = 0; j < n_rows; j++) {
         if (touched[j] < 2) continue; /* w2v_merge_take_alone's */
         float *row = matrix + rows[j] * stride, *sum = merged + j * dim;
-        const float n = averaged && averaged[rows[j]] ? (float)touched[j] : 1.0f;
-        for (int64_t c = 0; c < dim; c++) {
-            sum[c] = row[c] + sum[c] / n;
-            row[c] = sum[c];
+        const double q = retention ? retention[rows[j]] : 1.0;
+        if (q <= 0.0) { /* the mean, divided as before the retention existed */
+            const float n = (float)touched[j];
+            for (int64_t c = 0; c < dim; c++) sum[c] = row[c] + sum[c] / n;
+        } else {
+            const float w = merge_weight(q, touched[j]);
+            for (int64_t c = 0; c < dim; c++) sum[c] = row[c] + (w == 1.0f ? sum[c] : w * sum[c]);
         }
+        for (int64_t c = 0; c < dim; c++) row[c] = sum[c];
     }
 }
 

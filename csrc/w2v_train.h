@@ -326,8 +326,9 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corp
  * merged (n_rows x dim) and touched (n_rows) start at zero. For each replica: w2v_merge_add with
  * at[i] = the compact index of its i-th row and values its rows' values (n x dim). Then
  * w2v_merge_finish writes the rows two or more replicas changed into matrix and merged:
- * the sum of their deltas, or their mean for a row r with averaged[r] non-zero
- * (averaged: one flag per row of matrix, or NULL for sums everywhere); then w2v_merge_take_alone,
+ * w_j times the sum of their deltas, with w_j from the row's retention q = retention[r]
+ * (one per row of matrix in [0, 1]: 0 the mean, 1 the sum; NULL for sums everywhere; the
+ * formula in merge_rows.c); then w2v_merge_take_alone,
  * for each replica again, the rows it alone changed (its values exactly). Indices are trusted (the
  * caller computes them). */
 void w2v_merge_add(const float *matrix, int64_t stride, int64_t dim, const int64_t *rows,
@@ -335,7 +336,7 @@ void w2v_merge_add(const float *matrix, int64_t stride, int64_t dim, const int64
                    int32_t *touched);
 void w2v_merge_finish(float *matrix, int64_t stride, int64_t dim, const int64_t *rows,
                       int64_t n_rows, float *merged, const int32_t *touched,
-                      const uint8_t *averaged);
+                      const float *retention);
 void w2v_merge_take_alone(float *matrix, int64_t stride, int64_t dim, const int64_t *rows,
                           const int64_t *at, int64_t n, const float *values, float *merged,
                           const int32_t *touched);

@@ -95,7 +95,7 @@ def merge_rows(
     rows: npt.NDArray[np.int64],
     ats: list[npt.NDArray[np.int64]],
     values: list[npt.NDArray[np.float32]],
-    averaged: npt.NDArray[np.bool_] | None,
+    retention: npt.NDArray[np.float32] | None,
 ) -> npt.NDArray[np.float32]: ...
 def packed_cuts(
     packed: npt.NDArray[np.uint8], n_words: int, n_slices: int

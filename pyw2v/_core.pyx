@@ -507,26 +507,28 @@ def packed_stats(const uint8_t[::1] packed, int32_t vocab_size):
 
 
 def merge_rows(float[:, :] matrix, const int64_t[::1] rows, list ats, list values,
-               averaged):
+               retention):
     """Merges replicas' changed rows into `matrix` in place (csrc/merge_rows.c): `rows`
     the union of the rows they changed, ats[k] the index in `rows` of each row of
-    replica k, values[k] those rows' values; the deltas of a row are averaged where
-    `averaged` (a bool per row of matrix, or None: nowhere) is set, else summed.
-    Returns the new values of `rows`."""
+    replica k, values[k] those rows' values. A row's deltas are summed with the weight
+    its retention q gives (`retention`: one value in [0, 1] per row of matrix, 0 the
+    mean, 1 the sum; None: sums everywhere). Returns the new values of `rows`."""
     cdef Py_ssize_t n_rows = rows.shape[0], dim = matrix.shape[1], k
     cdef Py_ssize_t stride = matrix.strides[0] // sizeof(float)
     if matrix.strides[1] != sizeof(float) or matrix.strides[0] % sizeof(float):
         raise ValueError("merge_rows: the matrix's rows must be contiguous float32")
     if len(ats) != len(values):
         raise ValueError("merge_rows: ats and values differ in length")
-    cdef const uint8_t[::1] avg
-    cdef const uint8_t *avg_ptr = NULL
-    if averaged is not None:
-        avg = np.ascontiguousarray(averaged, dtype=np.bool_).view(np.uint8)
-        if avg.shape[0] != matrix.shape[0]:
-            raise ValueError("merge_rows: averaged needs one flag per row of the matrix")
-        if avg.shape[0]:
-            avg_ptr = &avg[0]
+    cdef const float[::1] ret
+    cdef const float *ret_ptr = NULL
+    if retention is not None:
+        ret = np.ascontiguousarray(retention, dtype=np.float32)
+        if ret.shape[0] != matrix.shape[0]:
+            raise ValueError("merge_rows: retention needs one value per row of the matrix")
+        if ret.shape[0]:
+            if not (np.min(ret) >= 0.0 and np.max(ret) <= 1.0):
+                raise ValueError("merge_rows: a retention is outside [0, 1] (or NaN)")
+            ret_ptr = &ret[0]
     if n_rows and (np.min(rows) < 0 or np.max(rows) >= matrix.shape[0]):
         raise ValueError("merge_rows: a row is outside the matrix")
     merged = np.zeros((n_rows, dim), dtype=np.float32)
@@ -553,7 +555,7 @@ def merge_rows(float[:, :] matrix, const int64_t[::1] rows, list ats, list value
                               &m[0, 0], &t[0])
     with nogil:
         w2v_merge_finish(&matrix[0, 0], stride, dim, &rows[0], n_rows, &m[0, 0], &t[0],
-                         avg_ptr)
+                         ret_ptr)
     for at, v in checked:
         if at.shape[0]:
             with nogil:

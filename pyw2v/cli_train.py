@@ -27,6 +27,7 @@ from typing import Any
 from pyw2v import io
 from pyw2v.corpus import as_corpus
 from pyw2v.distributed.driver import Options
+from pyw2v.distributed.merge import MERGE_RULES
 from pyw2v.model import Word2Vec
 from pyw2v.params import cpu_count
 from pyw2v.presets import PRESETS, preset
@@ -176,7 +177,7 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument(
         "--merge",
-        choices=("hybrid", "mean", "sum"),
+        choices=MERGE_RULES,
         help="with -scheduler: how the replicas' changes to a row combine "
         f"(default {DISTRIBUTED_DEFAULTS['merge']})",
     )

@@ -23,13 +23,14 @@ from pyw2v.distributed import (
 )
 from pyw2v.distributed.merge import (
     HOT_OCCURRENCES,
+    SMOOTH_RATE,
     RowValues,
-    averaged_rows,
     changed_deltas,
     changed_rows,
     lacking_rows,
     merge_changes,
     merge_deltas,
+    retention_rows,
     round_occurrences,
 )
 from pyw2v.distributed.schedule import rows_due
@@ -201,27 +202,61 @@ def test_merge_rules_against_an_independent_reference():
         replicas.append(cur)
         changes.append({"vectors": changed_rows(cur, base, 6)})
         assert changes[-1]["vectors"].rows.tolist() == rows
-    mixed = np.array([False, False, True, False, False, False])  # row 2 averaged
-    for name, mask in (("sum", None), ("mean", np.ones(6, bool)), ("mixed", mixed)):
+    mixed = np.array([1, 1, 0, 1, 1, 1], np.float32)  # row 2 averaged, the others summed
+    graded = rng.uniform(0.05, 0.95, size=6).astype(np.float32)
+    rules = (("sum", None), ("mean", np.zeros(6, np.float32)), ("mixed", mixed),
+             ("graded", graded))  # fmt: skip
+    for name, retention in rules:
         expected = base.astype(np.float64).copy()
         for row in range(6):
             deltas = [r[row].astype(np.float64) - base[row] for r in replicas if
                       (r[row] != base[row]).any()]  # fmt: skip
             if deltas:
-                averaged = mask is not None and mask[row]
-                expected[row] += np.sum(deltas, 0) / (len(deltas) if averaged else 1)
+                n, q = len(deltas), 1.0 if retention is None else float(retention[row])
+                weight = (
+                    1 / n
+                    if q == 0
+                    else 1.0
+                    if q == 1 or n == 1
+                    else sum(q**i for i in range(n)) / n
+                )
+                expected[row] += weight * np.sum(deltas, 0)
         matrix = base.copy()
-        update = merge_changes({"vectors": matrix}, changes, {"vectors": mask})
+        update = merge_changes({"vectors": matrix}, changes, {"vectors": retention})
         np.testing.assert_allclose(matrix, expected, rtol=1e-6, err_msg=name)
         assert update["vectors"].rows.tolist() == [0, 2, 3, 5]
         np.testing.assert_array_equal(update["vectors"].values, matrix[[0, 2, 3, 5]])
     # a row one replica changed takes exactly its value
-    matrix = base.copy()
-    merge_changes({"vectors": matrix}, changes, {"vectors": np.ones(6, bool)})
-    np.testing.assert_array_equal(matrix[0], replicas[0][0])
-    np.testing.assert_array_equal(matrix[5], replicas[1][5])
-    with pytest.raises(ValueError, match="merge must be one of hybrid, mean, sum"):
-        averaged_rows("max", {"vectors": base}, {"vectors": np.zeros(6)}, 2)
+    for retention in (np.zeros(6, np.float32), graded):
+        matrix = base.copy()
+        merge_changes({"vectors": matrix}, changes, {"vectors": retention})
+        np.testing.assert_array_equal(matrix[0], replicas[0][0])
+        np.testing.assert_array_equal(matrix[5], replicas[1][5])
+    with pytest.raises(ValueError, match="merge must be one of hybrid, mean, smooth, sum"):
+        retention_rows("max", {"vectors": base}, {"vectors": np.zeros(6)}, 2, 0.05)
+    for bad in (np.full(6, 1.5, np.float32), np.full(6, np.nan, np.float32)):
+        with pytest.raises(ValueError, match="retention is outside"):
+            merge_changes({"vectors": base.copy()}, changes, {"vectors": bad})
+
+
+def test_the_weight_of_a_retention_reproduces_sequential_contractions():
+    """The merge weight's model (pyw2v/distributed/merge.py): n replicas each make m
+    updates that keep a share 1 - eta of a row's distance to a target; merged with the
+    retention q = (1 - eta)^m, the row lands where one machine's n m updates in a row
+    would have taken it."""
+    rng = np.random.default_rng(5)
+    base = rng.normal(size=(3, 4)).astype(np.float32)
+    target = rng.normal(size=(3, 4))
+    eta, m = 0.01, np.array([5, 80, 400])
+    q = (1 - eta) ** m
+    for n in (2, 3, 4):
+        deltas = (1 - q)[:, None] * (target - base)  # each replica's move, the same in all
+        changes = [{"vectors": RowValues(np.arange(3), (base + deltas).astype(np.float32))}
+                   for _ in range(n)]  # fmt: skip
+        matrix = base.copy()
+        merge_changes({"vectors": matrix}, changes, {"vectors": q.astype(np.float32)})
+        one_machine = base + (1 - q**n)[:, None] * (target - base)
+        np.testing.assert_allclose(matrix, one_machine, rtol=1e-4, atol=1e-5, err_msg=str(n))
 
 
 def test_round_occurrences_against_a_walk_of_the_paths():
@@ -243,13 +278,18 @@ def test_round_occurrences_against_a_walk_of_the_paths():
     assert got["syn1"][len(counts) - 2] == pytest.approx(800.0)  # the root: every word
 
 
-def test_averaged_rows_by_rule():
+def test_retention_rows_by_rule():
     matrices = {"vectors": np.zeros((4, 2), np.float32)}
     seen = {"vectors": np.array([10 * HOT_OCCURRENCES, HOT_OCCURRENCES, HOT_OCCURRENCES / 2, 0])}
-    assert averaged_rows("hybrid", matrices, seen, 2)["vectors"].tolist() == [1, 1, 0, 0]
-    assert averaged_rows("hybrid", matrices, seen, 3)["vectors"].tolist() == [1, 1, 1, 0]
-    assert averaged_rows("mean", matrices, seen, 2)["vectors"].all()
-    assert averaged_rows("sum", matrices, seen, 2)["vectors"] is None
+    assert retention_rows("hybrid", matrices, seen, 2, 0.05)["vectors"].tolist() == [0, 0, 1, 1]
+    assert retention_rows("hybrid", matrices, seen, 3, 0.05)["vectors"].tolist() == [0, 0, 0, 1]
+    assert not retention_rows("mean", matrices, seen, 2, 0.05)["vectors"].any()
+    assert retention_rows("sum", matrices, seen, 2, 0.05)["vectors"] is None
+    smooth = retention_rows("smooth", matrices, seen, 2, 0.05)["vectors"]
+    assert smooth.dtype == np.float32
+    np.testing.assert_allclose(smooth, np.exp(-SMOOTH_RATE * 0.05 * seen["vectors"]), rtol=1e-6)
+    assert smooth[-1] == 1.0 and np.all(np.diff(smooth) > 0)  # fewer occurrences, nearer the sum
+    assert retention_rows("smooth", matrices, seen, 2, 0.0)["vectors"].tolist() == [1] * 4
 
 
 def test_changed_rows_looks_only_at_the_rows_due():
@@ -273,8 +313,8 @@ def test_changed_deltas_are_the_changes_rounded_to_float16():
 
 
 def test_merged_float16_deltas_against_float64():
-    """merge_deltas: per row the sum (or, where averaged, the mean) of the replicas'
-    float16 deltas, computed in float64 here, rounded to float16; a row one replica
+    """merge_deltas: per row the weighted sum (the mean where the retention is 0) of the
+    replicas' float16 deltas, computed in float64 here, rounded to float16; a row one replica
     changed takes its delta exactly; the matrix adds the rounded deltas."""
     rng = np.random.default_rng(3)
     base = rng.normal(size=(6, 4)).astype(np.float32)
@@ -282,15 +322,18 @@ def test_merged_float16_deltas_against_float64():
     for rows in ([0, 2, 3], [2, 5], [2, 3]):
         deltas = rng.normal(scale=1e-2, size=(len(rows), 4)).astype(np.float16)
         changes.append({"vectors": RowValues(np.array(rows, np.int64), deltas)})
-    mask = np.array([False, False, True, False, False, False])  # row 2 averaged
+    retention = np.array([1, 1, 0, 0.5, 1, 1], np.float32)  # row 2 averaged, row 3 between
     matrix = base.copy()
-    update = merge_deltas({"vectors": matrix}, changes, {"vectors": mask})
+    update = merge_deltas({"vectors": matrix}, changes, {"vectors": retention})
     assert update["vectors"].rows.tolist() == [0, 2, 3, 5]
     assert update["vectors"].values.dtype == np.float16
     for i, row in enumerate([0, 2, 3, 5]):
         parts = [c["vectors"].values[c["vectors"].rows.tolist().index(row)].astype(np.float64)
                  for c in changes if row in c["vectors"].rows]  # fmt: skip
-        expected = np.sum(parts, 0) / (len(parts) if mask[row] else 1)
+        n, q = len(parts), float(retention[row])
+        expected = np.sum(parts, 0) * (
+            1 / n if q == 0 else (1 - q**n) / (n * (1 - q)) if q < 1 else 1
+        )
         got = update["vectors"].values[i]
         np.testing.assert_allclose(got, expected, rtol=1e-3, atol=1e-6)
         assert np.array_equal(got, expected.astype(np.float16)) or len(parts) > 1
@@ -459,7 +502,7 @@ def test_interrupt_leaves_a_usable_model(demo_files, tmp_path):
     [
         ({"replicas": 0}, ValueError, "replicas must be an integer >= 1, got 0"),
         ({"sync_words": 0}, ValueError, "sync_words must be an integer >= 1, got 0"),
-        ({"merge": "max"}, ValueError, "merge must be one of hybrid, mean, sum, got 'max'"),
+        ({"merge": "max"}, ValueError, "merge must be one of hybrid, mean, smooth, sum, got 'max'"),
         ({"sync_schedule": "x"}, ValueError, "sync_schedule must be one of all, doubling"),
         ({"sync_top": 0}, ValueError, "sync_top must be an integer >= 1, got 0"),
         ({"sync_dtype": "int8"}, ValueError, "sync_dtype must be one of float32, float16"),
@@ -578,20 +621,22 @@ def test_merge_rows_kernel_against_float64_and_its_errors():
     values = [base[p] + rng.normal(size=(len(p), 9)).astype(np.float32) for p in picks]
     rows = np.unique(np.concatenate(picks))
     ats = [np.searchsorted(rows, p) for p in picks]
-    some = rng.random(50) < 0.5
-    for mask in (None, np.ones(50, bool), some):
+    some = (rng.random(50) < 0.5).astype(np.float32)  # 0 averages, 1 sums
+    graded = rng.uniform(0, 1, 50).astype(np.float32)
+    for retention in (None, np.zeros(50, np.float32), some, graded):
         matrix = base.copy()
-        out = _core.merge_rows(matrix, rows, ats, values, mask)
+        out = _core.merge_rows(matrix, rows, ats, values, retention)
         expected = base.astype(np.float64)
         deltas = np.zeros_like(expected)
         n = np.zeros(50)
         for p, v in zip(picks, values, strict=True):
             deltas[p] += v - base[p].astype(np.float64)
             n[p] += 1
-        divide = np.where(n > 0, n, 1) if mask is not None else np.ones(50)
-        if mask is not None:
-            divide[~mask] = 1
-        expected += deltas / divide[:, None]
+        q = np.ones(50) if retention is None else retention.astype(np.float64)
+        # w = (1 + q + ... + q^(n-1)) / n for a row n >= 2 replicas changed, else 1
+        weight = np.array([sum(q[r] ** i for i in range(int(n[r]))) / n[r] if n[r] > 1 else 1.0
+                           for r in range(50)])  # fmt: skip
+        expected += deltas * weight[:, None]
         np.testing.assert_allclose(matrix, expected, rtol=1e-5, atol=1e-6)
         np.testing.assert_array_equal(out, matrix[rows])
         for p, v in zip(picks, values, strict=True):
@@ -604,8 +649,10 @@ def test_merge_rows_kernel_against_float64_and_its_errors():
         _core.merge_rows(matrix, rows + 50, ats, values, None)
     with pytest.raises(ValueError, match="values do not match their rows"):
         _core.merge_rows(matrix, rows, ats, [values[0][:-1], values[1], values[2]], None)
-    with pytest.raises(ValueError, match="one flag per row of the matrix"):
-        _core.merge_rows(matrix, rows, ats, values, np.ones(49, bool))
+    with pytest.raises(ValueError, match="one value per row of the matrix"):
+        _core.merge_rows(matrix, rows, ats, values, np.ones(49, np.float32))
+    with pytest.raises(ValueError, match="a retention is outside"):
+        _core.merge_rows(matrix, rows, ats, values, np.full(50, -0.5, np.float32))
     np.testing.assert_array_equal(matrix, base)
 
 
@@ -636,7 +683,9 @@ def test_a_diverging_merge_raises_instead_of_returning_a_garbage_model(topic_fil
     topics, path = topic_file
     params = dict(vector_size=16, min_count=1, epochs=3, workers=1, seed=1, progress=False)
     params["alpha"] = 0.1
-    with pytest.raises(FloatingPointError, match="merge='hybrid' or 'mean' \\(now 'sum'\\)"):
+    with pytest.raises(
+        FloatingPointError, match="merge='hybrid', 'smooth' or 'mean' \\(now 'sum'\\)"
+    ):
         simulate(path, replicas=4, merge="sum", sync_words=2000, **params)
     model = simulate(path, replicas=4, merge="hybrid", sync_words=2000, **params)
     word = topics[0][0]

@@ -69,13 +69,22 @@ def test_vocabulary_counted_on_the_cluster_is_build_vocab(client, demo_files):
 
 
 @pytest.mark.parametrize(
-    ("dtype", "schedule"), [("float32", "doubling"), ("float32", "all"), ("float16", "doubling")]
+    ("dtype", "schedule", "merge"),
+    [
+        ("float32", "doubling", "hybrid"),
+        ("float32", "all", "hybrid"),
+        ("float16", "doubling", "hybrid"),
+        ("float16", "doubling", "smooth"),
+    ],
 )
-def test_cluster_training_is_the_simulated_training(client, demo_files, tmp_path, dtype, schedule):
+def test_cluster_training_is_the_simulated_training(
+    client, demo_files, tmp_path, dtype, schedule, merge
+):
     """The same shards, rounds and merges on two worker processes as in one process:
     with one thread per replica, the same weights bit for bit (the rows sent as values
-    or as float16 deltas)."""
+    or as float16 deltas; each merge rule's weights)."""
     sync = {"sync_words": 3000, "sync_dtype": dtype, "sync_schedule": schedule, "sync_top": 64}
+    sync["merge"] = merge
     model, report = train(client, demo_files, return_report=True, **sync, **KW)
     sim = simulate(demo_files, replicas=2, **sync, **KW)
     assert len(report.shard_words) == 2 and report.recoveries == 0

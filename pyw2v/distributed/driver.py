@@ -22,10 +22,10 @@ from pyw2v.callbacks import notify
 from pyw2v.distributed.errors import DistributedTrainingError, TrainingInterrupted
 from pyw2v.distributed.merge import (
     Update,
-    averaged_rows,
     lacking_rows,
     merge_changes,
     merge_deltas,
+    retention_rows,
     round_occurrences,
 )
 from pyw2v.distributed.replica import ReplicaSpec, RoundResult, RoundTask
@@ -169,9 +169,11 @@ def run(
                 max(report.shard_words) / n_rounds,
                 _core.huffman_tree(counts)[:2] if "syn1" in matrices else None,
             )
-            averaged = averaged_rows(options.merge, matrices, occurrences, len(shards))
             reporter.total_words = epochs * total_words
             alpha_start, alpha_end = p.alpha, p.min_alpha
+            retention = retention_rows(
+                options.merge, matrices, occurrences, len(shards), alpha_start
+            )
             notify(callbacks, "on_train_begin", model)
             updates: dict[int, Update] = {}  # per replica, the reconciled rows it lacks
             for epoch in range(epochs):
@@ -210,8 +212,14 @@ def run(
                             k: (generation[k], task, None) for k in pending if k not in results
                         }
                     contributions = [results[k].changes for k in sorted(results)]
+                    if options.merge == "smooth":  # by the round's mean learning rate
+                        mid = (epoch + (r + 0.5) / n_rounds) / epochs
+                        round_alpha = alpha_start - (alpha_start - alpha_end) * mid
+                        retention = retention_rows(
+                            options.merge, matrices, occurrences, len(shards), round_alpha
+                        )
                     merged = (merge_deltas if options.sync_dtype == "float16" else merge_changes)(
-                        matrices, contributions, averaged
+                        matrices, contributions, retention
                     )
                     updates = dict(
                         zip(sorted(results), lacking_rows(merged, contributions), strict=True)
@@ -248,8 +256,8 @@ def run(
                     raise FloatingPointError(
                         f"training diverged in epoch {model.epochs_trained}: the loss is "
                         f"{mean_loss:.4g}, more than twice an untrained model's; lower alpha "
-                        f"(now {alpha_start}), or merge the replicas with merge='hybrid' or "
-                        f"'mean' (now {options.merge!r})"
+                        f"(now {alpha_start}), or merge the replicas with merge='hybrid', "
+                        f"'smooth' or 'mean' (now {options.merge!r})"
                     )
                 model.wv.reset_norms()
                 notify(callbacks, "on_epoch_end", model)

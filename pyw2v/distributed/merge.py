@@ -10,13 +10,25 @@ Merge rules: "sum" adds every replica's delta (what one machine would have appli
 had the updates not been computed on stale rows); "mean" adds their average over the
 replicas that changed the row (a rare word touched by one replica keeps its full
 update; a frequent one moves by the average step); "hybrid" averages the rows of the
-words each replica meets often in a round and sums the others.
+words each replica meets often in a round and sums the others; "smooth" weighs each
+row between the two by how far its updates settle it within a round.
 A row that many updates move within a round settles near the same place in every
 replica, so summing overshoots (by up to K - 1 times the step with K replicas; it
 diverges with 4), while a row that few updates move makes progress that adds up, which
-averaging throws away. The threshold, HOT_OCCURRENCES / (K - 1) occurrences of the word
-in a replica's round, shrinks as the overshoot grows (benchmarks/RESULTS.md has the
-sweep it comes from).
+averaging throws away. The hybrid threshold, HOT_OCCURRENCES / (K - 1) occurrences of
+the word in a replica's round, shrinks as the overshoot grows (benchmarks/RESULTS.md has
+the sweep it comes from).
+
+Every rule is one weight per row (csrc/merge_rows.c): the merged change of a row n
+replicas changed is w * (sum of their deltas), w = (1 - q^n) / (n (1 - q)), from the
+row's retention q in [0, 1] (retention_rows): q = 0 is the mean, q = 1 the sum. Model a
+row's updates in a round as contractions towards one target, each keeping 1 - eta of
+the distance with eta ~ SMOOTH_RATE * alpha: after m updates a replica has moved it by
+(1 - q) of the distance, q = (1 - eta)^m ~ exp(-SMOOTH_RATE alpha m), and one machine
+making the n replicas' updates one after another would have moved it by (1 - q^n) of
+it, w times the deltas' sum. "smooth" takes that q with m the word's occurrences in a
+replica's round (round_occurrences) and alpha the round's learning rate; "hybrid" is
+its step function, and "mean" and "sum" are its ends.
 
 What travels: with sync_dtype "float32" a replica sends its changed rows' values and
 the merge is exact as above; with "float16" it sends each row's change rounded to
@@ -34,11 +46,13 @@ import numpy as np
 
 from pyw2v import _core
 
-MERGE_RULES = ("hybrid", "mean", "sum")
+MERGE_RULES = ("hybrid", "mean", "smooth", "sum")
 SYNC_DTYPES = ("float32", "float16")
 # "hybrid" averages the rows of words that occur HOT_OCCURRENCES / (K - 1) times or more
 # in a replica's round, with K replicas (benchmarks/RESULTS.md, eighth session)
 HOT_OCCURRENCES = 30.0
+# "smooth": eta = SMOOTH_RATE * alpha per update (benchmarks/RESULTS.md, eleventh session)
+SMOOTH_RATE = 0.5
 
 
 @dataclass
@@ -103,34 +117,42 @@ def round_occurrences(
     return out
 
 
-def averaged_rows(
+def retention_rows(
     rule: str,
     matrices: dict[str, np.ndarray],
     occurrences: dict[str, np.ndarray],
     replicas: int,
+    alpha: float,
 ) -> dict[str, np.ndarray | None]:
-    """Per matrix, the rows whose deltas `rule` averages (a bool per row; None: none):
-    for "hybrid" the rows whose words occur HOT_OCCURRENCES / (replicas - 1) times or
-    more in a replica's round (round_occurrences)."""
+    """Per matrix, each row's retention q under `rule` (float32 in [0, 1], one per row;
+    None: 1 everywhere, the sum): 0 for "mean"; for "hybrid" 0 for the rows whose words
+    occur HOT_OCCURRENCES / (replicas - 1) times or more in a replica's round
+    (round_occurrences) and 1 for the others; for "smooth" exp(-SMOOTH_RATE alpha m)
+    with m those occurrences and alpha the round's learning rate."""
     check_rule(rule)
     out: dict[str, np.ndarray | None] = {}
     for name, matrix in matrices.items():
+        seen = occurrences[name]
         if rule == "hybrid":
-            out[name] = occurrences[name] >= HOT_OCCURRENCES / max(replicas - 1, 1)
+            out[name] = (seen < HOT_OCCURRENCES / max(replicas - 1, 1)).astype(np.float32)
+        elif rule == "smooth":
+            out[name] = np.exp(-SMOOTH_RATE * max(alpha, 0.0) * seen).astype(np.float32)
+        elif rule == "mean":
+            out[name] = np.zeros(len(matrix), dtype=np.float32)
         else:
-            out[name] = np.ones(len(matrix), dtype=bool) if rule == "mean" else None
+            out[name] = None
     return out
 
 
 def merge_changes(
     matrices: dict[str, np.ndarray],
     contributions: list[Changes],
-    averaged: dict[str, np.ndarray | None],
+    retention: dict[str, np.ndarray | None],
 ) -> Update:
     """Adds the merged deltas of the replicas' changes to `matrices` (in place, in
-    float32; csrc/merge_rows.c): a row's deltas averaged where averaged[name] says so,
-    summed elsewhere. Returns the rows that changed with their new values. A row one
-    replica alone changed takes that replica's value exactly."""
+    float32; csrc/merge_rows.c): a row's deltas summed with the weight its retention
+    (retention_rows) gives. Returns the rows that changed with their new values. A row
+    one replica alone changed takes that replica's value exactly."""
     update: Update = {}
     for name, matrix in matrices.items():
         parts = [c[name] for c in contributions if name in c and len(c[name].rows)]
@@ -147,7 +169,7 @@ def merge_changes(
         where = np.empty(len(matrix), dtype=np.int64)  # a changed row's index in rows
         where[rows] = np.arange(len(rows))
         ats = [where[part.rows] for part in parts]
-        merged = _core.merge_rows(matrix, rows, ats, [p.values for p in parts], averaged[name])
+        merged = _core.merge_rows(matrix, rows, ats, [p.values for p in parts], retention[name])
         update[name] = RowValues(rows, merged)
     return update
 
@@ -155,10 +177,10 @@ def merge_changes(
 def merge_deltas(
     matrices: dict[str, np.ndarray],
     contributions: list[Changes],
-    averaged: dict[str, np.ndarray | None],
+    retention: dict[str, np.ndarray | None],
 ) -> Update:
     """merge_changes for contributions that carry float16 deltas (changed_deltas)
-    against `matrices`: per row the deltas' sum or average (by `averaged`) in float32,
+    against `matrices`: per row the deltas' weighted sum (by `retention`) in float32,
     rounded to float16 (a row one replica alone changed keeps its delta exactly), is
     added to `matrices` in place. Returns the rows and those float16 deltas: a copy of
     the rows as `matrices` held them becomes the new rows by adding them (in float32)."""
@@ -171,13 +193,13 @@ def merge_deltas(
         rows = np.flatnonzero(changed)
         where = np.empty(len(matrix), dtype=np.int64)
         where[rows] = np.arange(len(rows))
-        # merge_rows on zeros: delta_j = sum_k d_k, or / n_j where averaged, d_k alone exact
+        # merge_rows on zeros: delta_j = w_j sum_k d_k, d_k alone exact
         merged = _core.merge_rows(
             np.zeros((len(rows), matrix.shape[1]), dtype=np.float32),
             np.arange(len(rows), dtype=np.int64),
             [where[part.rows] for part in parts],
             [part.values.astype(np.float32) for part in parts],
-            None if averaged[name] is None else averaged[name][rows],
+            None if retention[name] is None else retention[name][rows],
         )
         deltas = merged.astype(np.float16)
         matrix[rows] += deltas.astype(np.float32)
