@@ -6,8 +6,9 @@ single-machine training as the yardstick; evaluates analogies and WordSim-353 as
 benchmarks/sweep_cbow_grad.py does and prints medians over the seeds.
 
     python benchmarks/sweep_distributed.py --corpus ../shared/corpus/en-mix-17m.txt \
-        --eval ../shared/eval [--seeds 1 2 3] [--replicas 2 4] [--merges mean sum] \
-        [--sync-words 100000 1000000] [--schedules all] [--sync-dtypes float16] [--json out.json]
+        --eval ../shared/eval [--seeds 1 2 3] [--replicas 2 4] [--merges mean sum smooth] \
+        [--sync-words 100000 1000000] [--schedules all] [--sync-dtypes float16] \
+        [--smooth-rates 0.25 0.5 1] [--json out.json]
 
 The workload is W1's (CBOW, negative sampling, d 100, window 5, negative 5, sample
 1e-3, min_count 5, alpha 0.05, 3 epochs), one thread per replica. Seeds are the outer
@@ -29,6 +30,7 @@ from sweep_cbow_grad import evaluate
 
 import pyw2v.distributed
 from pyw2v import Word2Vec
+from pyw2v.distributed import merge as merging
 from pyw2v.distributed.driver import Options
 
 W1 = dict(
@@ -54,16 +56,18 @@ def configurations(args: argparse.Namespace) -> list[dict[str, Any]]:
         args.sync_dtypes,
         args.sync_tops,
     ):
-        rows.append(
-            {
-                "replicas": k,
-                "merge": merge,
-                "sync_words": words,
-                "sync_schedule": schedule,
-                "sync_dtype": dtype,
-                "sync_top": top,
-            }
-        )
+        config = {
+            "replicas": k,
+            "merge": merge,
+            "sync_words": words,
+            "sync_schedule": schedule,
+            "sync_dtype": dtype,
+            "sync_top": top,
+        }
+        if merge != "smooth":
+            rows.append(config)
+        for rate in args.smooth_rates if merge == "smooth" else []:
+            rows.append({**config, "smooth_rate": rate})
     return rows
 
 
@@ -73,9 +77,15 @@ def train(corpus: str, config: dict[str, Any], seed: int) -> tuple[Word2Vec, flo
         model = Word2Vec(corpus_file=corpus, seed=seed, **W1)
         rounds = 1
     else:
-        model, report = pyw2v.distributed.simulate(
-            corpus, seed=seed, return_report=True, **config, **W1
-        )
+        options = dict(config)
+        rate = options.pop("smooth_rate", merging.SMOOTH_RATE)
+        saved, merging.SMOOTH_RATE = merging.SMOOTH_RATE, rate  # read by retention_rows
+        try:
+            model, report = pyw2v.distributed.simulate(
+                corpus, seed=seed, return_report=True, **options, **W1
+            )
+        finally:
+            merging.SMOOTH_RATE = saved
         rounds = report.rounds_per_epoch
     return model, time.perf_counter() - start, rounds
 
@@ -85,7 +95,7 @@ def label(config: dict[str, Any]) -> tuple[str, ...]:
         return ("single machine", "", "", "", "")
     return (
         str(config["replicas"]),
-        config["merge"],
+        config["merge"] + (f" (rate {config['smooth_rate']:g})" if "smooth_rate" in config else ""),
         f"{config['sync_words']:,}",
         config["sync_schedule"]
         + (
@@ -141,6 +151,10 @@ def main() -> None:
     parser.add_argument("--schedules", nargs="+", default=[Options.sync_schedule])
     parser.add_argument("--sync-dtypes", nargs="+", default=[Options.sync_dtype])
     parser.add_argument("--sync-tops", type=int, nargs="+", default=[Options.sync_top])
+    parser.add_argument(
+        "--smooth-rates", type=float, nargs="+", default=[merging.SMOOTH_RATE],
+        help="for merge smooth: the rates lambda of q = exp(-lambda alpha m) to try",
+    )  # fmt: skip
     parser.add_argument("--no-single", action="store_true", help="skip the single-machine row")
     parser.add_argument("--json", type=Path, help="append each run's record here")
     parser.add_argument("--report-only", action="store_true")

@@ -678,8 +678,8 @@ def test_merge_rows_kernel_on_padded_rows():
 def test_a_diverging_merge_raises_instead_of_returning_a_garbage_model(topic_file):
     """Four replicas summing the changes of rows they all train (40 words, alpha 0.1)
     overshoot until the loss is far above an untrained model's: training stops with
-    FloatingPointError naming the merge rule; the hybrid rule (which averages those
-    rows) trains the same setup to in-topic neighbours."""
+    FloatingPointError naming the merge rule; the hybrid and smooth rules (which
+    average those rows) train the same setup to in-topic neighbours."""
     topics, path = topic_file
     params = dict(vector_size=16, min_count=1, epochs=3, workers=1, seed=1, progress=False)
     params["alpha"] = 0.1
@@ -687,6 +687,7 @@ def test_a_diverging_merge_raises_instead_of_returning_a_garbage_model(topic_fil
         FloatingPointError, match="merge='hybrid', 'smooth' or 'mean' \\(now 'sum'\\)"
     ):
         simulate(path, replicas=4, merge="sum", sync_words=2000, **params)
-    model = simulate(path, replicas=4, merge="hybrid", sync_words=2000, **params)
     word = topics[0][0]
-    assert {w for w, _ in model.wv.most_similar(word, topn=5)} <= set(topics[0])
+    for merge in ("hybrid", "smooth"):
+        model = simulate(path, replicas=4, merge=merge, sync_words=2000, **params)
+        assert {w for w, _ in model.wv.most_similar(word, topn=5)} <= set(topics[0]), merge

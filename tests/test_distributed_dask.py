@@ -71,8 +71,8 @@ def test_vocabulary_counted_on_the_cluster_is_build_vocab(client, demo_files):
 @pytest.mark.parametrize(
     ("dtype", "schedule", "merge"),
     [
-        ("float32", "doubling", "hybrid"),
-        ("float32", "all", "hybrid"),
+        ("float32", "doubling", "smooth"),
+        ("float32", "all", "smooth"),
         ("float16", "doubling", "hybrid"),
         ("float16", "doubling", "smooth"),
     ],

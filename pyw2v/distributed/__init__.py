@@ -61,13 +61,13 @@ def train(
         Words each replica trains per round, between reconciliations.
     merge : "hybrid", "smooth", "mean" or "sum"
         How the replicas' changes to one row combine: their sum, their average over
-        the replicas that changed it, (the default) the average for the rows of
-        words each replica meets often in a round (30 / (K - 1) times or more with K
-        replicas) and the sum for the others, or "smooth": a weight between the
-        average and the sum that falls smoothly as the word's occurrences in a round
-        times the learning rate grow. Summing every row overshoots the frequent ones
-        (it diverges with 4 replicas); averaging every row under-trains the rest
-        (docs/distributed.md has the measurements).
+        the replicas that changed it, "hybrid": the average for the rows of words
+        each replica meets often in a round (30 / (K - 1) times or more with K
+        replicas) and the sum for the others, or "smooth" (the default): a weight
+        between the average and the sum that falls smoothly as the word's
+        occurrences in a round times the learning rate grow. Summing every row
+        overshoots the frequent ones (it diverges with 4 replicas); averaging every
+        row under-trains the rest (docs/distributed.md has the measurements).
     sync_schedule : "doubling" or "all"
         Rows reconciled after each round: pWord2Vec's doubling schedule (the default:
         the `sync_top` (4096) most frequent rows each round, twice as many every

@@ -52,7 +52,7 @@ SYNC_DTYPES = ("float32", "float16")
 # in a replica's round, with K replicas (benchmarks/RESULTS.md, eighth session)
 HOT_OCCURRENCES = 30.0
 # "smooth": eta = SMOOTH_RATE * alpha per update (benchmarks/RESULTS.md, eleventh session)
-SMOOTH_RATE = 0.5
+SMOOTH_RATE = 0.25
 
 
 @dataclass
