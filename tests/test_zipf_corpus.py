@@ -113,3 +113,44 @@ def test_big_corpus_measures_a_run_in_a_child_process(tmp_path, capsys):
     assert record["words_per_s"] > 0
     table = capsys.readouterr().out
     assert f"| zipf.txt | 30,000 | {vocab} |" in table and "mapped file" in table
+
+
+rc = _load("resample_corpus")
+
+
+@pytest.mark.parametrize("tokens", [0, 1, 7, 1_000, 25_003])
+def test_resampled_corpus_is_exact_deterministic_and_made_of_source_lines(tokens):
+    source = b"a b c\n\nd e\nf\ng h i j k\n"
+    lines, counts = rc.read_lines(io.BytesIO(source))
+    assert lines == [b"a b c", b"d e", b"f", b"g h i j k"] and counts.tolist() == [3, 2, 1, 5]
+    out = io.BytesIO()
+    n, n_lines = rc.write_resampled(out, lines, counts, tokens, seed=3, chunk_lines=64)
+    data = out.getvalue()
+    written = data.split(b"\n")
+    assert written[-1] == b""  # every line ends with a newline
+    assert n == tokens == sum(len(line.split()) for line in written)
+    assert n_lines == len(written) - 1
+    whole = written[:-2] if tokens else []
+    assert all(line in lines for line in whole)  # only the last line may be cut
+    if tokens:
+        cut = written[-2]
+        assert any(line.startswith(cut) for line in lines)
+    again = io.BytesIO()
+    rc.write_resampled(again, lines, counts, tokens, seed=3, chunk_lines=64)
+    assert again.getvalue() == data
+
+
+def test_resampled_lines_are_drawn_uniformly():
+    """Each of 4 source lines is drawn with probability 1/4: over 40,000 lines the counts
+    stay within 5 standard deviations of 10,000 (sd = sqrt(40000 * 1/4 * 3/4))."""
+    lines = [b"w0", b"w1", b"w2", b"w3"]
+    out = io.BytesIO()
+    rc.write_resampled(out, lines, np.ones(4, dtype=np.int64), 40_000, seed=5)
+    seen = collections.Counter(out.getvalue().split())
+    sd = (40_000 * 0.25 * 0.75) ** 0.5
+    assert all(abs(seen[w] - 10_000) < 5 * sd for w in lines)
+
+
+def test_resampling_an_empty_source_is_refused():
+    with pytest.raises(ValueError, match="no tokens"):
+        rc.read_lines(io.BytesIO(b"\n \n"))
