@@ -18,7 +18,8 @@ The child also reads its own /proc/self/status after each phase: VmHWM (the peak
 far) and, after training, RssFile (resident pages of mapped files: the encoded ids
 when they exceed the memory budget and go to a memory-mapped temporary file).
 
-Generate big corpora with benchmarks/zipf_corpus.py (outside the repository).
+Generate big corpora with benchmarks/zipf_corpus.py or benchmarks/resample_corpus.py
+(outside the repository).
 """
 
 from __future__ import annotations
