@@ -71,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tokens", type=float, required=True, help="tokens to write (1e9 allowed)")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
+    if args.tokens != int(args.tokens) or args.tokens < 0:
+        ap.error(f"--tokens must be a whole number >= 0, got {args.tokens:g}")
     start = time.perf_counter()
     with open(args.source, "rb") as f:
         lines, counts = read_lines(f)

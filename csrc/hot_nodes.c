@@ -27,24 +27,18 @@ int w2v_hot_init(w2v_hot_nodes *hot, const w2v_model *model, int32_t n_hot) {
     return W2V_OK;
 }
 
-/* Whether row `mine` differs from `base` in its first dim floats (NaN counts as changed). */
-static int row_changed(const float *mine, const float *base, int32_t dim) {
-    for (int32_t d = 0; d < dim; d++)
-        if (!(mine[d] == base[d])) return 1;
-    return 0;
-}
-
-/* A row this worker left unchanged is only read: writing back shared + 0 would race with
- * another worker's sync of that row and could undo it (a worker with no words to train
- * still syncs at the end of its epoch). */
+/* Only the floats this worker changed are written: writing back shared + 0 would race
+ * with another worker's sync of that row and could undo it (a worker with no words to
+ * train still syncs at the end of its epoch). NaN counts as changed. */
 void w2v_hot_sync(w2v_hot_nodes *hot, const w2v_model *model, int32_t dim) {
     const size_t stride = (size_t)model->row_stride;
     for (int32_t i = 0; i < hot->n_hot; i++) {
         float *shared = model->hs.node_vecs + (size_t)(hot->first + i) * stride;
         float *mine = hot->rows + (size_t)i * stride, *base = hot->base + (size_t)i * stride;
-        if (row_changed(mine, base, dim))
-            for (int32_t d = 0; d < dim; d++) shared[d] += mine[d] - base[d];
-        for (int32_t d = 0; d < dim; d++) mine[d] = base[d] = shared[d];
+        for (int32_t d = 0; d < dim; d++) {
+            if (!(mine[d] == base[d])) shared[d] += mine[d] - base[d];
+            mine[d] = base[d] = shared[d];
+        }
     }
 }
 

@@ -522,6 +522,9 @@ def merge_rows(float[:, :] matrix, const int64_t[::1] rows, list ats, list value
     cdef const float[::1] ret
     cdef const float *ret_ptr = NULL
     if retention is not None:
+        if np.asarray(retention).dtype.kind != "f":  # a bool mask once meant "averaged"
+            raise ValueError("merge_rows: retention must be floats in [0, 1] (0 the mean, "
+                             "1 the sum), not a mask")
         ret = np.ascontiguousarray(retention, dtype=np.float32)
         if ret.shape[0] != matrix.shape[0]:
             raise ValueError("merge_rows: retention needs one value per row of the matrix")

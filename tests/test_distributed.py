@@ -19,6 +19,7 @@ from pyw2v.demo import demo_corpus_path
 from pyw2v.distributed import (
     DistributedTrainingError,
     TrainingInterrupted,
+    driver,
     simulate,
 )
 from pyw2v.distributed.merge import (
@@ -290,6 +291,29 @@ def test_retention_rows_by_rule():
     np.testing.assert_allclose(smooth, np.exp(-SMOOTH_RATE * 0.05 * seen["vectors"]), rtol=1e-6)
     assert smooth[-1] == 1.0 and np.all(np.diff(smooth) > 0)  # fewer occurrences, nearer the sum
     assert retention_rows("smooth", matrices, seen, 2, 0.0)["vectors"].tolist() == [1] * 4
+
+
+def test_smooth_merges_each_round_at_that_round_s_learning_rate(monkeypatch, demo_files):
+    """The smooth rule's alpha is the replicas' rate in the middle of each round: it
+    falls linearly over all rounds of all epochs from alpha towards min_alpha (the
+    replicas' schedule), one value per merge."""
+    seen = []
+    original = driver.retention_rows
+
+    def spy(rule, matrices, occurrences, replicas, alpha):
+        seen.append(alpha)
+        return original(rule, matrices, occurrences, replicas, alpha)
+
+    monkeypatch.setattr(driver, "retention_rows", spy)
+    params = {**KW, "alpha": 0.05, "min_alpha": 0.001, "epochs": 2}
+    _, report = simulate(demo_files, replicas=2, sync_words=2000, merge="smooth",
+                         return_report=True, **params)  # fmt: skip
+    n = report.rounds_per_epoch
+    assert n >= 3 and len(seen) == 1 + 2 * n  # one before the rounds, then one per merge
+    rounds = np.array(seen[1:])
+    mids = (np.arange(2 * n) + 0.5) / (2 * n)
+    np.testing.assert_allclose(rounds, 0.05 - (0.05 - 0.001) * mids, rtol=1e-12)
+    assert driver.round_alpha(0.05, 0.001, 1, 2, n - 1, n) == pytest.approx(rounds[-1])
 
 
 def test_changed_rows_looks_only_at_the_rows_due():
@@ -642,7 +666,27 @@ def test_merge_rows_kernel_against_float64_and_its_errors():
         for p, v in zip(picks, values, strict=True):
             alone = n[p] == 1
             np.testing.assert_array_equal(matrix[p[alone]], v[alone])
+    # the mean and the sum bit for bit as before the retention existed: deltas summed in
+    # float32 in replica order, then row + sum / n (mean) or row + sum
+    for retention, mean in ((np.zeros(50, np.float32), True), (None, False),
+                            (np.ones(50, np.float32), False)):  # fmt: skip
+        matrix = base.copy()
+        _core.merge_rows(matrix, rows, ats, values, retention)
+        expected = base.copy()
+        total = np.zeros_like(base)
+        n = np.zeros(50, np.int32)
+        for p, v in zip(picks, values, strict=True):
+            total[p] = total[p] + (v - base[p])
+            n[p] += 1
+        shared = n > 1
+        step = total[shared] / n[shared, None].astype(np.float32) if mean else total[shared]
+        expected[shared] = base[shared] + step
+        for p, v in zip(picks, values, strict=True):
+            expected[p[n[p] == 1]] = v[n[p] == 1]
+        np.testing.assert_array_equal(matrix, expected)
     matrix = base.copy()
+    with pytest.raises(ValueError, match="not a mask"):
+        _core.merge_rows(matrix, rows, ats, values, np.ones(50, bool))
     with pytest.raises(ValueError, match="an index is outside rows"):
         _core.merge_rows(matrix, rows, [ats[0] + len(rows)], [values[0]], None)
     with pytest.raises(ValueError, match="a row is outside the matrix"):

@@ -91,9 +91,10 @@ static void test_sync_of_unchanged_rows_does_not_write(void) {
     w2v_hot_sync(&idle, &model, DIM); /* faults if it writes */
     CHECK(idle.rows[0] == node_vecs[3 * STRIDE] && idle.base[0] == node_vecs[3 * STRIDE]);
     CHECK(mprotect(node_vecs, page, PROT_READ | PROT_WRITE) == 0);
-    idle.rows[STRIDE + 1] = -1.0f; /* a change in one row writes that row only */
+    idle.rows[STRIDE + 1] = -1.0f; /* a change writes that float only */
     w2v_hot_sync(&idle, &model, DIM);
     CHECK(node_vecs[4 * STRIDE + 1] == -1.0f && node_vecs[3 * STRIDE] == 17.0f);
+    CHECK(node_vecs[4 * STRIDE] == 16.0f && node_vecs[4 * STRIDE + 2] == 18.0f);
     w2v_hot_free(&idle);
     w2v_model_free(&model);
     munmap(node_vecs, page);

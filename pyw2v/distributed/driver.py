@@ -91,6 +91,15 @@ class TrainingReport:
     elapsed: float = 0.0
 
 
+def round_alpha(
+    alpha_start: float, alpha_end: float, epoch: int, epochs: int, r: int, n_rounds: int
+) -> float:
+    """The learning rate in the middle of round r of epoch `epoch` (rounds of equal
+    words): the replicas' rate falls linearly from alpha_start to alpha_end over all
+    epochs' words (replica.py, train_epoch's schedule)."""
+    return alpha_start - (alpha_start - alpha_end) * (epoch + (r + 0.5) / n_rounds) / epochs
+
+
 def run(
     backend: Backend,
     model: Any,
@@ -172,7 +181,7 @@ def run(
             )
             reporter.total_words = epochs * total_words
             alpha_start, alpha_end = p.alpha, p.min_alpha
-            retention = retention_rows(
+            retention = retention_rows(  # smooth's is computed again for each round
                 options.merge, matrices, occurrences, len(shards), alpha_start
             )
             notify(callbacks, "on_train_begin", model)
@@ -214,10 +223,12 @@ def run(
                         }
                     contributions = [results[k].changes for k in sorted(results)]
                     if options.merge == "smooth":  # by the round's mean learning rate
-                        mid = (epoch + (r + 0.5) / n_rounds) / epochs
-                        round_alpha = alpha_start - (alpha_start - alpha_end) * mid
                         retention = retention_rows(
-                            options.merge, matrices, occurrences, len(shards), round_alpha
+                            options.merge,
+                            matrices,
+                            occurrences,
+                            len(shards),
+                            round_alpha(alpha_start, alpha_end, epoch, epochs, r, n_rounds),
                         )
                     merged = (merge_deltas if options.sync_dtype == "float16" else merge_changes)(
                         matrices, contributions, retention
