@@ -25,8 +25,9 @@ CONFIGS: list[dict[str, object]] = [
     {"negative": 40},
     {"window": 40, "vector_size": 37},
     {"vector_size": 300},
-    {"sg": 1},
-    {"sg": 1, "window": 3, "vector_size": 37},
+    {"sg": 1, "sg_batch": False},
+    {"sg": 1, "window": 3, "vector_size": 37, "sg_batch": False},
+    {"sg": 1},  # the batched form, skip-gram's default with negative sampling alone
     {"hs": 1, "negative": 0},
     {"sg": 1, "hs": 1, "negative": 0},
     {"sg": 1, "hs": 1},

@@ -5,8 +5,9 @@ sample 1e-3, min_count 5, alpha 0.05 decaying linearly, context averaged, 3 epoc
 at 1 and 2 threads. Tools: pyw2v, word2vec.c (PyPI `word2vec`), gensim (iterable
 LineSentence corpus), gensim-file (corpus_file=), fasttext (cbow, loss ns, no subwords).
 
---mode picks the word2vec mode (run_one.MODES): cbow-ns (W1, the default), sg-ns,
-cbow-hs, sg-hs (hierarchical softmax without negative sampling); the other settings stay
+--mode picks the word2vec mode (run_one.MODES): cbow-ns (W1, the default), sg-ns
+(pyw2v's default, batched form; sg-ns-pairs its per-pair form), cbow-hs, sg-hs
+(hierarchical softmax without negative sampling); the other settings stay
 W1's, alpha is word2vec.c's default for the architecture (0.05 CBOW, 0.025 skip-gram,
 given explicitly to every tool) and the default epochs are 3 for CBOW, 1 for skip-gram.
 

@@ -59,8 +59,13 @@ W1: dict[str, Any] = {
 MODES: dict[str, dict[str, Any]] = {
     "cbow-ns": {"sg": 0, "hs": 0, "negative": 5, "alpha": 0.05, "epochs": 3,
                 "model": W1["model"]},
+    # pyw2v's default skip-gram with negative sampling is the batched form (sg_batch)
     "sg-ns": {"sg": 1, "hs": 0, "negative": 5, "alpha": 0.025, "epochs": 1,
               "model": "skip-gram, negative sampling, no hierarchical softmax"},
+    # sg-ns with pyw2v's per-pair form (sg_batch=False), word2vec.c's and gensim's
+    "sg-ns-pairs": {"sg": 1, "hs": 0, "negative": 5, "alpha": 0.025, "epochs": 1,
+                    "sg_batch": False,
+                    "model": "skip-gram, negative sampling (pyw2v: per pair, sg_batch=False)"},
     "cbow-hs": {"sg": 0, "hs": 1, "negative": 0, "alpha": 0.05, "epochs": 3,
                 "model": "CBOW, hierarchical softmax, no negative sampling"},
     "sg-hs": {"sg": 1, "hs": 1, "negative": 0, "alpha": 0.025, "epochs": 1,
@@ -141,8 +146,8 @@ def run_pyw2v(args: argparse.Namespace) -> Result:
         "seed": args.seed,
         "progress": False,
     }
-    if w.get("sg_batch"):
-        kwargs["sg_batch"] = True
+    if "sg_batch" in w:
+        kwargs["sg_batch"] = w["sg_batch"]
     model = Word2Vec(**kwargs)
     t0 = time.perf_counter()
     model.build_vocab(corpus)

@@ -142,9 +142,15 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument(
         "--sg-batch",
-        action="store_true",
-        help="skip-gram (-cbow 0): train each window as one block sharing one set of noise "
-        "words, or the center's path with -hs 1 (HogBatch; README, option sg_batch)",
+        type=int,
+        choices=(0, 1),
+        nargs="?",
+        const=1,
+        default=None,
+        help="skip-gram (-cbow 0): 1 trains each window as one block sharing one set of "
+        "noise words, or the center's path with -hs 1 (HogBatch); 0 one (center, context) "
+        "pair at a time, as word2vec.c; default: 1 with negative sampling alone, else 0 "
+        "(README, option sg_batch)",
     )
     parser.add_argument(
         "--preset",
@@ -246,7 +252,7 @@ def make_model(args: argparse.Namespace, word2vec_style: bool) -> Word2Vec:
         "hs": pick(args.hs, "hs", 0),
         "cbow_mean": chosen.get("cbow_mean", 1),
         "cbow_exact_grad": chosen.get("cbow_exact_grad", False),
-        "sg_batch": bool(getattr(args, "sg_batch", False)),
+        "sg_batch": None if args.sg_batch is None else bool(args.sg_batch),
     }
     try:
         return Word2Vec(**settings, progress=not quiet)
@@ -277,7 +283,7 @@ def run(args: argparse.Namespace) -> int:
         curve = TrainingCurve()
     corpus = as_corpus(args.train)  # fails now, not after counting, if the file is missing
     p = model.params
-    batched = " (batched)" if p.sg_batch else ""
+    batched = " (batched)" if p.sg and p.batched else ""
     say(
         f"{mode_name(p.sg, p.hs, p.negative)}{batched}: size {p.vector_size}, "
         f"window {p.window}, "

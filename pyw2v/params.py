@@ -46,7 +46,7 @@ class Params:
     sg: int = 0
     hs: int = 0
     shrink_windows: bool = True
-    sg_batch: bool = False
+    sg_batch: bool | None = None  # None: batched for skip-gram with negative sampling alone
 
     def __post_init__(self) -> None:
         _positive_int("vector_size", self.vector_size, upper=_core.MAX_DIM)
@@ -100,11 +100,14 @@ class Params:
             object.__setattr__(self, f.name, int(value) if _is_int(value) else float(value))
 
     def _check_sg_batch(self) -> None:
-        """sg_batch: a bool, only with skip-gram (the block step batches the pairs of a
-        window; it takes negative sampling, hierarchical softmax or both)."""
+        """sg_batch: None (the form `batched` picks) or a bool, True only with skip-gram
+        (the block step batches the pairs of a window; it takes negative sampling,
+        hierarchical softmax or both)."""
         value = self.sg_batch
+        if value is None:
+            return
         if not (isinstance(value, (bool, np.bool_)) or (_is_int(value) and value in (0, 1))):
-            raise TypeError(f"sg_batch must be True or False, got {self.sg_batch!r}")
+            raise TypeError(f"sg_batch must be True, False or None, got {self.sg_batch!r}")
         object.__setattr__(self, "sg_batch", bool(self.sg_batch))
         if not self.sg_batch:
             return
@@ -113,6 +116,17 @@ class Params:
                 "sg_batch applies to skip-gram only (sg=1): it batches the (center, context) "
                 "pairs of a window, got sg_batch=True with sg=0"
             )
+
+    @property
+    def batched(self) -> bool:
+        """Whether skip-gram trains a window at a time (the block step): sg_batch when
+        given; by default (None) for skip-gram with negative sampling alone, where it
+        trains faster and scores higher than the per-pair form (benchmarks/RESULTS.md,
+        twelfth session), and not with hierarchical softmax, where the pair step is
+        faster, nor for CBOW."""
+        if self.sg_batch is not None:
+            return self.sg_batch
+        return bool(self.sg) and not self.hs
 
     @property
     def n_threads(self) -> int:

@@ -480,7 +480,8 @@ def test_program_trains_like_word2vec(tmp_path):
 @pytest.mark.parametrize(
     ("flags", "mode"),
     [
-        (["-cbow", 0], "SG-NS"),
+        (["-cbow", 0], "SG-NS (batched)"),
+        (["-cbow", 0, "--sg-batch", 0], "SG-NS"),
         (["-hs", 1, "-negative", 0], "CBOW-HS"),
         (["-cbow", 0, "-hs", 1, "-negative", 0], "SG-HS"),
         (["-cbow", 0, "-hs", 1], "SG-HS+NS"),

@@ -92,7 +92,40 @@ def test_sg_batch_round_trips_through_the_native_file(tmp_path):
     model.train(sentences, epochs=1)
     loaded.train(sentences, epochs=1)
     np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)
-    assert Word2Vec(progress=False).sg_batch is False  # the default
+    explicit = train(sentences, sg_batch=False)  # a file that says False stays per pair
+    explicit.save(path)
+    assert Word2Vec.load(path).params.batched is False
+
+
+@pytest.mark.parametrize(
+    ("mode", "batched"),
+    [
+        ({"sg": 1, "hs": 0, "negative": 5}, True),
+        ({"sg": 1, "hs": 1, "negative": 0}, False),
+        ({"sg": 1, "hs": 1, "negative": 5}, False),
+        ({"sg": 0, "hs": 0, "negative": 5}, False),
+        ({"sg": 0, "hs": 1, "negative": 0}, False),
+    ],
+)
+def test_the_default_batches_skipgram_with_negative_sampling_alone(mode, batched):
+    """sg_batch=None (the default) trains exactly as the form params.batched names."""
+    _, sentences = corpora.topic_corpus(n_sentences=150)
+    default = train(sentences, sg_batch=None, epochs=1, **mode)
+    assert default.sg_batch is None and default.params.batched is batched
+    chosen = train(sentences, sg_batch=batched if mode["sg"] else False, epochs=1, **mode)
+    np.testing.assert_array_equal(default.wv.vectors, chosen.wv.vectors)
+    if mode["sg"]:
+        other = train(sentences, sg_batch=not batched, epochs=1, **mode)
+        assert not np.array_equal(default.wv.vectors, other.wv.vectors)
+
+
+def test_the_default_follows_the_mode_when_it_changes():
+    model = Word2Vec(sg=1, progress=False)
+    assert model.params.batched is True
+    model.hs, model.negative = 1, 0
+    assert model.params.batched is False
+    model.sg = 0  # an automatic choice never blocks a switch to CBOW
+    assert model.params.batched is False
 
 
 @pytest.mark.parametrize(
@@ -130,8 +163,8 @@ def test_sg_batch_takes_more_noise_words_than_a_block():
     assert model.epoch_losses[0] > 0
 
 
-def test_sg_batch_must_be_a_bool():
-    with pytest.raises(TypeError, match="sg_batch"):
+def test_sg_batch_must_be_a_bool_or_none():
+    with pytest.raises(TypeError, match="sg_batch must be True, False or None"):
         Word2Vec(sg=1, sg_batch="yes", progress=False)
     assert Word2Vec(sg=1, sg_batch=np.bool_(True), progress=False).sg_batch is True
 
@@ -159,3 +192,10 @@ def test_command_line_sg_batch(capsys, tmp_path):
     assert main([str(a) for a in bad]) == 1  # CBOW (-cbow 1, the default)
     _, err = capsys.readouterr()
     assert "--sg-batch: sg_batch applies to skip-gram only" in err
+    argv = ["train", "-train", corpus, "-output", out, *small, "-cbow", 0]
+    assert main([str(a) for a in argv]) == 0  # the default: batched with -hs 0
+    _, err = capsys.readouterr()
+    assert err.startswith("SG-NS (batched): ") and Word2Vec.load(out).sg_batch is None
+    assert main([str(a) for a in [*argv, "--sg-batch", 0]]) == 0
+    _, err = capsys.readouterr()
+    assert err.startswith("SG-NS: ") and Word2Vec.load(out).sg_batch is False

@@ -100,7 +100,7 @@ class Replica:
             node_vecs=self.current.get("syn1"),
             sg=bool(p.sg),
             shrink_windows=p.shrink_windows,
-            sg_batch=p.sg_batch,
+            sg_batch=p.batched,
         )
         self._cuts: tuple[int, np.ndarray, np.ndarray] | None = None
         self.sent: tuple[str, Changes] | None = None  # the last round's sync_dtype, changes
