@@ -31,6 +31,7 @@ from pyw2v.predict import HuffmanPaths, context_hidden, score_sentences, softmax
 from pyw2v.progress import ProgressReporter
 from pyw2v.training_guard import check_unchanged, held_arrays, one_at_a_time
 from pyw2v.vocab import EmptyVocabularyError, TrimRule, Vocab, select_words
+from pyw2v.weights import fill_uniform, initial_vectors
 
 logger = logging.getLogger(__name__)
 
@@ -523,11 +524,8 @@ class Word2Vec:
         """Takes `vocab` and initialises the weights for a fresh training run."""
         p = self.params
         self.vocab = vocab
-        rng = np.random.default_rng(p.seed)
         d = p.vector_size
-        vectors = zeros_matrix(len(vocab), d)
-        _fill_uniform(vectors, rng, 0.5 / d)
-        self.wv = KeyedVectors(vectors, vocab.index_to_key)
+        self.wv = KeyedVectors(initial_vectors(len(vocab), p), vocab.index_to_key)
         self._set_vecattrs()
         for name in self._output_names():  # output vectors start at zero (word2vec.c)
             setattr(self, name, zeros_matrix(len(vocab), d))
@@ -546,7 +544,7 @@ class Word2Vec:
         old, d = len(self.vocab), self.params.vector_size
         vectors = zeros_matrix(len(vocab), d)
         vectors[:old] = self.wv.vectors
-        _fill_uniform(vectors[old:], np.random.default_rng([self.params.seed, old]), 0.5 / d)
+        fill_uniform(vectors[old:], np.random.default_rng([self.params.seed, old]), 0.5 / d)
         extra = {k: v for k, v in self.wv.expandos.items() if k not in ("count", "code", "point")}
         lockf = getattr(self.wv, "vectors_lockf", None)
         self.vocab = vocab
@@ -1113,14 +1111,6 @@ def _empty_vocab_message(counts: np.ndarray, min_count: int, rule: TrimRule | No
         f"the vocabulary is empty: no word occurs min_count={min_count} times{most}{ruled}; "
         "lower min_count or use a larger corpus"
     )
-
-
-def _fill_uniform(matrix: np.ndarray, rng: np.random.Generator, bound: float) -> None:
-    """Fills `matrix` with uniform draws in [-bound, bound), in blocks of rows: the same
-    draws as one call, without a float64 copy of the whole matrix."""
-    for lo in range(0, len(matrix), 1 << 14):
-        block = matrix[lo : lo + (1 << 14)]
-        block[:] = rng.uniform(-bound, bound, size=block.shape)
 
 
 def _positive_count(name: str, value: Any) -> int:

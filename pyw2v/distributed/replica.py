@@ -23,13 +23,16 @@ from pyw2v.distributed.shards import Piece, cut_rounds, encode_piece
 from pyw2v.memory import zeros_matrix
 from pyw2v.params import Params
 from pyw2v.vocab import Vocab
+from pyw2v.weights import digest, initial_vectors
 
 
 @dataclass
 class ReplicaSpec:
     """What a worker needs to build a replica: its shard, the shared vocabulary and the
     training parameters. threads None: the worker's own thread count. The shard's
-    packed ids are held in memory up to memory_budget bytes, memory-mapped above."""
+    packed ids are held in memory up to memory_budget bytes, memory-mapped above.
+    fresh: the digest (pyw2v.weights.digest) of a fresh run's weights, which the replica
+    then draws itself from the seed instead of receiving them."""
 
     piece: Piece
     words: list[str]
@@ -38,6 +41,22 @@ class ReplicaSpec:
     seed: int
     threads: int | None = None
     memory_budget: int = DEFAULT_MEMORY_BUDGET
+    fresh: str | None = None
+
+
+class FreshWeightsMismatch(RuntimeError):
+    """The weights a replica drew from the seed differ from the driver's (another numpy
+    on the worker, or a model that is not a fresh run's): the driver sends its own."""
+
+
+def fresh_matrices(spec: ReplicaSpec) -> dict[str, np.ndarray]:
+    """A fresh run's weights for the spec's model (Word2Vec.build_vocab's): the input
+    vectors drawn from the seed, the output matrices of its mode at zero."""
+    p = Params(**spec.params)
+    out = {"vectors": initial_vectors(len(spec.words), p)}
+    for name in (["syn1"] if p.hs else []) + (["syn1neg"] if p.negative else []):
+        out[name] = zeros_matrix(len(spec.words), p.vector_size)
+    return out
 
 
 @dataclass
@@ -56,6 +75,16 @@ class RoundTask:
     alpha_end: float
     due: int
     sync_dtype: str = "float32"
+    # lag 1: the replica sends its changes as deltas and trains on while the driver
+    # merges them; the update that comes with the task holds the merged deltas of round
+    # update_of (counted over the epochs of this train call; -1: no update)
+    lag: int = 0
+    update_of: int = -1
+
+    @property
+    def index(self) -> int:
+        """The round's place among all rounds of this train call."""
+        return self.epoch * self.n_rounds + self.round_index
 
 
 @dataclass
@@ -70,8 +99,16 @@ class RoundResult:
 
 
 class Replica:
-    def __init__(self, spec: ReplicaSpec, matrices: dict[str, np.ndarray]) -> None:
+    def __init__(self, spec: ReplicaSpec, matrices: dict[str, np.ndarray] | None) -> None:
+        """matrices None: a fresh run's weights, drawn here (spec.fresh says whose)."""
         p = Params(**spec.params)
+        drawn = matrices is None
+        if matrices is None:
+            matrices = fresh_matrices(spec)
+            if digest(matrices) != spec.fresh:
+                raise FreshWeightsMismatch(
+                    "the weights drawn on this worker differ from the driver's"
+                )
         vocab = Vocab(spec.words, spec.counts)
         self.packed = encode_piece(spec.piece, spec.words, spec.memory_budget)
         self.vocab_size = len(vocab)
@@ -79,8 +116,11 @@ class Replica:
         self.current: dict[str, np.ndarray] = {}
         self.base: dict[str, np.ndarray] = {}
         for name, matrix in matrices.items():
-            self.current[name] = zeros_matrix(*matrix.shape)
-            self.current[name][:] = matrix
+            if drawn:  # zeros_matrix's already: train them as they are
+                self.current[name] = matrix
+            else:
+                self.current[name] = zeros_matrix(*matrix.shape)
+                self.current[name][:] = matrix
             self.base[name] = np.array(matrix, dtype=np.float32)
         threads = spec.threads or os.cpu_count() or 1
         self.trainer = _core.Trainer(
@@ -104,6 +144,26 @@ class Replica:
         )
         self._cuts: tuple[int, np.ndarray, np.ndarray] | None = None
         self.sent: tuple[str, Changes] | None = None  # the last round's sync_dtype, changes
+        self.unmerged: dict[int, Changes] = {}  # lag 1: deltas sent, per round, not merged yet
+
+    def apply_merged(self, update: Update | None, update_of: int) -> None:
+        """Lag 1: takes the merged deltas of round update_of (merge.merge_deltas) while
+        the replica has trained on since it sent its own: each row moves by the merged
+        delta less its own delta of that round (which it holds already), so that its
+        progress since stays. The rows it alone changed are not in `update` (their
+        merged delta is its own)."""
+        own = self.unmerged.pop(update_of, {})
+        for name, rows in (update or {}).items():
+            if not len(rows.rows):
+                continue
+            change = rows.values.astype(np.float32)
+            mine = own.get(name)
+            if mine is not None and len(mine.rows):
+                at = np.minimum(np.searchsorted(rows.rows, mine.rows), len(rows.rows) - 1)
+                hit = rows.rows[at] == mine.rows
+                change[at[hit]] -= mine.values[hit].astype(np.float32)
+            self.current[name][rows.rows] += change
+            self.base[name][rows.rows] += change
 
     def apply(self, update: Update | None) -> None:
         """Takes the reconciled rows after a round: `update` holds the rows this replica
@@ -155,12 +215,21 @@ class Replica:
                 task.epochs * self.n_words,
             )
         _, n_words, examples, loss_sum = stats
-        changed = changed_deltas if task.sync_dtype == "float16" else changed_rows
-        changes = {
-            name: changed(matrix, self.base[name], len(matrix) if name == "syn1" else task.due)
-            for name, matrix in self.current.items()
-        }
-        self.sent = (task.sync_dtype, changes)
+        changes: Changes = {}
+        for name, matrix in self.current.items():
+            due = len(matrix) if name == "syn1" else task.due
+            if task.lag:  # deltas against the base, which takes them now
+                dtype = np.float16 if task.sync_dtype == "float16" else np.float32
+                changes[name] = changed_deltas(matrix, self.base[name], due, dtype)
+                self.base[name][changes[name].rows] += changes[name].values.astype(np.float32)
+            elif task.sync_dtype == "float16":
+                changes[name] = changed_deltas(matrix, self.base[name], due)
+            else:
+                changes[name] = changed_rows(matrix, self.base[name], due)
+        if task.lag:
+            self.unmerged[task.index] = changes
+        else:
+            self.sent = (task.sync_dtype, changes)
         return RoundResult(int(n_words), int(examples), float(loss_sum), changes)
 
 

@@ -20,10 +20,11 @@ _REPLICAS: dict[tuple[str, int], tuple[int, Replica]] = {}
 
 
 def setup_replica(
-    job: str, k: int, generation: int, spec: ReplicaSpec, matrices: dict[str, np.ndarray]
+    job: str, k: int, generation: int, spec: ReplicaSpec, matrices: dict[str, np.ndarray] | None
 ) -> tuple[int, str | None]:
-    """Builds replica k (encodes its shard); returns its words and where it lives (the
-    Dask worker's address, None outside a worker)."""
+    """Builds replica k (encodes its shard; matrices None: draws a fresh run's weights,
+    replica.FreshWeightsMismatch if they are not the driver's); returns its words and
+    where it lives (the Dask worker's address, None outside a worker)."""
     if spec.threads is None:
         spec.threads = _worker_threads()
     replica = Replica(spec, matrices)
@@ -33,9 +34,11 @@ def setup_replica(
 
 
 def run_round(
-    job: str, k: int, generation: int, update: Update | None, task: RoundTask
+    job: str, k: int, generation: int, update: Update | None, task: RoundTask, after: Any = None
 ) -> RoundResult:
-    """Applies the reconciled rows it lacks, trains one round, returns the changed rows."""
+    """Applies the reconciled rows it lacks (lag 1: the merged deltas of an earlier
+    round), trains one round, returns the changed rows. `after` is the replica's round
+    before (with lag 1, a Dask dependency that keeps the rounds in order); unused."""
     with _LOCK:
         held = _REPLICAS.get((job, k))
     if held is None or held[0] != generation:
@@ -43,7 +46,10 @@ def run_round(
             f"replica {k} (generation {generation}) of job {job} is not on this worker"
         )
     replica = held[1]
-    replica.apply(update)
+    if task.lag:
+        replica.apply_merged(update, task.update_of)
+    else:
+        replica.apply(update)
     return replica.train_round(task)
 
 
