@@ -10,7 +10,7 @@ cluster.
 
     python benchmarks/bench_distributed.py --corpus ../shared/corpus/en-mix-17m.txt \
         --eval ../shared/eval [--seeds 1 2 3] [--sync-words 1000000] [--merge mean] \
-        [--sync-schedule doubling] [--sync-top 4096] [--sync-dtype float16] [--sync-lag 1] \
+        [--sync-schedule doubling] [--sync-top 4096] [--sync-dtype float16] \
         [--json out.jsonl]
 
 Needs `pip install 'pyw2v[dask]'`.
@@ -63,7 +63,6 @@ def run(setup: str, args: argparse.Namespace, seed: int) -> tuple[Word2Vec, floa
             sync_schedule=args.sync_schedule,
             sync_top=args.sync_top,
             sync_dtype=args.sync_dtype,
-            sync_lag=args.sync_lag,
             **W1,
         )
         return model, time.perf_counter() - start
@@ -100,7 +99,6 @@ def main() -> None:
     parser.add_argument("--sync-schedule", default=Options.sync_schedule)
     parser.add_argument("--sync-top", type=int, default=Options.sync_top)
     parser.add_argument("--sync-dtype", default=Options.sync_dtype)
-    parser.add_argument("--sync-lag", type=int, default=Options.sync_lag)
     parser.add_argument("--setups", nargs="+", default=SETUPS, choices=SETUPS)
     parser.add_argument("--json", type=Path, help="append each run's record here")
     args = parser.parse_args()

@@ -48,14 +48,13 @@ W1 = dict(
 
 def configurations(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [{"replicas": 0}]  # single machine
-    for k, merge, words, schedule, dtype, top, lag in itertools.product(
+    for k, merge, words, schedule, dtype, top in itertools.product(
         args.replicas,
         args.merges,
         args.sync_words,
         args.schedules,
         args.sync_dtypes,
         args.sync_tops,
-        args.sync_lags,
     ):
         config = {
             "replicas": k,
@@ -64,13 +63,11 @@ def configurations(args: argparse.Namespace) -> list[dict[str, Any]]:
             "sync_schedule": schedule,
             "sync_dtype": dtype,
             "sync_top": top,
-            "sync_lag": lag,
         }
         if merge != "smooth":
             rows.append(config)
         for rate in args.smooth_rates if merge == "smooth" else []:
-            for count in args.smooth_counts:
-                rows.append({**config, "smooth_rate": rate, "smooth_count": count})
+            rows.append({**config, "smooth_rate": rate})
     return rows
 
 
@@ -82,15 +79,13 @@ def train(corpus: str, config: dict[str, Any], seed: int) -> tuple[Word2Vec, flo
     else:
         options = dict(config)
         rate = options.pop("smooth_rate", merging.SMOOTH_RATE)
-        count = options.pop("smooth_count", merging.SMOOTH_COUNT)
-        saved = merging.SMOOTH_RATE, merging.SMOOTH_COUNT
-        merging.SMOOTH_RATE, merging.SMOOTH_COUNT = rate, count  # read by the driver
+        saved, merging.SMOOTH_RATE = merging.SMOOTH_RATE, rate  # read by retention_rows
         try:
             model, report = pyw2v.distributed.simulate(
                 corpus, seed=seed, return_report=True, **options, **W1
             )
         finally:
-            merging.SMOOTH_RATE, merging.SMOOTH_COUNT = saved
+            merging.SMOOTH_RATE = saved
         rounds = report.rounds_per_epoch
     return model, time.perf_counter() - start, rounds
 
@@ -100,9 +95,7 @@ def label(config: dict[str, Any]) -> tuple[str, ...]:
         return ("single machine", "", "", "", "")
     return (
         str(config["replicas"]),
-        config["merge"]
-        + (f" (rate {config['smooth_rate']:g})" if "smooth_rate" in config else "")
-        + (" by updates" if config.get("smooth_count") == "updates" else ""),
+        config["merge"] + (f" (rate {config['smooth_rate']:g})" if "smooth_rate" in config else ""),
         f"{config['sync_words']:,}",
         config["sync_schedule"]
         + (
@@ -110,7 +103,7 @@ def label(config: dict[str, Any]) -> tuple[str, ...]:
             if config["sync_schedule"] == "doubling"
             else ""
         ),
-        config.get("sync_dtype", "float32") + (" lag 1" if config.get("sync_lag") else ""),
+        config.get("sync_dtype", "float32"),
     )
 
 
@@ -158,16 +151,9 @@ def main() -> None:
     parser.add_argument("--schedules", nargs="+", default=[Options.sync_schedule])
     parser.add_argument("--sync-dtypes", nargs="+", default=[Options.sync_dtype])
     parser.add_argument("--sync-tops", type=int, nargs="+", default=[Options.sync_top])
-    parser.add_argument("--sync-lags", type=int, nargs="+", default=[Options.sync_lag])
     parser.add_argument(
         "--smooth-rates", type=float, nargs="+", default=[merging.SMOOTH_RATE],
         help="for merge smooth: the rates lambda of q = exp(-lambda alpha m) to try",
-    )  # fmt: skip
-    parser.add_argument(
-        "--smooth-counts", nargs="+", default=[merging.SMOOTH_COUNT],
-        choices=("occurrences", "updates"),
-        help="for merge smooth: count a row's updates in a round as its word's occurrences "
-        "or as each matrix's expected updates",
     )  # fmt: skip
     parser.add_argument("--no-single", action="store_true", help="skip the single-machine row")
     parser.add_argument("--json", type=Path, help="append each run's record here")

@@ -37,7 +37,7 @@ from pyw2v.saving import check_destination
 # The reconciliation options of -scheduler, and their defaults (pyw2v.distributed.train's)
 DISTRIBUTED_DEFAULTS = {
     name: getattr(Options(), name)
-    for name in ("sync_words", "merge", "sync_schedule", "sync_dtype", "sync_lag")
+    for name in ("sync_words", "merge", "sync_schedule", "sync_dtype")
 }
 
 WORD2VEC_THREADS = 12  # word2vec.c's default
@@ -198,13 +198,6 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         choices=("float32", "float16"),
         help="with -scheduler: send the rows' values, or their changes rounded to float16 "
         f"(half the bytes) (default {DISTRIBUTED_DEFAULTS['sync_dtype']})",
-    )
-    parser.add_argument(
-        "--sync-lag",
-        type=int,
-        choices=(0, 1),
-        help="with -scheduler: 1 lets each replica train the next round while the last "
-        f"one is merged (default {DISTRIBUTED_DEFAULTS['sync_lag']})",
     )
     parser.set_defaults(run=run)
 

@@ -35,7 +35,6 @@ from pyw2v.distributed.merge import (
     merge_deltas,
     retention_rows,
     round_occurrences,
-    round_updates,
 )
 from pyw2v.distributed.schedule import rows_due
 from pyw2v.distributed.shards import count_piece, cut_files, cut_rounds, encode_piece
@@ -283,36 +282,6 @@ def test_round_occurrences_against_a_walk_of_the_paths():
     assert got["syn1"][len(counts) - 2] == pytest.approx(800.0)  # the root: every word
 
 
-@pytest.mark.parametrize("sg", [False, True])
-def test_round_updates_count_the_planner_s_updates(sg):
-    """round_updates against the steps the planner makes (_core.planned_steps, no
-    subsampling) for sentences of words drawn from the counts, with negative sampling
-    and hierarchical softmax together: per row, how often it is an input of a step, a
-    syn1neg target, a syn1 node. Sentences of 2,000 words keep the windows cut short at
-    their ends under 0.2 %; rows expected 1,000 times or more vary by about 1 / sqrt(their
-    occurrences), under 3.2 %, so 10 % is 3 standard deviations and misses no factor."""
-    counts = np.array([1000 // r for r in range(1, 31)], dtype=np.int64)
-    window, negative, n_sentences, length = 3, 4, 20, 2000
-    rng = np.random.default_rng(7)
-    seen = {"vectors": np.zeros(30), "syn1neg": np.zeros(30), "syn1": np.zeros(30)}
-    for i in range(n_sentences):
-        sentence = rng.choice(30, size=length, p=counts / counts.sum()).tolist()
-        steps = _core.planned_steps(sentence, counts, window, negative, sg, True, seed=i + 1)
-        for inputs, _, _, targets in steps:
-            np.add.at(seen["vectors"], list(inputs), 1)
-            for matrix, row, _ in targets:
-                seen[matrix][row] += 1
-    matrices = {name: np.zeros((30, 4), np.float32) for name in seen}
-    want = round_updates(
-        matrices, counts, n_sentences * length, np.ones(30, np.float32), window, True,
-        negative, 0.75, sg, _core.huffman_tree(counts)[:2],
-    )  # fmt: skip
-    for name in seen:
-        sure = want[name] >= 1000
-        assert sure.sum() >= 5
-        np.testing.assert_allclose(seen[name][sure], want[name][sure], rtol=0.10)
-
-
 def test_retention_rows_by_rule():
     matrices = {"vectors": np.zeros((4, 2), np.float32)}
     seen = {"vectors": np.array([10 * HOT_OCCURRENCES, HOT_OCCURRENCES, HOT_OCCURRENCES / 2, 0])}
@@ -531,103 +500,6 @@ def test_a_lost_replica_is_rebuilt_and_its_shard_fully_trained(demo_files):
     assert model.epoch_losses[-1] == pytest.approx(ref.epoch_losses[-1], rel=0.02)
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float16"])
-def test_lagged_replicas_hold_the_driver_s_rows_plus_their_own_unmerged_deltas(
-    monkeypatch, demo_files, dtype
-):
-    """sync_lag=1: round g + 2 brings round g's merged deltas. After it, a replica's base
-    is the driver's rows as of merge g plus its own deltas of the rounds not merged yet
-    (g + 1 and g + 2), up to float32 rounding: the same terms added in another order,
-    each addition off by half an ulp of numbers under 1 at most, over ~100 rounds."""
-    checked = []
-    run_round = worker.run_round
-    after_merge: list[dict[str, np.ndarray]] = []
-    merge = driver.merge_deltas
-
-    def spy_merge(matrices, contributions, retention):
-        merged = merge(matrices, contributions, retention)
-        after_merge.append({name: m.copy() for name, m in matrices.items()})
-        return merged
-
-    def spy(job, k, generation, update, task, after=None):
-        out = run_round(job, k, generation, update, task, after)
-        if task.update_of >= 0:
-            rep = worker._REPLICAS[(job, k)][1]
-            assert sorted(rep.unmerged) == [task.update_of + 1, task.index]
-            for name, base in rep.base.items():
-                expect = after_merge[task.update_of][name].copy()
-                for part in rep.unmerged.values():
-                    expect[part[name].rows] += part[name].values.astype(np.float32)
-                np.testing.assert_allclose(base, expect, rtol=0, atol=1e-5)
-            checked.append((k, task.index))
-        return out
-
-    monkeypatch.setattr(driver, "merge_deltas", spy_merge)
-    monkeypatch.setattr(worker, "run_round", spy)
-    simulate(demo_files, replicas=2, sync_words=3000, sync_lag=1, sync_dtype=dtype,
-             sync_schedule="all", **KW)  # fmt: skip
-    assert len(checked) > 10 and {k for k, _ in checked} == {0, 1}
-
-
-def test_a_lagged_replica_applies_the_merge_less_its_own_delta():
-    """Replica.apply_merged on a hand-made case: rows it sent move by the merged delta
-    less its own; rows it did not send by the merged delta; its later progress stays."""
-    rep = replica_module.Replica.__new__(replica_module.Replica)
-    rep.current = {"vectors": np.zeros((4, 2), np.float32)}
-    rep.base = {"vectors": np.zeros((4, 2), np.float32)}
-    own = RowValues(np.array([1, 2]), np.array([[1, 1], [2, 2]], np.float32))
-    rep.unmerged = {5: {"vectors": own}, 6: {}}
-    rep.current["vectors"][:] = [[0, 0], [1, 1], [2.5, 2.5], [0, 0]]  # row 2 moved on
-    rep.base["vectors"][:] = [[0, 0], [1, 1], [2, 2], [0, 0]]
-    merged = {"vectors": RowValues(np.array([0, 2]), np.array([[3, 3], [5, 5]], np.float32))}
-    rep.apply_merged(merged, 5)
-    np.testing.assert_array_equal(rep.base["vectors"], [[3, 3], [1, 1], [5, 5], [0, 0]])
-    np.testing.assert_array_equal(rep.current["vectors"], [[3, 3], [1, 1], [5.5, 5.5], [0, 0]])
-    assert list(rep.unmerged) == [6]
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float16"])
-def test_one_lagged_replica_is_single_machine_training_up_to_rounding(demo_files, dtype):
-    """One replica never gets a correction (every row is its own): it trains as one
-    machine; the driver's rows are the sum of its deltas, equal up to rounding (float16
-    deltas keep their remainder for the next round, and the last round sends all)."""
-    kw = {**KW, "alpha": 0.025, "min_alpha": 0.025}
-    ref = simulate(demo_files, replicas=1, sync_words=3000, **kw)
-    model = simulate(demo_files, replicas=1, sync_words=3000, sync_lag=1, sync_dtype=dtype, **kw)
-    atol = 1e-5 if dtype == "float32" else 2e-3
-    np.testing.assert_allclose(model.wv.vectors, ref.wv.vectors, rtol=0, atol=atol)
-    assert model.epoch_losses == ref.epoch_losses
-
-
-@pytest.mark.parametrize("schedule", ["all", "doubling"])
-def test_two_lagged_replicas_train_as_well_as_one_machine(topic_file, schedule):
-    topics, path = topic_file
-    kw = {**KW, "min_count": 1, "sample": 0, "epochs": 3}
-    ref = Word2Vec(corpus_file=path, **kw)
-    model = simulate(path, replicas=2, sync_words=5000, sync_schedule=schedule, sync_top=8,
-                     sync_lag=1, **kw)  # fmt: skip
-    assert _purity(model, topics) >= 0.95
-    assert model.epoch_losses[-1] == pytest.approx(ref.epoch_losses[-1], rel=0.05)
-
-
-def test_a_lost_lagged_replica_is_rebuilt_and_its_shard_fully_trained(demo_files):
-    lost = {(1, 2, 1), (0, 5, 0)}
-
-    def lose(e, r, k):
-        hit = (e, r, k) in lost
-        lost.discard((e, r, k))
-        return hit
-
-    model, report = simulate(
-        demo_files, replicas=2, sync_words=2000, sync_lag=1, return_report=True, _lose=lose, **KW
-    )
-    counted = FileCorpus(demo_files).encode(model.vocab).n_words
-    assert report.recoveries == 2
-    assert report.words == KW["epochs"] * counted
-    ref = simulate(demo_files, replicas=2, sync_words=2000, sync_lag=1, **KW)
-    assert model.epoch_losses[-1] == pytest.approx(ref.epoch_losses[-1], rel=0.02)
-
-
 def test_replicas_draw_a_fresh_run_s_weights_and_rebuilt_ones_receive_the_driver_s(
     monkeypatch, demo_files
 ):
@@ -712,8 +584,6 @@ def test_interrupt_leaves_a_usable_model(demo_files, tmp_path):
         ({"sync_schedule": "x"}, ValueError, "sync_schedule must be one of all, doubling"),
         ({"sync_top": 0}, ValueError, "sync_top must be an integer >= 1, got 0"),
         ({"sync_dtype": "int8"}, ValueError, "sync_dtype must be one of float32, float16"),
-        ({"sync_lag": 2}, ValueError, "sync_lag must be 0 or 1, got 2"),
-        ({"sync_lag": True}, ValueError, "sync_lag must be 0 or 1, got True"),
         ({"max_retries": -1}, ValueError, "max_retries must be an integer >= 0"),
         ({"count_pieces": 0}, ValueError, "count_pieces must be an integer >= 1"),
         ({"max_vocab_size": 100}, ValueError, "max_vocab_size is not supported"),
@@ -764,7 +634,6 @@ def test_command_line_reconciliation_flags_need_a_scheduler(demo_files, tmp_path
         ("--sync-words", "5000"),
         ("--sync-schedule", "all"),
         ("--sync-dtype", "float16"),
-        ("--sync-lag", "1"),
     ):
         argv = ["train", "-train", demo_files[0], "-output", str(tmp_path / "v.txt"), flag, value]
         assert main(argv) == 2
@@ -805,8 +674,8 @@ def test_command_line_passes_reconciliation_flags_to_the_cluster(monkeypatch, de
     base = ["train", "-train", demo_files[0], "-size", "8", "-min-count", "2", "-iter", "1",
             "-scheduler", "tcp://127.0.0.1:1"]  # fmt: skip
     flags = ["--merge", "sum", "--sync-words", "5000", "--sync-schedule", "doubling",
-             "--sync-dtype", "float16", "--sync-lag", "1"]  # fmt: skip
-    names = ("merge", "sync_words", "sync_schedule", "sync_dtype", "sync_lag")
+             "--sync-dtype", "float16"]  # fmt: skip
+    names = ("merge", "sync_words", "sync_schedule", "sync_dtype")
     assert main([*base, "-output", str(tmp_path / "a.txt"), *flags]) == 0
     assert main([*base, "-output", str(tmp_path / "b.txt")]) == 0
     assert main([*base, "-output", str(tmp_path / "c.txt"), "--merge", "hybrid"]) == 0
@@ -815,7 +684,6 @@ def test_command_line_passes_reconciliation_flags_to_the_cluster(monkeypatch, de
         "sync_words": 5000,
         "sync_schedule": "doubling",
         "sync_dtype": "float16",
-        "sync_lag": 1,
     }
     assert not set(names) & set(seen[1])
     assert seen[2]["merge"] == "hybrid"

@@ -69,25 +69,22 @@ def test_vocabulary_counted_on_the_cluster_is_build_vocab(client, demo_files):
 
 
 @pytest.mark.parametrize(
-    ("dtype", "schedule", "merge", "lag"),
+    ("dtype", "schedule", "merge"),
     [
-        ("float32", "doubling", "smooth", 0),
-        ("float32", "all", "smooth", 0),
-        ("float16", "doubling", "hybrid", 0),
-        ("float16", "doubling", "smooth", 0),
-        ("float32", "doubling", "smooth", 1),
-        ("float16", "all", "smooth", 1),
+        ("float32", "doubling", "smooth"),
+        ("float32", "all", "smooth"),
+        ("float16", "doubling", "hybrid"),
+        ("float16", "doubling", "smooth"),
     ],
 )
 def test_cluster_training_is_the_simulated_training(
-    client, demo_files, tmp_path, dtype, schedule, merge, lag
+    client, demo_files, tmp_path, dtype, schedule, merge
 ):
     """The same shards, rounds and merges on two worker processes as in one process:
     with one thread per replica, the same weights bit for bit (the rows sent as values
-    or as float16 deltas; each merge rule's weights; rounds that wait for the merge or
-    run one ahead of it)."""
+    or as float16 deltas; each merge rule's weights)."""
     sync = {"sync_words": 3000, "sync_dtype": dtype, "sync_schedule": schedule, "sync_top": 64}
-    sync |= {"merge": merge, "sync_lag": lag}
+    sync["merge"] = merge
     model, report = train(client, demo_files, return_report=True, **sync, **KW)
     sim = simulate(demo_files, replicas=2, **sync, **KW)
     assert len(report.shard_words) == 2 and report.recoveries == 0
@@ -136,13 +133,13 @@ class _KillAWorker:
         self.epoch += 1
 
 
-@pytest.mark.parametrize(("dtype", "lag"), [("float32", 0), ("float16", 0), ("float32", 1)])
-def test_a_killed_worker_costs_a_round_and_training_completes(client, demo_files, dtype, lag):
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_a_killed_worker_costs_a_round_and_training_completes(client, demo_files, dtype):
     client.wait_for_workers(2, timeout=60)  # a worker killed before has restarted
     ref = simulate(demo_files, replicas=2, sync_words=3000, **KW)
     model, report = train(
         client, demo_files, sync_words=3000, return_report=True, sync_dtype=dtype,
-        sync_lag=lag, callbacks=[_KillAWorker(client)], worker_timeout=30, **KW,
+        callbacks=[_KillAWorker(client)], worker_timeout=30, **KW,
     )  # fmt: skip
     assert report.recoveries >= 1
     n_words = FileCorpus(demo_files).encode(model.vocab).n_words
@@ -173,12 +170,11 @@ def test_a_task_error_is_not_taken_for_a_lost_worker(client, demo_files):
     assert backend.setup("job", 0, 0, spec, matrices) > 0
     task = RoundTask(0, 1, 0, 1, 0, 0.025, 0.0001, len(model.vocab))
     try:
-        never = backend.submit("job", 0, 1, task, None)  # a generation never built
-        lost = backend.collect("job", {0: never})[0]
+        lost = backend.rounds("job", {0: (1, task, None)})[0]  # a generation never built
         assert isinstance(lost, ReplicaFailure) and "ReplicaLostError" in lost.reason
         bad = {"vectors": RowValues(np.array([10**9]), np.zeros((1, 16), np.float32))}
         with pytest.raises(DistributedTrainingError, match="replica 0 failed: IndexError"):
-            backend.collect("job", {0: backend.submit("job", 0, 0, task, bad)})
+            backend.rounds("job", {0: (0, task, bad)})
     finally:
         backend.close("job")
 

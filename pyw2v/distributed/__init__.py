@@ -37,7 +37,6 @@ def train(
     sync_schedule: str = Options.sync_schedule,
     sync_top: int = Options.sync_top,
     sync_dtype: str = Options.sync_dtype,
-    sync_lag: int = Options.sync_lag,
     max_retries: int = Options.max_retries,
     worker_timeout: float = 60.0,
     callbacks: Iterable[Any] = (),
@@ -80,13 +79,6 @@ def train(
         and the merged change rounded to float16 (half the bytes; the driver and
         every replica add the same rounded change, and a replica keeps what the
         rounding took off its own rows for its next round).
-    sync_lag : 0 or 1
-        0 (the default): every replica waits for a round's merge before it trains the
-        next. 1: a replica trains round g + 1 while the driver merges round g, and
-        takes round g's merged changes with round g + 2 (as deltas, float32 or
-        float16 as sync_dtype says; the replicas then agree with the driver up to
-        rounding, not bit for bit): the cluster's round trips overlap the training,
-        at the cost of one more round of staleness.
     max_retries : int
         Times one replica may be lost in a row (its worker died) before training stops
         with DistributedTrainingError.
@@ -111,9 +103,8 @@ def train(
     n_workers = len(backend.workers())
     n = replicas if replicas is not None else n_workers
     options = Options(
-        sync_words, merge, sync_schedule, sync_top, max_retries, sync_dtype=sync_dtype,
-        sync_lag=sync_lag,
-    )  # fmt: skip
+        sync_words, merge, sync_schedule, sync_top, max_retries, sync_dtype=sync_dtype
+    )
     model, report = fit(
         backend, files, n, options, 2 * n_workers, callbacks, progress, word2vec_params
     )
@@ -148,7 +139,6 @@ def simulate(
     sync_schedule: str = Options.sync_schedule,
     sync_top: int = Options.sync_top,
     sync_dtype: str = Options.sync_dtype,
-    sync_lag: int = Options.sync_lag,
     max_retries: int = Options.max_retries,
     callbacks: Iterable[Any] = (),
     progress: bool = False,
@@ -162,9 +152,8 @@ def simulate(
     from pyw2v.distributed.simulated import SimulatedBackend
 
     options = Options(
-        sync_words, merge, sync_schedule, sync_top, max_retries, sync_dtype=sync_dtype,
-        sync_lag=sync_lag,
-    )  # fmt: skip
+        sync_words, merge, sync_schedule, sync_top, max_retries, sync_dtype=sync_dtype
+    )
     model, report = fit(
         SimulatedBackend(_lose),
         files,

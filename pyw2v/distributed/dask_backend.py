@@ -53,7 +53,6 @@ class DaskBackend:
         self.worker_timeout = worker_timeout
         self.poll = poll
         self.placed: dict[int, str] = {}  # replica -> the worker holding it
-        self.last: dict[int, Any] = {}  # replica -> the future of its latest round
         # round results come from the workers directly, unless the client says it
         # cannot reach them (direct_to_workers=False) or a direct fetch has failed
         self.direct = getattr(client, "direct_to_workers", None) is not False
@@ -93,7 +92,7 @@ class DaskBackend:
             if j != k and addr in load:
                 load[addr] += 1
         target = min(live, key=lambda addr: (load[addr], (live.index(addr) - k) % len(live)))
-        payload = (
+        payload = (  # None: the replica draws a fresh run's weights itself
             None
             if matrices is None
             else {name: np.ascontiguousarray(m) for name, m in matrices.items()}
@@ -115,41 +114,31 @@ class DaskBackend:
         except _LOST as exc:
             raise ReplicaFailure(k, f"setup failed: {type(exc).__name__}: {exc}") from exc
         self.placed[k] = where or target
-        self.last.pop(k, None)  # a new replica's rounds start a new chain
         return int(n_words)
 
-    def submit(
-        self, job: str, k: int, generation: int, task: RoundTask, update: Update | None
-    ) -> Any:
-        """Sends one round of replica k to its worker; returns its future. With lag 1
-        the round depends on the replica's round before, which may still be running:
-        the dependency keeps them in order on a worker of several threads too."""
-        after = self.last.get(k) if task.lag else None
+    def rounds(
+        self, job: str, calls: dict[int, tuple[int, RoundTask, Update | None]]
+    ) -> dict[int, RoundResult | ReplicaFailure]:
         with _large_arguments():
-            future = self.client.submit(
-                worker.run_round,
-                job,
-                k,
-                generation,
-                update,
-                task,
-                after,
-                workers=[self.placed[k]],
-                allow_other_workers=True,
-                pure=False,
-            )
-        self.last[k] = future
-        return future
-
-    def collect(self, job: str, handles: dict[int, Any]) -> dict[int, RoundResult | ReplicaFailure]:
-        """Waits for the rounds `handles` (replica -> future) and returns their results,
-        or the failure of a replica whose worker or replica was lost. An error of the
-        task itself raises DistributedTrainingError."""
+            futures = {
+                k: self.client.submit(
+                    worker.run_round,
+                    job,
+                    k,
+                    generation,
+                    update,
+                    task,
+                    workers=[self.placed[k]],
+                    allow_other_workers=True,
+                    pure=False,
+                )
+                for k, (generation, task, update) in calls.items()
+            }
         out: dict[int, RoundResult | ReplicaFailure] = {}
         try:
-            self._wait(list(handles.values()))
-            out.update(self._fetch_direct(handles))
-            for k, future in handles.items():
+            self._wait(list(futures.values()))
+            out.update(self._fetch_direct(futures))
+            for k, future in futures.items():
                 if k in out:
                     continue
                 try:
@@ -160,19 +149,9 @@ class DaskBackend:
                     raise DistributedTrainingError(
                         f"replica {k} failed: {type(exc).__name__}: {exc}"
                     ) from exc
-        except BaseException:
-            self.cancel(list(self.last.values()) + list(handles.values()))
-            raise
-        for future in handles.values():
-            # released, not cancelled: a later round that depends on it still runs
-            future.release()
+        finally:
+            self.client.cancel(list(futures.values()))
         return out
-
-    def cancel(self, handles: list[Any]) -> None:
-        """Stops rounds that are no longer wanted (a lost replica's later rounds)."""
-        self.client.cancel(handles)
-        for k in [k for k, f in self.last.items() if f in handles]:
-            del self.last[k]
 
     def close(self, job: str) -> None:
         with contextlib.suppress(Exception):  # best effort: the workers may be gone

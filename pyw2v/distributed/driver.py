@@ -20,7 +20,6 @@ import numpy as np
 
 from pyw2v import _core
 from pyw2v.callbacks import notify
-from pyw2v.distributed import merge as merging
 from pyw2v.distributed.errors import DistributedTrainingError, TrainingInterrupted
 from pyw2v.distributed.merge import (
     Update,
@@ -29,7 +28,6 @@ from pyw2v.distributed.merge import (
     merge_deltas,
     retention_rows,
     round_occurrences,
-    round_updates,
 )
 from pyw2v.distributed.replica import (
     FreshWeightsMismatch,
@@ -69,15 +67,9 @@ class Backend(Protocol):
         matrices: dict[str, np.ndarray] | None,
     ) -> int: ...
 
-    def submit(
-        self, job: str, k: int, generation: int, task: RoundTask, update: Update | None
-    ) -> Any: ...
-
-    def collect(
-        self, job: str, handles: dict[int, Any]
+    def rounds(
+        self, job: str, calls: dict[int, tuple[int, RoundTask, Update | None]]
     ) -> dict[int, RoundResult | ReplicaFailure]: ...
-
-    def cancel(self, handles: list[Any]) -> None: ...
 
     def close(self, job: str) -> None: ...
 
@@ -95,8 +87,6 @@ class Options:
     max_retries: int = 3
     sync_dtype: str = "float32"
     threads: int | None = None
-    # 1: a replica trains round g + 1 while the driver merges round g (docs/distributed.md)
-    sync_lag: int = 0
 
 
 @dataclass
@@ -205,115 +195,81 @@ def run(
             n_rounds = max(1, math.ceil(max(report.shard_words) / options.sync_words))
             report.rounds_per_epoch = n_rounds
             counts = model.vocab.counts
-            huffman = _core.huffman_tree(counts)[:2] if "syn1" in matrices else None
-            round_words = max(report.shard_words) / n_rounds
-            if merging.SMOOTH_COUNT == "updates":
-                occurrences = round_updates(
-                    matrices, counts, round_words, model.vocab.keep_probs(p.sample),
-                    p.window, p.shrink_windows, p.negative, p.ns_exponent, bool(p.sg), huffman,
-                )  # fmt: skip
-            else:
-                occurrences = round_occurrences(matrices, counts, round_words, huffman)
+            occurrences = round_occurrences(
+                matrices,
+                counts,
+                max(report.shard_words) / n_rounds,
+                _core.huffman_tree(counts)[:2] if "syn1" in matrices else None,
+            )
             reporter.total_words = epochs * total_words
             alpha_start, alpha_end = p.alpha, p.min_alpha
             retention = retention_rows(  # smooth's is computed again for each round
                 options.merge, matrices, occurrences, len(shards), alpha_start
             )
             notify(callbacks, "on_train_begin", model)
-            lag = options.sync_lag
-            first_epoch = model.epochs_trained
-            n_total = epochs * n_rounds
-            merge = merge_deltas if lag or options.sync_dtype == "float16" else merge_changes
-            synced = dict.fromkeys(specs, -1)  # per replica, the last merge its rows hold
-            handles: dict[tuple[int, int], Any] = {}  # (replica, round) -> backend's handle
-
-            def task_of(g: int, update_of: int = -1) -> RoundTask:
-                e, r = divmod(g, n_rounds)
-                return RoundTask(
-                    epoch=e,
-                    epochs=epochs,
-                    round_index=r,
-                    n_rounds=n_rounds,
-                    epoch_seed=first_epoch + e
-                    if n_rounds == 1
-                    else (first_epoch + e) * n_rounds + r,
-                    alpha_start=alpha_start,
-                    alpha_end=alpha_end,
-                    due=rows_due(
-                        options.sync_schedule, r, n_rounds, len(model.vocab), options.sync_top
-                    ),
-                    sync_dtype=options.sync_dtype,
-                    lag=lag,
-                    update_of=update_of,
-                )
-
-            def send(k: int, g: int, update: Update | None, update_of: int) -> None:
-                if g < n_total:
-                    task = task_of(g, update_of)
-                    handles[(k, g)] = backend.submit(job, k, generation[k], task, update)
-
-            # round g goes out with the merge of round g - 1 - lag: with lag 1 a replica
-            # trains round g + 1 while the driver merges round g
-            for g in range(lag + 1):
-                for k in specs:
-                    send(k, g, None, -1)
-            loss_sum, examples = 0.0, 0
-            for g in range(n_total):
-                epoch, r = divmod(g, n_rounds)
-                if r == 0:
-                    notify(callbacks, "on_epoch_begin", model)
-                    loss_sum, examples = 0.0, 0
-                results: dict[int, RoundResult] = {}
-                while len(results) < len(specs):
-                    waiting = {k: handles[(k, g)] for k in specs if k not in results}
-                    for k, result in backend.collect(job, waiting).items():
-                        if not isinstance(result, ReplicaFailure):
-                            results[k] = result
-                            failures[k] = 0
-                            continue
-                        # built again from the model merged so far, the replica redoes
-                        # this round and the ones sent after it
-                        later = [handles.pop((k, h)) for h in range(g + 1, g + 1 + lag)
-                                 if (k, h) in handles]  # fmt: skip
-                        backend.cancel(later)
-                        rebuild(k, result.reason)
-                        synced[k] = g - 1
-                        for h in range(g, g + 1 + lag):
-                            send(k, h, None, -1)
-                for k in specs:
-                    del handles[(k, g)]
-                contributions = [results[k].changes for k in sorted(results)]
-                if options.merge == "smooth":  # by the round's mean learning rate
-                    retention = retention_rows(
-                        options.merge,
-                        matrices,
-                        occurrences,
-                        len(shards),
-                        round_alpha(alpha_start, alpha_end, epoch, epochs, r, n_rounds),
+            updates: dict[int, Update] = {}  # per replica, the reconciled rows it lacks
+            for epoch in range(epochs):
+                notify(callbacks, "on_epoch_begin", model)
+                loss_sum, examples = 0.0, 0
+                for r in range(n_rounds):
+                    task = RoundTask(
+                        epoch=epoch,
+                        epochs=epochs,
+                        round_index=r,
+                        n_rounds=n_rounds,
+                        epoch_seed=(
+                            model.epochs_trained
+                            if n_rounds == 1
+                            else model.epochs_trained * n_rounds + r
+                        ),
+                        alpha_start=alpha_start,
+                        alpha_end=alpha_end,
+                        due=rows_due(
+                            options.sync_schedule, r, n_rounds, len(model.vocab), options.sync_top
+                        ),
+                        sync_dtype=options.sync_dtype,
                     )
-                merged = merge(matrices, contributions, retention)
-                for k, update in zip(
-                    sorted(results), lacking_rows(merged, contributions), strict=True
-                ):
-                    if synced[k] < g:  # else its rows hold this merge already
-                        send(k, g + 1 + lag, update, g)
-                        synced[k] = g
-                    else:
-                        send(k, g + 1 + lag, None, -1)
-                round_words = sum(res.words for res in results.values())
-                words_done += round_words
-                examples += sum(res.examples for res in results.values())
-                loss_sum += sum(res.loss_sum for res in results.values())
-                frac = words_done / (epochs * total_words)
-                reporter.update(
-                    words_done,
-                    epoch,
-                    epochs,
-                    alpha_start - (alpha_start - alpha_end) * min(frac, 1.0),
-                    loss_sum / examples if examples else None,
-                )
-                if r < n_rounds - 1:
-                    continue
+                    results: dict[int, RoundResult] = {}
+                    pending = {k: (generation[k], task, updates.get(k)) for k in specs}
+                    while pending:
+                        out = backend.rounds(job, pending)
+                        for k, result in out.items():
+                            if isinstance(result, ReplicaFailure):
+                                rebuild(k, result.reason)
+                            else:
+                                results[k] = result
+                                failures[k] = 0
+                        # rebuilt replicas start from the merged model
+                        pending = {
+                            k: (generation[k], task, None) for k in pending if k not in results
+                        }
+                    contributions = [results[k].changes for k in sorted(results)]
+                    if options.merge == "smooth":  # by the round's mean learning rate
+                        retention = retention_rows(
+                            options.merge,
+                            matrices,
+                            occurrences,
+                            len(shards),
+                            round_alpha(alpha_start, alpha_end, epoch, epochs, r, n_rounds),
+                        )
+                    merged = (merge_deltas if options.sync_dtype == "float16" else merge_changes)(
+                        matrices, contributions, retention
+                    )
+                    updates = dict(
+                        zip(sorted(results), lacking_rows(merged, contributions), strict=True)
+                    )
+                    round_words = sum(res.words for res in results.values())
+                    words_done += round_words
+                    examples += sum(res.examples for res in results.values())
+                    loss_sum += sum(res.loss_sum for res in results.values())
+                    frac = words_done / (epochs * total_words)
+                    reporter.update(
+                        words_done,
+                        epoch,
+                        epochs,
+                        alpha_start - (alpha_start - alpha_end) * min(frac, 1.0),
+                        loss_sum / examples if examples else None,
+                    )
                 model.epoch_words.append(words_done - report.words)
                 report.words = words_done
                 report.examples += examples

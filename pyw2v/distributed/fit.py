@@ -38,8 +38,6 @@ def fit(
         or (options.max_retries < 0)
     ):
         raise ValueError(f"max_retries must be an integer >= 0, got {options.max_retries!r}")
-    if options.sync_lag not in (0, 1) or isinstance(options.sync_lag, bool):
-        raise ValueError(f"sync_lag must be 0 or 1, got {options.sync_lag!r}")
     check_rule(options.merge)
     check_sync_dtype(options.sync_dtype)
     check_schedule(options.sync_schedule, options.sync_top)

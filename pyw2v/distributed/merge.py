@@ -53,9 +53,6 @@ SYNC_DTYPES = ("float32", "float16")
 HOT_OCCURRENCES = 30.0
 # "smooth": eta = SMOOTH_RATE * alpha per update (benchmarks/RESULTS.md, eleventh session)
 SMOOTH_RATE = 0.25
-# "smooth" counts a row's updates in a round as its word's occurrences ("occurrences",
-# round_occurrences) or as the expected updates of each matrix ("updates", round_updates)
-SMOOTH_COUNT = "occurrences"
 
 
 @dataclass
@@ -88,14 +85,12 @@ def changed_rows(current: np.ndarray, base: np.ndarray, n_rows: int) -> RowValue
     return RowValues(rows, cur[rows])
 
 
-def changed_deltas(
-    current: np.ndarray, base: np.ndarray, n_rows: int, dtype: type = np.float16
-) -> RowValues:
+def changed_deltas(current: np.ndarray, base: np.ndarray, n_rows: int) -> RowValues:
     """The rows among the first n_rows where current differs from base, with their
-    change current - base (float32) rounded to `dtype`."""
+    change current - base rounded to float16."""
     cur, old = current[:n_rows], base[:n_rows]
     rows = np.flatnonzero((cur != old).any(axis=1)).astype(np.int64)
-    return RowValues(rows, (cur[rows] - old[rows]).astype(dtype, copy=False))
+    return RowValues(rows, (cur[rows] - old[rows]).astype(np.float16))
 
 
 def round_occurrences(
@@ -118,54 +113,6 @@ def round_occurrences(
             offsets, points = huffman
             visits = np.bincount(points, weights=np.repeat(share, np.diff(offsets)))
             rate[: min(len(visits), len(matrix))] = visits[: len(matrix)]
-        out[name] = rate
-    return out
-
-
-def round_updates(
-    matrices: dict[str, np.ndarray],
-    counts: np.ndarray,
-    round_words: float,
-    keep: np.ndarray,
-    window: int,
-    shrink_windows: bool,
-    negative: int,
-    ns_exponent: float,
-    sg: bool,
-    huffman: tuple[np.ndarray, np.ndarray] | None = None,
-) -> dict[str, np.ndarray]:
-    """How often a row is updated in one replica's round of round_words words (before
-    subsampling), in expectation: a word w occurs n_w = count(w) * round_words /
-    sum(counts) times and is kept keep(w) n_w times; a kept word sits in the window of
-    c = 2 E[reach] positions (reach uniform in 1..window with shrink_windows, else
-    window). CBOW: its input row is updated c keep(w) n_w times (it is context of c
-    centers), its syn1neg row keep(w) n_w times as the positive target and K N P(w)
-    (1 - keep(w) n_w / N) times as a noise word (N = sum of kept words: one step per
-    kept center, K noise draws from P(w) ~ count(w)^ns_exponent each, a draw of the
-    center itself skipped); an inner node of the Huffman tree
-    as often as the kept words whose path passes it. Skip-gram makes one step per
-    (center, context) pair, c per kept center: everything but the input rows' count
-    is c times CBOW's."""
-    share = counts * (round_words / (float(counts.sum()) or 1.0))
-    kept = share * keep[: len(share)]
-    reach = (window + 1) / 2 if shrink_windows else float(window)
-    c = 2.0 * reach
-    steps_per_center = c if sg else 1.0
-    out: dict[str, np.ndarray] = {}
-    for name, matrix in matrices.items():
-        rate = np.zeros(len(matrix))
-        if name == "vectors":
-            rate[: len(kept)] = c * kept
-        elif name == "syn1neg":
-            noise = counts.astype(np.float64) ** ns_exponent
-            noise /= noise.sum() or 1.0
-            centers = kept.sum()  # a draw of the center itself is skipped
-            noise_updates = negative * noise * (centers - kept)
-            rate[: len(kept)] = steps_per_center * (kept + noise_updates)
-        elif huffman is not None:
-            offsets, points = huffman
-            visits = np.bincount(points, weights=np.repeat(kept, np.diff(offsets)))
-            rate[: min(len(visits), len(matrix))] = steps_per_center * visits[: len(matrix)]
         out[name] = rate
     return out
 
@@ -232,12 +179,11 @@ def merge_deltas(
     contributions: list[Changes],
     retention: dict[str, np.ndarray | None],
 ) -> Update:
-    """merge_changes for contributions that carry deltas (changed_deltas, float16 or
-    float32) against `matrices`: per row the deltas' weighted sum (by `retention`) in
-    float32, rounded to the deltas' dtype (a row one replica alone changed keeps its
-    delta exactly), is added to `matrices` in place. Returns the rows and those merged
-    deltas: a copy of the rows as `matrices` held them becomes the new rows by adding
-    them (in float32)."""
+    """merge_changes for contributions that carry float16 deltas (changed_deltas)
+    against `matrices`: per row the deltas' weighted sum (by `retention`) in float32,
+    rounded to float16 (a row one replica alone changed keeps its delta exactly), is
+    added to `matrices` in place. Returns the rows and those float16 deltas: a copy of
+    the rows as `matrices` held them becomes the new rows by adding them (in float32)."""
     update: Update = {}
     for name, matrix in matrices.items():
         parts = [c[name] for c in contributions if name in c and len(c[name].rows)]
@@ -255,9 +201,8 @@ def merge_deltas(
             [part.values.astype(np.float32) for part in parts],
             None if retention[name] is None else retention[name][rows],
         )
-        dtype = parts[0].values.dtype if parts else np.float16
-        deltas = merged.astype(dtype, copy=False)
-        matrix[rows] += deltas.astype(np.float32, copy=False)
+        deltas = merged.astype(np.float16)
+        matrix[rows] += deltas.astype(np.float32)
         update[name] = RowValues(rows, deltas)
     return update
 

@@ -75,16 +75,6 @@ class RoundTask:
     alpha_end: float
     due: int
     sync_dtype: str = "float32"
-    # lag 1: the replica sends its changes as deltas and trains on while the driver
-    # merges them; the update that comes with the task holds the merged deltas of round
-    # update_of (counted over the epochs of this train call; -1: no update)
-    lag: int = 0
-    update_of: int = -1
-
-    @property
-    def index(self) -> int:
-        """The round's place among all rounds of this train call."""
-        return self.epoch * self.n_rounds + self.round_index
 
 
 @dataclass
@@ -144,26 +134,6 @@ class Replica:
         )
         self._cuts: tuple[int, np.ndarray, np.ndarray] | None = None
         self.sent: tuple[str, Changes] | None = None  # the last round's sync_dtype, changes
-        self.unmerged: dict[int, Changes] = {}  # lag 1: deltas sent, per round, not merged yet
-
-    def apply_merged(self, update: Update | None, update_of: int) -> None:
-        """Lag 1: takes the merged deltas of round update_of (merge.merge_deltas) while
-        the replica has trained on since it sent its own: each row moves by the merged
-        delta less its own delta of that round (which it holds already), so that its
-        progress since stays. The rows it alone changed are not in `update` (their
-        merged delta is its own)."""
-        own = self.unmerged.pop(update_of, {})
-        for name, rows in (update or {}).items():
-            if not len(rows.rows):
-                continue
-            change = rows.values.astype(np.float32)
-            mine = own.get(name)
-            if mine is not None and len(mine.rows):
-                at = np.minimum(np.searchsorted(rows.rows, mine.rows), len(rows.rows) - 1)
-                hit = rows.rows[at] == mine.rows
-                change[at[hit]] -= mine.values[hit].astype(np.float32)
-            self.current[name][rows.rows] += change
-            self.base[name][rows.rows] += change
 
     def apply(self, update: Update | None) -> None:
         """Takes the reconciled rows after a round: `update` holds the rows this replica
@@ -215,21 +185,12 @@ class Replica:
                 task.epochs * self.n_words,
             )
         _, n_words, examples, loss_sum = stats
-        changes: Changes = {}
-        for name, matrix in self.current.items():
-            due = len(matrix) if name == "syn1" else task.due
-            if task.lag:  # deltas against the base, which takes them now
-                dtype = np.float16 if task.sync_dtype == "float16" else np.float32
-                changes[name] = changed_deltas(matrix, self.base[name], due, dtype)
-                self.base[name][changes[name].rows] += changes[name].values.astype(np.float32)
-            elif task.sync_dtype == "float16":
-                changes[name] = changed_deltas(matrix, self.base[name], due)
-            else:
-                changes[name] = changed_rows(matrix, self.base[name], due)
-        if task.lag:
-            self.unmerged[task.index] = changes
-        else:
-            self.sent = (task.sync_dtype, changes)
+        changed = changed_deltas if task.sync_dtype == "float16" else changed_rows
+        changes = {
+            name: changed(matrix, self.base[name], len(matrix) if name == "syn1" else task.due)
+            for name, matrix in self.current.items()
+        }
+        self.sent = (task.sync_dtype, changes)
         return RoundResult(int(n_words), int(examples), float(loss_sum), changes)
 
 

@@ -34,11 +34,9 @@ def setup_replica(
 
 
 def run_round(
-    job: str, k: int, generation: int, update: Update | None, task: RoundTask, after: Any = None
+    job: str, k: int, generation: int, update: Update | None, task: RoundTask
 ) -> RoundResult:
-    """Applies the reconciled rows it lacks (lag 1: the merged deltas of an earlier
-    round), trains one round, returns the changed rows. `after` is the replica's round
-    before (with lag 1, a Dask dependency that keeps the rounds in order); unused."""
+    """Applies the reconciled rows it lacks, trains one round, returns the changed rows."""
     with _LOCK:
         held = _REPLICAS.get((job, k))
     if held is None or held[0] != generation:
@@ -46,10 +44,7 @@ def run_round(
             f"replica {k} (generation {generation}) of job {job} is not on this worker"
         )
     replica = held[1]
-    if task.lag:
-        replica.apply_merged(update, task.update_of)
-    else:
-        replica.apply(update)
+    replica.apply(update)
     return replica.train_round(task)
 
 
