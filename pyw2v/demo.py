@@ -55,9 +55,10 @@ def train_demo_model(
     return model, examples, time.perf_counter() - start
 
 
-def mode_label(sg: int, hs: int) -> str:
+def mode_label(sg: int, hs: int, batched: bool = False) -> str:
     loss = "hierarchical softmax" if hs else "negative sampling"
-    return f"{'skip-gram' if sg else 'CBOW'} + {loss}"
+    form = " (batched)" if sg and batched else ""
+    return f"{'skip-gram' if sg else 'CBOW'}{form} + {loss}"
 
 
 def run_demo(
@@ -130,7 +131,7 @@ def _summary(model: Word2Vec, examples: int, elapsed: float, epochs: int) -> str
     stats = model.corpus_stats
     p = model.params
     return (
-        f"{mode_label(p.sg, p.hs)}: trained on {stats['tokens']:,} tokens "
+        f"{mode_label(p.sg, p.hs, p.batched)}: trained on {stats['tokens']:,} tokens "
         f"({len(model.wv):,} words kept), {epochs} epochs, {p.n_threads} threads, "
         f"{examples:,} positive examples, in {elapsed:.1f} s; "
         f"final loss {model.epoch_losses[-1]:.4f}"

@@ -55,6 +55,7 @@ def test_demo_compare_prints_both_modes_side_by_side(capsys):
     sg = int(lines[1].split(" positive examples")[0].rsplit(" ", 1)[1].replace(",", ""))
     # skip-gram trains about m + 1 = 6 pairs per CBOW example (reduced windows)
     assert 4 * cbow < sg < 7 * cbow
+    assert lines[1].startswith("skip-gram: skip-gram (batched) + negative sampling: trained")
     assert "skip-gram trained" in lines[2]
     king = out.split("\nking:\n")[1].splitlines()
     assert king[0].split() == ["CBOW", "skip-gram"]
