@@ -144,9 +144,10 @@ class Word2Vec:
         updated at once (True), or one (center, context) pair at a time with fresh noise
         words for each, word2vec.c's and gensim's algorithm (False; docs/theory.md,
         Section 10.1). The default, None, batches skip-gram with negative sampling alone
-        (``sg=1, hs=0``): on the reference corpus it trained 1.5x to 2.5x faster than
+        (``sg=1, hs=0``): on the reference corpus it trained 1.5x to 2x faster than
         the per-pair form with higher analogy and WordSim-353 scores over 5 seeds, and
-        at least gensim's own scores (benchmarks/RESULTS.md, ninth and twelfth sessions);
+        at least those of gensim's skip-gram with the same learning-rate schedule
+        (benchmarks/RESULTS.md, ninth and twelfth sessions);
         pass False for vectors of the reference algorithm. With ``hs=1`` it stays per
         pair (faster there). ``params.batched`` tells which form trains.
     compute_loss : bool
