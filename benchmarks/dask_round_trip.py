@@ -48,7 +48,7 @@ if __name__ == "__main__":
         actors = [client.submit(Holder, 66000, workers=[w], actor=True).result() for w in workers]
         for n in (4096, 16384):
             upd = np.ones((n, 100), np.float32)
-            for rep in range(2):
+            for _rep in range(2):
                 t = time.perf_counter()
                 for r in range(40):
                     fs = [a.round(upd if r else None, n) for a in actors]
