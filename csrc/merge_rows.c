@@ -48,7 +48,7 @@ void w2v_merge_finish(float *matrix, int64_t stride, int64_t dim, const int64_t 
             for (int64_t c = 0; c < dim; c++) sum[c] = row[c] + sum[c] / n;
         } else {
             const float w = merge_weight(q, touched[j]);
-            for (int64_t c = 0; c < dim; c++) sum[c] = row[c] + (w == 1.0f ? sum[c] : w * sum[c]);
+            for (int64_t c = 0; c < dim; c++) sum[c] = row[c] + w * sum[c]; /* 1 * x is x */
         }
         for (int64_t c = 0; c < dim; c++) row[c] = sum[c];
     }

@@ -283,7 +283,7 @@ def run(args: argparse.Namespace) -> int:
         curve = TrainingCurve()
     corpus = as_corpus(args.train)  # fails now, not after counting, if the file is missing
     p = model.params
-    batched = " (batched)" if p.sg and p.batched else ""
+    batched = " (batched)" if p.batched else ""
     say(
         f"{mode_name(p.sg, p.hs, p.negative)}{batched}: size {p.vector_size}, "
         f"window {p.window}, "

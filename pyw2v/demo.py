@@ -57,7 +57,7 @@ def train_demo_model(
 
 def mode_label(sg: int, hs: int, batched: bool = False) -> str:
     loss = "hierarchical softmax" if hs else "negative sampling"
-    form = " (batched)" if sg and batched else ""
+    form = " (batched)" if batched else ""
     return f"{'skip-gram' if sg else 'CBOW'}{form} + {loss}"
 
 
