@@ -34,25 +34,29 @@ from pyw2v.distributed.driver import Options
 SETUPS = ["cluster 1x1", "cluster 2x1", "one machine, 1 thread", "one machine, 2 threads"]
 
 
+def local_cluster(n: int) -> Any:
+    """A quiet LocalCluster of n workers x 1 thread bound to 127.0.0.1."""
+    from distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=n,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+
+
 def run(setup: str, args: argparse.Namespace, seed: int) -> tuple[Word2Vec, float]:
     if setup.startswith("one machine"):
         threads = 1 if "1 thread" in setup else 2
         start = time.perf_counter()
         model = Word2Vec(corpus_file=args.corpus, seed=seed, **{**W1, "workers": threads})
         return model, time.perf_counter() - start
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     n = int(setup.split()[1].split("x")[0])
-    with (
-        LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(n) as cluster, Client(cluster) as client:
         start = time.perf_counter()
         model = pyw2v.distributed.train(
             client,
