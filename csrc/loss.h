@@ -12,6 +12,7 @@
 #define W2V_LOSS_H
 
 #include "noise.h"
+#include "prefetch.h"
 #include "rng.h"
 #include "w2v.h"
 
@@ -84,6 +85,36 @@ static inline int32_t w2v_hs_append(const w2v_hs_loss *hs, int32_t word, size_t 
         labels[n++] = 1.0f - (float)tree->codes[d];
     }
     return n;
+}
+
+/* Centers ahead of the one being planned whose path entries are prefetched
+ * (benchmarks/RESULTS.md, thirteenth session). */
+#ifndef W2V_PATH_AHEAD
+#define W2V_PATH_AHEAD 1
+#endif
+
+/* Prefetches the tree's entries (not the rows) of the path of sentence[pos + W2V_PATH_AHEAD],
+ * in two stages so that no load waits: that word's offsets were prefetched when it was
+ * 2 W2V_PATH_AHEAD centers ahead, so its points and codes can be found and prefetched
+ * now. A rare word's entries lie in megabytes of points[] and miss the cache, and the
+ * planner reads them to find the rows it prefetches: without this their miss delays
+ * the rows' prefetch and stalls the step behind it. */
+static inline void w2v_hs_prefetch_path(const w2v_hs_loss *hs, const int32_t *sentence, int32_t pos,
+                                        int32_t n) {
+#ifdef W2V_NO_PATH_PREFETCH /* for measuring what it buys */
+    (void)hs, (void)sentence, (void)pos, (void)n;
+    return;
+#endif
+    const w2v_huffman *tree = &hs->tree;
+    if (pos + 2 * W2V_PATH_AHEAD < n)
+        w2v_prefetch(&tree->offsets[sentence[pos + 2 * W2V_PATH_AHEAD]]);
+    if (pos + W2V_PATH_AHEAD < n) {
+        const int32_t word = sentence[pos + W2V_PATH_AHEAD];
+        const int64_t first = tree->offsets[word], last = tree->offsets[word + 1] - 1;
+        w2v_prefetch(&tree->points[first]);
+        w2v_prefetch(&tree->points[last]);
+        w2v_prefetch(&tree->codes[first]);
+    }
 }
 
 /* Appends word's row (label 1) to rows/labels at index n and its id to ids[0]; returns

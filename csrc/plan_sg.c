@@ -13,7 +13,10 @@
  *
  * Pairs are planned one ahead of the one being trained, and the next pair's rows are
  * prefetched: its context row, its noise rows, and, when it starts a new center, that
- * center's rows too (the pairs of one center share its positive row and path).
+ * center's rows too (the pairs of one center share its positive row and path). With
+ * hierarchical softmax, moving to a new center also prefetches the tree's entries of the
+ * path of the center after it (w2v_hs_prefetch_path), so that planning that center finds
+ * them in cache.
  *
  * The batched form (sg_batch; Ji et al.'s HogBatch, step_block.c) trains the same pairs
  * a window at a time: one block step per center word, its context rows (plan_window.h)
@@ -33,7 +36,8 @@ typedef struct {
 } w2v_sg_cursor;
 
 /* Moves to the next pair, drawing the reach of each new center; 0 at the sentence end. */
-static int next_pair(w2v_sg_cursor *at, int32_t n, w2v_worker_state *state) {
+static int next_pair(w2v_sg_cursor *at, const int32_t *sentence, int32_t n,
+                     w2v_worker_state *state) {
     for (;;) {
         if (at->pos >= 0) {
             at->j++;
@@ -41,6 +45,8 @@ static int next_pair(w2v_sg_cursor *at, int32_t n, w2v_worker_state *state) {
             if (at->j <= at->hi) return 1;
         }
         if (++at->pos >= n) return 0;
+        if (state->model->hs.node_vecs)
+            w2v_hs_prefetch_path(&state->model->hs, sentence, at->pos, n);
         int32_t reach = w2v_plan_reach(state->params, &state->scratch.rng);
         at->lo = at->pos - reach > 0 ? at->pos - reach : 0;
         at->hi = at->pos + reach < n - 1 ? at->pos + reach : n - 1;
@@ -118,17 +124,17 @@ void w2v_sg_train_sentence(w2v_worker_state *state, const int32_t *sentence, int
         plan->n_ctx = plan->step.n_in = 1;
         plan->step.in_scale = plan->step.grad_scale = 1.0f;
     }
-    if (!next_pair(&at, n, state)) return;
+    if (!next_pair(&at, sentence, n, state)) return;
     plan_pair(current, next, &at, sentence, state);
     for (;;) {
-        int more = next_pair(&at, n, state);
+        int more = next_pair(&at, sentence, n, state);
         if (more) {
             plan_pair(next, current, &at, sentence, state);
             prefetch_pair(next, current, state->params->dim);
         }
         if (more && fusable(state, current, next)) {
             run_pair(state, current, next, alpha);
-            if (w2v_plan_stopped(state) || !next_pair(&at, n, state)) return;
+            if (w2v_plan_stopped(state) || !next_pair(&at, sentence, n, state)) return;
             plan_pair(current, next, &at, sentence, state); /* current plans the pair after */
             prefetch_pair(current, next, state->params->dim);
             continue;
