@@ -110,10 +110,12 @@ static inline void w2v_hs_prefetch_path(const w2v_hs_loss *hs, const int32_t *se
         w2v_prefetch(&tree->offsets[sentence[pos + 2 * W2V_PATH_AHEAD]]);
     if (pos + W2V_PATH_AHEAD < n) {
         const int32_t word = sentence[pos + W2V_PATH_AHEAD];
-        const int64_t first = tree->offsets[word], last = tree->offsets[word + 1] - 1;
-        w2v_prefetch(&tree->points[first]);
-        w2v_prefetch(&tree->points[last]);
-        w2v_prefetch(&tree->codes[first]);
+        const int64_t first = tree->offsets[word], end = tree->offsets[word + 1];
+        if (end > first) { /* a one-word vocabulary has empty paths */
+            w2v_prefetch(&tree->points[first]);
+            w2v_prefetch(&tree->points[end - 1]);
+            w2v_prefetch(&tree->codes[first]);
+        }
     }
 }
 
