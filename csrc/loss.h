@@ -105,6 +105,7 @@ static inline void w2v_hs_prefetch_path(const w2v_hs_loss *hs, const int32_t *se
     (void)hs, (void)sentence, (void)pos, (void)n;
     return;
 #endif
+    if (!hs->node_vecs) return; /* no hierarchical softmax */
     const w2v_huffman *tree = &hs->tree;
     if (pos + 2 * W2V_PATH_AHEAD < n)
         w2v_prefetch(&tree->offsets[sentence[pos + 2 * W2V_PATH_AHEAD]]);

@@ -45,8 +45,7 @@ static int next_pair(w2v_sg_cursor *at, const int32_t *sentence, int32_t n,
             if (at->j <= at->hi) return 1;
         }
         if (++at->pos >= n) return 0;
-        if (state->model->hs.node_vecs)
-            w2v_hs_prefetch_path(&state->model->hs, sentence, at->pos, n);
+        w2v_hs_prefetch_path(&state->model->hs, sentence, at->pos, n);
         int32_t reach = w2v_plan_reach(state->params, &state->scratch.rng);
         at->lo = at->pos - reach > 0 ? at->pos - reach : 0;
         at->hi = at->pos + reach < n - 1 ? at->pos + reach : n - 1;

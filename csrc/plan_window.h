@@ -25,7 +25,7 @@ static inline void w2v_plan_window(w2v_plan *plan, const w2v_plan *previous,
     const w2v_model *model = state->model;
     uint64_t *rng = &state->scratch.rng;
     const size_t stride = (size_t)model->row_stride;
-    if (model->hs.node_vecs) w2v_hs_prefetch_path(&model->hs, sentence, pos, n);
+    w2v_hs_prefetch_path(&model->hs, sentence, pos, n);
     int32_t reach = w2v_plan_reach(params, rng);
     int32_t lo = pos - reach > 0 ? pos - reach : 0;
     int32_t hi = pos + reach < n - 1 ? pos + reach : n - 1;
