@@ -11,7 +11,7 @@ cluster.
     python benchmarks/bench_distributed.py --corpus ../shared/corpus/en-mix-17m.txt \
         --eval ../shared/eval [--seeds 1 2 3] [--sync-words 1000000] [--merge mean] \
         [--sync-schedule doubling] [--sync-top 4096] [--sync-dtype float16] \
-        [--json out.jsonl]
+        [--block-momentum 0.3] [--first-epoch-sync-words 100000] [--json out.jsonl]
 
 Needs `pip install 'pyw2v[dask]'`.
 """
@@ -67,6 +67,8 @@ def run(setup: str, args: argparse.Namespace, seed: int) -> tuple[Word2Vec, floa
             sync_schedule=args.sync_schedule,
             sync_top=args.sync_top,
             sync_dtype=args.sync_dtype,
+            block_momentum=args.block_momentum,
+            first_epoch_sync_words=args.first_epoch_sync_words,
             **W1,
         )
         return model, time.perf_counter() - start
@@ -103,6 +105,8 @@ def main() -> None:
     parser.add_argument("--sync-schedule", default=Options.sync_schedule)
     parser.add_argument("--sync-top", type=int, default=Options.sync_top)
     parser.add_argument("--sync-dtype", default=Options.sync_dtype)
+    parser.add_argument("--block-momentum", type=float, default=Options.block_momentum)
+    parser.add_argument("--first-epoch-sync-words", type=int, default=None)
     parser.add_argument("--setups", nargs="+", default=SETUPS, choices=SETUPS)
     parser.add_argument("--json", type=Path, help="append each run's record here")
     args = parser.parse_args()
@@ -118,6 +122,8 @@ def main() -> None:
                 sync_schedule=args.sync_schedule,
                 sync_top=args.sync_top,
                 sync_dtype=args.sync_dtype,
+                block_momentum=args.block_momentum,
+                first_epoch_sync_words=args.first_epoch_sync_words,
             )
             records.append(keep(record, model, args))
     print(report(records))

@@ -8,7 +8,8 @@ benchmarks/sweep_cbow_grad.py does and prints medians over the seeds.
     python benchmarks/sweep_distributed.py --corpus ../shared/corpus/en-mix-17m.txt \
         --eval ../shared/eval [--seeds 1 2 3] [--replicas 2 4] [--merges mean sum smooth] \
         [--sync-words 100000 1000000] [--schedules all] [--sync-dtypes float16] \
-        [--smooth-rates 0.25 0.5 1] [--json out.json]
+        [--smooth-rates 0.25 0.5 1] [--block-momentum 0 0.3] \
+        [--first-epoch-sync-words 0 100000] [--json out.json]
 
 The workload is W1's (CBOW, negative sampling, d 100, window 5, negative 5, sample
 1e-3, min_count 5, alpha 0.05, 3 epochs), one thread per replica. Seeds are the outer
@@ -48,13 +49,15 @@ W1 = dict(
 
 def configurations(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [{"replicas": 0}]  # single machine
-    for k, merge, words, schedule, dtype, top in itertools.product(
+    for k, merge, words, schedule, dtype, top, momentum, first in itertools.product(
         args.replicas,
         args.merges,
         args.sync_words,
         args.schedules,
         args.sync_dtypes,
         args.sync_tops,
+        args.block_momentum,
+        args.first_epoch_sync_words,
     ):
         config = {
             "replicas": k,
@@ -63,6 +66,8 @@ def configurations(args: argparse.Namespace) -> list[dict[str, Any]]:
             "sync_schedule": schedule,
             "sync_dtype": dtype,
             "sync_top": top,
+            "block_momentum": momentum,
+            "first_epoch_sync_words": first or None,
         }
         if merge != "smooth":
             rows.append(config)
@@ -93,10 +98,13 @@ def train(corpus: str, config: dict[str, Any], seed: int) -> tuple[Word2Vec, flo
 def label(config: dict[str, Any]) -> tuple[str, ...]:
     if config["replicas"] == 0:
         return ("single machine", "", "", "", "")
+    first = config.get("first_epoch_sync_words")
     return (
         str(config["replicas"]),
-        config["merge"] + (f" (rate {config['smooth_rate']:g})" if "smooth_rate" in config else ""),
-        f"{config['sync_words']:,}",
+        config["merge"]
+        + (f" (rate {config['smooth_rate']:g})" if "smooth_rate" in config else "")
+        + f", momentum {config.get('block_momentum', 0):g}",
+        f"{config['sync_words']:,}" + (f" ({first:,} in epoch 1)" if first else ""),
         config["sync_schedule"]
         + (
             f" (top {config.get('sync_top', 1024):,})"
@@ -154,6 +162,11 @@ def main() -> None:
     parser.add_argument(
         "--smooth-rates", type=float, nargs="+", default=[merging.SMOOTH_RATE],
         help="for merge smooth: the rates lambda of q = exp(-lambda alpha m) to try",
+    )  # fmt: skip
+    parser.add_argument("--block-momentum", type=float, nargs="+", default=[Options.block_momentum])
+    parser.add_argument(
+        "--first-epoch-sync-words", type=int, nargs="+", default=[0],
+        help="words per round in the first epoch (0: --sync-words)",
     )  # fmt: skip
     parser.add_argument("--no-single", action="store_true", help="skip the single-machine row")
     parser.add_argument("--json", type=Path, help="append each run's record here")

@@ -37,7 +37,14 @@ from pyw2v.saving import check_destination
 # The reconciliation options of -scheduler, and their defaults (pyw2v.distributed.train's)
 DISTRIBUTED_DEFAULTS = {
     name: getattr(Options(), name)
-    for name in ("sync_words", "merge", "sync_schedule", "sync_dtype")
+    for name in (
+        "sync_words",
+        "merge",
+        "sync_schedule",
+        "sync_dtype",
+        "block_momentum",
+        "first_epoch_sync_words",
+    )
 }
 
 WORD2VEC_THREADS = 12  # word2vec.c's default
@@ -198,6 +205,22 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         choices=("float32", "float16"),
         help="with -scheduler: send the rows' values, or their changes rounded to float16 "
         f"(half the bytes) (default {DISTRIBUTED_DEFAULTS['sync_dtype']})",
+    )
+    parser.add_argument(
+        "--block-momentum",
+        type=float,
+        metavar="RATE",
+        help="with -scheduler: the share of its previous reconciled change that a row "
+        "several replicas changed moves by again, in [0, 1) "
+        f"(default {DISTRIBUTED_DEFAULTS['block_momentum']:g}; 0: off)",
+    )
+    parser.add_argument(
+        "--first-epoch-sync-words",
+        type=int,
+        metavar="N",
+        help="with -scheduler: words each replica trains between reconciliations in the "
+        "first epoch (default: --sync-words; 100000 comes closer to one machine's "
+        "quality at the cost of more rounds)",
     )
     parser.set_defaults(run=run)
 

@@ -584,6 +584,13 @@ def test_interrupt_leaves_a_usable_model(demo_files, tmp_path):
         ({"sync_schedule": "x"}, ValueError, "sync_schedule must be one of all, doubling"),
         ({"sync_top": 0}, ValueError, "sync_top must be an integer >= 1, got 0"),
         ({"sync_dtype": "int8"}, ValueError, "sync_dtype must be one of float32, float16"),
+        ({"block_momentum": 1.0}, ValueError, "block_momentum must be a number in \\[0, 1\\)"),
+        ({"block_momentum": -0.1}, ValueError, "block_momentum must be a number in"),
+        ({"block_momentum": float("nan")}, ValueError, "block_momentum must be a number in"),
+        ({"block_momentum": True}, ValueError, "block_momentum must be a number in"),
+        ({"block_momentum": "0.3"}, ValueError, "block_momentum must be a number in"),
+        ({"first_epoch_sync_words": 0}, ValueError, "first_epoch_sync_words must be an integer >="),
+        ({"first_epoch_sync_words": 2.5}, ValueError, "first_epoch_sync_words must be an integer"),
         ({"max_retries": -1}, ValueError, "max_retries must be an integer >= 0"),
         ({"count_pieces": 0}, ValueError, "count_pieces must be an integer >= 1"),
         ({"max_vocab_size": 100}, ValueError, "max_vocab_size is not supported"),
@@ -634,6 +641,8 @@ def test_command_line_reconciliation_flags_need_a_scheduler(demo_files, tmp_path
         ("--sync-words", "5000"),
         ("--sync-schedule", "all"),
         ("--sync-dtype", "float16"),
+        ("--block-momentum", "0.5"),
+        ("--first-epoch-sync-words", "1000"),
     ):
         argv = ["train", "-train", demo_files[0], "-output", str(tmp_path / "v.txt"), flag, value]
         assert main(argv) == 2
@@ -674,8 +683,10 @@ def test_command_line_passes_reconciliation_flags_to_the_cluster(monkeypatch, de
     base = ["train", "-train", demo_files[0], "-size", "8", "-min-count", "2", "-iter", "1",
             "-scheduler", "tcp://127.0.0.1:1"]  # fmt: skip
     flags = ["--merge", "sum", "--sync-words", "5000", "--sync-schedule", "doubling",
-             "--sync-dtype", "float16"]  # fmt: skip
-    names = ("merge", "sync_words", "sync_schedule", "sync_dtype")
+             "--sync-dtype", "float16", "--block-momentum", "0.5",
+             "--first-epoch-sync-words", "1000"]  # fmt: skip
+    names = ("merge", "sync_words", "sync_schedule", "sync_dtype", "block_momentum",
+             "first_epoch_sync_words")  # fmt: skip
     assert main([*base, "-output", str(tmp_path / "a.txt"), *flags]) == 0
     assert main([*base, "-output", str(tmp_path / "b.txt")]) == 0
     assert main([*base, "-output", str(tmp_path / "c.txt"), "--merge", "hybrid"]) == 0
@@ -684,6 +695,8 @@ def test_command_line_passes_reconciliation_flags_to_the_cluster(monkeypatch, de
         "sync_words": 5000,
         "sync_schedule": "doubling",
         "sync_dtype": "float16",
+        "block_momentum": 0.5,
+        "first_epoch_sync_words": 1000,
     }
     assert not set(names) & set(seen[1])
     assert seen[2]["merge"] == "hybrid"

@@ -29,6 +29,7 @@ from pyw2v.distributed.merge import (
     retention_rows,
     round_occurrences,
 )
+from pyw2v.distributed.momentum import BlockMomentum
 from pyw2v.distributed.replica import (
     FreshWeightsMismatch,
     ReplicaSpec,
@@ -86,7 +87,17 @@ class Options:
     sync_top: int = DEFAULT_TOP
     max_retries: int = 3
     sync_dtype: str = "float32"
+    # benchmarks/RESULTS.md, fourteenth session: +0.6 analogy points at 2 replicas
+    block_momentum: float = 0.3
+    # words per round in a train call's first epoch; None: sync_words
+    first_epoch_sync_words: int | None = None
     threads: int | None = None
+
+    def words_per_round(self, epoch: int) -> int:
+        """Words each replica trains per round in epoch `epoch` of a train call."""
+        if epoch == 0 and self.first_epoch_sync_words is not None:
+            return self.first_epoch_sync_words
+        return self.sync_words
 
 
 @dataclass
@@ -97,7 +108,8 @@ class TrainingReport:
 
     words: int = 0
     examples: int = 0
-    rounds_per_epoch: int = 0
+    rounds_per_epoch: int = 0  # of an epoch in rounds of sync_words
+    epoch_rounds: list[int] = field(default_factory=list)  # rounds of each epoch trained
     shard_words: list[int] = field(default_factory=list)
     recoveries: int = 0
     elapsed: float = 0.0
@@ -192,40 +204,54 @@ def run(
             total_words = sum(report.shard_words)
             if total_words == 0:
                 raise ValueError("the corpus holds no word of the vocabulary")
+            epoch_rounds = [
+                max(1, math.ceil(max(report.shard_words) / options.words_per_round(e)))
+                for e in range(epochs)
+            ]
             n_rounds = max(1, math.ceil(max(report.shard_words) / options.sync_words))
             report.rounds_per_epoch = n_rounds
+            # each round its own random streams: rounds are numbered on from the
+            # epochs trained before, counted in rounds of sync_words
+            first_seed = model.epochs_trained * n_rounds
             counts = model.vocab.counts
-            occurrences = round_occurrences(
-                matrices,
-                counts,
-                max(report.shard_words) / n_rounds,
-                _core.huffman_tree(counts)[:2] if "syn1" in matrices else None,
-            )
+            huffman = _core.huffman_tree(counts)[:2] if "syn1" in matrices else None
+            occurrences_of: dict[int, dict[str, np.ndarray]] = {}  # by rounds per epoch
+
+            def occurrences(rounds: int) -> dict[str, np.ndarray]:
+                if rounds not in occurrences_of:
+                    occurrences_of[rounds] = round_occurrences(
+                        matrices, counts, max(report.shard_words) / rounds, huffman
+                    )
+                return occurrences_of[rounds]
+
             reporter.total_words = epochs * total_words
             alpha_start, alpha_end = p.alpha, p.min_alpha
             retention = retention_rows(  # smooth's is computed again for each round
-                options.merge, matrices, occurrences, len(shards), alpha_start
+                options.merge, matrices, occurrences(epoch_rounds[0]), len(shards), alpha_start
+            )
+            momentum = (
+                BlockMomentum(options.block_momentum, matrices)
+                if options.block_momentum > 0 and len(shards) > 1
+                else None
             )
             notify(callbacks, "on_train_begin", model)
             updates: dict[int, Update] = {}  # per replica, the reconciled rows it lacks
             for epoch in range(epochs):
                 notify(callbacks, "on_epoch_begin", model)
                 loss_sum, examples = 0.0, 0
-                for r in range(n_rounds):
+                rounds = epoch_rounds[epoch]
+                report.epoch_rounds.append(rounds)
+                for r in range(rounds):
                     task = RoundTask(
                         epoch=epoch,
                         epochs=epochs,
                         round_index=r,
-                        n_rounds=n_rounds,
-                        epoch_seed=(
-                            model.epochs_trained
-                            if n_rounds == 1
-                            else model.epochs_trained * n_rounds + r
-                        ),
+                        n_rounds=rounds,
+                        epoch_seed=first_seed + sum(epoch_rounds[:epoch]) + r,
                         alpha_start=alpha_start,
                         alpha_end=alpha_end,
                         due=rows_due(
-                            options.sync_schedule, r, n_rounds, len(model.vocab), options.sync_top
+                            options.sync_schedule, r, rounds, len(model.vocab), options.sync_top
                         ),
                         sync_dtype=options.sync_dtype,
                     )
@@ -248,12 +274,12 @@ def run(
                         retention = retention_rows(
                             options.merge,
                             matrices,
-                            occurrences,
+                            occurrences(rounds),
                             len(shards),
-                            round_alpha(alpha_start, alpha_end, epoch, epochs, r, n_rounds),
+                            round_alpha(alpha_start, alpha_end, epoch, epochs, r, rounds),
                         )
                     merged = (merge_deltas if options.sync_dtype == "float16" else merge_changes)(
-                        matrices, contributions, retention
+                        matrices, contributions, retention, momentum
                     )
                     updates = dict(
                         zip(sorted(results), lacking_rows(merged, contributions), strict=True)

@@ -10,6 +10,7 @@ from typing import Any
 from pyw2v.callbacks import check_callbacks
 from pyw2v.distributed.driver import Backend, Options, TrainingReport, run
 from pyw2v.distributed.merge import check_rule, check_sync_dtype
+from pyw2v.distributed.momentum import check_block_momentum
 from pyw2v.distributed.schedule import check_schedule
 from pyw2v.distributed.shards import cut_files
 from pyw2v.distributed.vocab import build_vocab
@@ -29,7 +30,11 @@ def fit(
     params: dict[str, Any],
 ) -> tuple[Word2Vec, TrainingReport]:
     paths = _paths(files)
-    for name, value in (("replicas", replicas), ("sync_words", options.sync_words)):
+    for name, value in (
+        ("replicas", replicas),
+        ("sync_words", options.sync_words),
+        ("first_epoch_sync_words", options.words_per_round(0)),
+    ):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
     if (
@@ -39,6 +44,7 @@ def fit(
     ):
         raise ValueError(f"max_retries must be an integer >= 0, got {options.max_retries!r}")
     check_rule(options.merge)
+    check_block_momentum(options.block_momentum)
     check_sync_dtype(options.sync_dtype)
     check_schedule(options.sync_schedule, options.sync_top)
     hooks = check_callbacks(callbacks)

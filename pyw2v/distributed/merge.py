@@ -45,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pyw2v import _core
+from pyw2v.distributed.momentum import BlockMomentum
 
 MERGE_RULES = ("hybrid", "mean", "smooth", "sum")
 SYNC_DTYPES = ("float32", "float16")
@@ -148,61 +149,81 @@ def merge_changes(
     matrices: dict[str, np.ndarray],
     contributions: list[Changes],
     retention: dict[str, np.ndarray | None],
+    momentum: BlockMomentum | None = None,
 ) -> Update:
     """Adds the merged deltas of the replicas' changes to `matrices` (in place, in
     float32; csrc/merge_rows.c): a row's deltas summed with the weight its retention
-    (retention_rows) gives. Returns the rows that changed with their new values. A row
-    one replica alone changed takes that replica's value exactly."""
+    (retention_rows) gives, plus, with `momentum`, its share of the row's last change
+    for the rows several replicas changed. Returns the rows that changed with their new
+    values. A row one replica alone changed takes that replica's value exactly."""
     update: Update = {}
     for name, matrix in matrices.items():
         parts = [c[name] for c in contributions if name in c and len(c[name].rows)]
         if len(parts) <= 1:  # nothing to combine: the one replica's rows as they are
             rows = parts[0].rows if parts else np.empty(0, np.int64)
             values = parts[0].values if parts else np.empty((0, matrix.shape[1]), np.float32)
+            if momentum is not None:
+                momentum.record(name, rows, values - matrix[rows])
             matrix[rows] = values
             update[name] = RowValues(rows, matrix[rows])
             continue
-        changed = np.zeros(len(matrix), dtype=bool)
-        for part in parts:
-            changed[part.rows] = True
-        rows = np.flatnonzero(changed)
-        where = np.empty(len(matrix), dtype=np.int64)  # a changed row's index in rows
-        where[rows] = np.arange(len(rows))
-        ats = [where[part.rows] for part in parts]
+        rows, ats, shared = _merged_rows(len(matrix), parts)
+        before = matrix[rows] if momentum is not None else None  # a copy (fancy indexing)
         merged = _core.merge_rows(matrix, rows, ats, [p.values for p in parts], retention[name])
+        if momentum is not None and before is not None:
+            if shared.any():
+                matrix[rows[shared]] += momentum.extra(name, rows[shared])
+                merged = matrix[rows]
+            momentum.record(name, rows, merged - before)
         update[name] = RowValues(rows, merged)
     return update
+
+
+def _merged_rows(
+    n_rows: int, parts: list[RowValues]
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """The rows any part changed (increasing), each part's rows as indices into them,
+    and which of them two parts or more changed."""
+    touched = np.zeros(n_rows, dtype=np.int32)
+    for part in parts:
+        touched[part.rows] += 1  # a part's rows are distinct
+    rows = np.flatnonzero(touched)
+    where = np.empty(n_rows, dtype=np.int64)  # a changed row's index in rows
+    where[rows] = np.arange(len(rows))
+    return rows, [where[part.rows] for part in parts], touched[rows] >= 2
 
 
 def merge_deltas(
     matrices: dict[str, np.ndarray],
     contributions: list[Changes],
     retention: dict[str, np.ndarray | None],
+    momentum: BlockMomentum | None = None,
 ) -> Update:
     """merge_changes for contributions that carry float16 deltas (changed_deltas)
     against `matrices`: per row the deltas' weighted sum (by `retention`) in float32,
+    with `momentum` plus the momentum share of the rows several replicas changed,
     rounded to float16 (a row one replica alone changed keeps its delta exactly), is
     added to `matrices` in place. Returns the rows and those float16 deltas: a copy of
     the rows as `matrices` held them becomes the new rows by adding them (in float32)."""
     update: Update = {}
     for name, matrix in matrices.items():
         parts = [c[name] for c in contributions if name in c and len(c[name].rows)]
-        changed = np.zeros(len(matrix), dtype=bool)
-        for part in parts:
-            changed[part.rows] = True
-        rows = np.flatnonzero(changed)
-        where = np.empty(len(matrix), dtype=np.int64)
-        where[rows] = np.arange(len(rows))
+        rows, ats, shared = _merged_rows(len(matrix), parts)
         # merge_rows on zeros: delta_j = w_j sum_k d_k, d_k alone exact
         merged = _core.merge_rows(
             np.zeros((len(rows), matrix.shape[1]), dtype=np.float32),
             np.arange(len(rows), dtype=np.int64),
-            [where[part.rows] for part in parts],
+            ats,
             [part.values.astype(np.float32) for part in parts],
             None if retention[name] is None else retention[name][rows],
         )
+        if momentum is not None and shared.any():
+            merged[shared] += momentum.extra(name, rows[shared])
         deltas = merged.astype(np.float16)
-        matrix[rows] += deltas.astype(np.float32)
+        applied = deltas.astype(np.float32)
+        matrix[rows] += applied
+        if momentum is not None:
+            momentum.record(name, rows, applied)
         update[name] = RowValues(rows, deltas)
     return update
 
