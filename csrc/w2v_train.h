@@ -329,17 +329,19 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corp
  * w_j times the sum of their deltas, with w_j from the row's retention q = retention[r]
  * (one per row of matrix in [0, 1]: 0 the mean, 1 the sum; NULL for sums everywhere; the
  * formula in merge_rows.c); then w2v_merge_take_alone,
- * for each replica again, the rows it alone changed (its values exactly). Indices are trusted (the
- * caller computes them). */
+ * for each replica again, the rows it alone changed (its values exactly). With `last` (a
+ * matrix of the same rows, dim floats apart: each row's last applied change), the rows
+ * several replicas changed also move by rate times it, and both record the change they
+ * apply in it (block momentum); NULL: none. Indices are trusted (the caller computes them). */
 void w2v_merge_add(const float *matrix, int64_t stride, int64_t dim, const int64_t *rows,
                    const int64_t *at, int64_t n, const float *values, float *merged,
                    int32_t *touched);
 void w2v_merge_finish(float *matrix, int64_t stride, int64_t dim, const int64_t *rows,
                       int64_t n_rows, float *merged, const int32_t *touched,
-                      const float *retention);
+                      const float *retention, float *last, float rate);
 void w2v_merge_take_alone(float *matrix, int64_t stride, int64_t dim, const int64_t *rows,
                           const int64_t *at, int64_t n, const float *values, float *merged,
-                          const int32_t *touched);
+                          const int32_t *touched, float *last);
 
 #ifdef __cplusplus
 }

@@ -96,6 +96,8 @@ def merge_rows(
     ats: list[npt.NDArray[np.int64]],
     values: list[npt.NDArray[np.float32]],
     retention: npt.NDArray[np.float32] | None,
+    last: npt.NDArray[np.float32] | None = None,
+    rate: float = 0.0,
 ) -> npt.NDArray[np.float32]: ...
 def packed_cuts(
     packed: npt.NDArray[np.uint8], n_words: int, n_slices: int

@@ -507,16 +507,27 @@ def packed_stats(const uint8_t[::1] packed, int32_t vocab_size):
 
 
 def merge_rows(float[:, :] matrix, const int64_t[::1] rows, list ats, list values,
-               retention):
+               retention, float[:, ::1] last=None, float rate=0.0):
     """Merges replicas' changed rows into `matrix` in place (csrc/merge_rows.c): `rows`
     the union of the rows they changed, ats[k] the index in `rows` of each row of
     replica k, values[k] those rows' values. A row's deltas are summed with the weight
     its retention q gives (`retention`: one value in [0, 1] per row of matrix, 0 the
-    mean, 1 the sum; None: sums everywhere). Returns the new values of `rows`."""
+    mean, 1 the sum; None: sums everywhere). With `last` (float32, matrix's shape: each
+    row's last applied change), a row several replicas changed also moves by `rate`
+    times its last change, and `last` records every merged row's change (block
+    momentum). Returns the new values of `rows`."""
     cdef Py_ssize_t n_rows = rows.shape[0], dim = matrix.shape[1], k
     cdef Py_ssize_t stride = matrix.strides[0] // sizeof(float)
     if matrix.strides[1] != sizeof(float) or matrix.strides[0] % sizeof(float):
         raise ValueError("merge_rows: the matrix's rows must be contiguous float32")
+    cdef float *last_ptr = NULL
+    if last is not None:
+        if last.shape[0] != matrix.shape[0] or last.shape[1] != dim:
+            raise ValueError("merge_rows: last must have the matrix's shape")
+        if not (0.0 <= rate < 1.0):
+            raise ValueError("merge_rows: rate must be in [0, 1)")
+        if last.shape[0] and dim:
+            last_ptr = &last[0, 0]
     if len(ats) != len(values):
         raise ValueError("merge_rows: ats and values differ in length")
     cdef const float[::1] ret
@@ -558,12 +569,12 @@ def merge_rows(float[:, :] matrix, const int64_t[::1] rows, list ats, list value
                               &m[0, 0], &t[0])
     with nogil:
         w2v_merge_finish(&matrix[0, 0], stride, dim, &rows[0], n_rows, &m[0, 0], &t[0],
-                         ret_ptr)
+                         ret_ptr, last_ptr, rate)
     for at, v in checked:
         if at.shape[0]:
             with nogil:
                 w2v_merge_take_alone(&matrix[0, 0], stride, dim, &rows[0], &at[0], at.shape[0],
-                                     &v[0, 0], &m[0, 0], &t[0])
+                                     &v[0, 0], &m[0, 0], &t[0], last_ptr)
     return merged
 
 

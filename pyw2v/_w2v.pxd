@@ -248,7 +248,7 @@ cdef extern from "w2v.h" nogil:
                        int32_t *touched)
     void w2v_merge_finish(float *matrix, int64_t stride, int64_t dim, const int64_t *rows,
                           int64_t n_rows, float *merged, const int32_t *touched,
-                          const float *retention)
+                          const float *retention, float *last, float rate)
     void w2v_merge_take_alone(float *matrix, int64_t stride, int64_t dim, const int64_t *rows,
                               const int64_t *at, int64_t n, const float *values, float *merged,
-                              const int32_t *touched)
+                              const int32_t *touched, float *last)

@@ -219,8 +219,8 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         type=int,
         metavar="N",
         help="with -scheduler: words each replica trains between reconciliations in the "
-        "first epoch (default: --sync-words; 100000 comes closer to one machine's "
-        "quality at the cost of more rounds)",
+        "first epoch (default: a quarter of --sync-words, which comes closer to one "
+        "machine's quality for more rounds; equal to --sync-words: as later epochs)",
     )
     parser.set_defaults(run=run)
 

@@ -180,20 +180,28 @@ def test_first_epoch_rounds_are_shorter_and_every_round_has_its_own_streams(demo
     assert [t.n_rounds for t in recorded[::2]] == [r for r in report.epoch_rounds for _ in range(r)]
 
 
-def test_uniform_rounds_keep_their_round_seeds(demo_file, recorded):
-    """Without first_epoch_sync_words the round seeds are those of earlier versions,
-    epochs_trained * rounds + r (continued training too), so a run is reproduced."""
-    model, report = simulate(demo_file, replicas=2, sync_words=4000, return_report=True, **KW)
+def test_rounds_of_one_length_keep_their_round_seeds(demo_file, recorded):
+    """With every epoch in rounds of sync_words the round seeds are those of earlier
+    versions, epochs_trained * rounds + r, so such a run is reproduced."""
+    model, report = simulate(demo_file, replicas=2, sync_words=4000, first_epoch_sync_words=4000,
+                             return_report=True, **KW)  # fmt: skip
     n = report.rounds_per_epoch
     assert report.epoch_rounds == [n] * KW["epochs"] and n > 1
     assert [t.epoch_seed for t in recorded[::2]] == list(range(KW["epochs"] * n))
 
 
-def test_first_epoch_sync_words_equal_to_sync_words_changes_nothing(demo_file):
-    plain = simulate(demo_file, replicas=2, sync_words=3000, **KW)
-    same = simulate(demo_file, replicas=2, sync_words=3000, first_epoch_sync_words=3000, **KW)
-    np.testing.assert_array_equal(same.wv.vectors, plain.wv.vectors)
-    np.testing.assert_array_equal(same.syn1neg, plain.syn1neg)
+def test_the_first_epoch_is_in_rounds_of_a_quarter_of_sync_words_by_default(demo_file):
+    """The default: several replicas train their first epoch in rounds of sync_words // 4
+    (the same run as asking for it); one replica, which loses nothing to merging, in
+    rounds of sync_words."""
+    plain, report = simulate(demo_file, replicas=2, sync_words=4000, return_report=True, **KW)
+    asked = simulate(demo_file, replicas=2, sync_words=4000, first_epoch_sync_words=1000, **KW)
+    np.testing.assert_array_equal(plain.wv.vectors, asked.wv.vectors)
+    np.testing.assert_array_equal(plain.syn1neg, asked.syn1neg)
+    n = report.rounds_per_epoch
+    assert report.epoch_rounds[1:] == [n] and 3 * n < report.epoch_rounds[0] <= 4 * n + 1
+    _, alone = simulate(demo_file, replicas=1, sync_words=4000, return_report=True, **KW)
+    assert alone.epoch_rounds == [alone.rounds_per_epoch] * KW["epochs"]
 
 
 def test_one_replica_with_short_first_epoch_rounds_stays_close_to_one_machine(demo_file):
@@ -203,3 +211,19 @@ def test_one_replica_with_short_first_epoch_rounds_stays_close_to_one_machine(de
     ref = Word2Vec(corpus_file=demo_file, **kw)
     model = simulate(demo_file, replicas=1, sync_words=5000, first_epoch_sync_words=1000, **kw)
     assert model.epoch_losses[-1] == pytest.approx(ref.epoch_losses[-1], rel=0.01)
+
+
+def test_merge_rows_kernel_refuses_a_bad_momentum_matrix():
+    from pyw2v import _core
+
+    matrix = np.zeros((4, 3), dtype=np.float32)
+    rows, ats = np.array([0], dtype=np.int64), [np.array([0], dtype=np.int64)]
+    values = [np.ones((1, 3), dtype=np.float32)]
+    with pytest.raises(ValueError, match="last must have the matrix's shape"):
+        _core.merge_rows(matrix, rows, ats, values, None, np.zeros((3, 3), np.float32), 0.3)
+    with pytest.raises(ValueError, match="rate must be in \\[0, 1\\)"):
+        _core.merge_rows(matrix, rows, ats, values, None, np.zeros((4, 3), np.float32), 1.0)
+    last = np.zeros((4, 3), np.float32)
+    _core.merge_rows(matrix, rows, ats, values, None, last, 0.3)  # one replica: its value
+    np.testing.assert_array_equal(matrix[0], values[0][0])
+    np.testing.assert_array_equal(last[0], values[0][0])  # its change from zero

@@ -85,12 +85,14 @@ def train(
         In [0, 1): a row that several replicas changed also moves by this share of
         its previous reconciled change (block momentum, BMUF). Merging replicas
         loses part of the movement that persists from round to round; 0.3 (the
-        default) won back 0.6 analogy points at 2 replicas. 0: off.
+        default) won back 0.6 analogy points at 2 replicas, 1.3 with shorter
+        first-epoch rounds. 0: off.
     first_epoch_sync_words : int, optional
-        Words per round in the first epoch (default: sync_words). Combining replicas
-        costs most while the learning rate is high: rounds of 100,000 words in the
-        first epoch brought 2 replicas within half a point of one machine, at the
-        cost of more rounds (docs/distributed.md).
+        Words per round in the first epoch; default a quarter of sync_words (with one
+        replica, sync_words). Combining replicas costs quality mostly while the
+        learning rate is high: with rounds of 250,000 words in the first epoch and
+        1M after it, 2 replicas came within 0.7 analogy points of one machine (2.0
+        with 1M throughout), for 26 more rounds (docs/distributed.md).
     max_retries : int
         Times one replica may be lost in a row (its worker died) before training stops
         with DistributedTrainingError.

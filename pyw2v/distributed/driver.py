@@ -44,6 +44,9 @@ from pyw2v.weights import digest
 logger = logging.getLogger(__name__)
 
 SETUP_THREADS = 16  # replicas set up at once (each waits for its worker)
+# the first epoch's rounds are this much shorter by default (benchmarks/RESULTS.md,
+# fourteenth session: merging costs quality mostly while the learning rate is high)
+FIRST_EPOCH_SHARE = 4
 
 
 class ReplicaFailure(Exception):
@@ -87,17 +90,22 @@ class Options:
     sync_top: int = DEFAULT_TOP
     max_retries: int = 3
     sync_dtype: str = "float32"
-    # benchmarks/RESULTS.md, fourteenth session: +0.6 analogy points at 2 replicas
+    # benchmarks/RESULTS.md, fourteenth session: +0.6 analogy points at 2 replicas, and
+    # with first epochs in rounds of a quarter of sync_words within a point of one machine
     block_momentum: float = 0.3
-    # words per round in a train call's first epoch; None: sync_words
+    # words per round in a train call's first epoch; None: sync_words // 4 (one replica:
+    # sync_words, it loses nothing to merging)
     first_epoch_sync_words: int | None = None
     threads: int | None = None
 
-    def words_per_round(self, epoch: int) -> int:
-        """Words each replica trains per round in epoch `epoch` of a train call."""
-        if epoch == 0 and self.first_epoch_sync_words is not None:
+    def words_per_round(self, epoch: int, replicas: int) -> int:
+        """Words each of `replicas` replicas trains per round in epoch `epoch` of a
+        train call."""
+        if epoch > 0:
+            return self.sync_words
+        if self.first_epoch_sync_words is not None:
             return self.first_epoch_sync_words
-        return self.sync_words
+        return max(1, self.sync_words // FIRST_EPOCH_SHARE) if replicas > 1 else self.sync_words
 
 
 @dataclass
@@ -205,7 +213,7 @@ def run(
             if total_words == 0:
                 raise ValueError("the corpus holds no word of the vocabulary")
             epoch_rounds = [
-                max(1, math.ceil(max(report.shard_words) / options.words_per_round(e)))
+                max(1, math.ceil(max(report.shard_words) / options.words_per_round(e, len(shards))))
                 for e in range(epochs)
             ]
             n_rounds = max(1, math.ceil(max(report.shard_words) / options.sync_words))

@@ -33,7 +33,7 @@ def fit(
     for name, value in (
         ("replicas", replicas),
         ("sync_words", options.sync_words),
-        ("first_epoch_sync_words", options.words_per_round(0)),
+        ("first_epoch_sync_words", options.words_per_round(0, 1)),
     ):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")

@@ -167,14 +167,16 @@ def merge_changes(
             matrix[rows] = values
             update[name] = RowValues(rows, matrix[rows])
             continue
-        rows, ats, shared = _merged_rows(len(matrix), parts)
-        before = matrix[rows] if momentum is not None else None  # a copy (fancy indexing)
-        merged = _core.merge_rows(matrix, rows, ats, [p.values for p in parts], retention[name])
-        if momentum is not None and before is not None:
-            if shared.any():
-                matrix[rows[shared]] += momentum.extra(name, rows[shared])
-                merged = matrix[rows]
-            momentum.record(name, rows, merged - before)
+        rows, ats, _ = _merged_rows(len(matrix), parts)
+        merged = _core.merge_rows(
+            matrix,
+            rows,
+            ats,
+            [p.values for p in parts],
+            retention[name],
+            None if momentum is None else momentum.last[name],
+            0.0 if momentum is None else momentum.rate,
+        )
         update[name] = RowValues(rows, merged)
     return update
 
