@@ -42,8 +42,8 @@ static float merge_weight(double q, int32_t n) {
 }
 
 void w2v_merge_finish(float *matrix, int64_t stride, int64_t dim, const int64_t *rows,
-                      int64_t n_rows, float *merged, const int32_t *touched,
-                      const float *retention, float *last, float rate) {
+                      int64_t n_rows, float *merged, const int32_t *touched, const float *retention,
+                      float *last, float rate) {
     for (int64_t j = 0; j < n_rows; j++) {
         if (touched[j] < 2) continue; /* w2v_merge_take_alone's */
         float *row = matrix + rows[j] * stride, *sum = merged + j * dim;

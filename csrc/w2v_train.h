@@ -337,8 +337,8 @@ void w2v_merge_add(const float *matrix, int64_t stride, int64_t dim, const int64
                    const int64_t *at, int64_t n, const float *values, float *merged,
                    int32_t *touched);
 void w2v_merge_finish(float *matrix, int64_t stride, int64_t dim, const int64_t *rows,
-                      int64_t n_rows, float *merged, const int32_t *touched,
-                      const float *retention, float *last, float rate);
+                      int64_t n_rows, float *merged, const int32_t *touched, const float *retention,
+                      float *last, float rate);
 void w2v_merge_take_alone(float *matrix, int64_t stride, int64_t dim, const int64_t *rows,
                           const int64_t *at, int64_t n, const float *values, float *merged,
                           const int32_t *touched, float *last);
