@@ -67,7 +67,7 @@ def configurations(args: argparse.Namespace) -> list[dict[str, Any]]:
             "sync_dtype": dtype,
             "sync_top": top,
             "block_momentum": momentum,
-            "first_epoch_sync_words": first or None,
+            "first_epoch_sync_words": first or words,
         }
         if merge != "smooth":
             rows.append(config)
@@ -104,7 +104,8 @@ def label(config: dict[str, Any]) -> tuple[str, ...]:
         config["merge"]
         + (f" (rate {config['smooth_rate']:g})" if "smooth_rate" in config else "")
         + f", momentum {config.get('block_momentum', 0):g}",
-        f"{config['sync_words']:,}" + (f" ({first:,} in epoch 1)" if first else ""),
+        f"{config['sync_words']:,}"
+        + (f" ({first:,} in epoch 1)" if first and first != config["sync_words"] else ""),
         config["sync_schedule"]
         + (
             f" (top {config.get('sync_top', 1024):,})"

@@ -219,8 +219,9 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         type=int,
         metavar="N",
         help="with -scheduler: words each replica trains between reconciliations in the "
-        "first epoch (default: a quarter of --sync-words, which comes closer to one "
-        "machine's quality for more rounds; equal to --sync-words: as later epochs)",
+        "first epoch (default: a quarter of --sync-words with 2 or more replicas, which "
+        "comes closer to one machine's quality for more rounds; --sync-words with one; "
+        "equal to --sync-words: as later epochs)",
     )
     parser.set_defaults(run=run)
 

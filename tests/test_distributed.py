@@ -314,8 +314,8 @@ def test_smooth_merges_each_round_at_that_round_s_learning_rate(monkeypatch, dem
     n = report.rounds_per_epoch
     first = report.epoch_rounds[0]  # a shorter first epoch's rounds: more of them
     assert report.epoch_rounds == [first, n] and first > n >= 3
-    assert len(seen) == 1 + first + n  # one before the rounds, then one per merge
-    rounds = np.array(seen[1:])
+    assert len(seen) == first + n  # one per merge
+    rounds = np.array(seen)
     mids = np.concatenate([(np.arange(first) + 0.5) / first, 1 + (np.arange(n) + 0.5) / n]) / 2
     np.testing.assert_allclose(rounds, 0.05 - (0.05 - 0.001) * mids, rtol=1e-12)
     assert driver.round_alpha(0.05, 0.001, 1, 2, n - 1, n) == pytest.approx(rounds[-1])

@@ -227,3 +227,52 @@ def test_merge_rows_kernel_refuses_a_bad_momentum_matrix():
     _core.merge_rows(matrix, rows, ats, values, None, last, 0.3)  # one replica: its value
     np.testing.assert_array_equal(matrix[0], values[0][0])
     np.testing.assert_array_equal(last[0], values[0][0])  # its change from zero
+
+
+def test_hybrid_takes_each_epoch_s_round_length(monkeypatch, demo_file):
+    """ "hybrid" calls a word hot by its occurrences in a round: a shorter first epoch's
+    rounds hold fewer, so its retention is taken again for the later epochs' rounds
+    (occurrences times rounds per epoch is the same for both)."""
+    from pyw2v.distributed import driver
+
+    seen = []
+    original = driver.retention_rows
+
+    def spy(rule, matrices, occurrences, replicas, alpha):
+        seen.append(occurrences["vectors"].copy())
+        return original(rule, matrices, occurrences, replicas, alpha)
+
+    monkeypatch.setattr(driver, "retention_rows", spy)
+    _, report = simulate(demo_file, replicas=2, sync_words=4000, merge="hybrid",
+                         return_report=True, **KW)  # fmt: skip
+    first, n = report.epoch_rounds
+    assert first > n and len(seen) == KW["epochs"]
+    np.testing.assert_allclose(seen[0] * first, seen[1] * n, rtol=1e-12)
+
+
+def test_momentum_on_padded_rows_is_momentum_on_dense_rows():
+    """The model's matrices are views of padded rows (their stride is not d); the kernel
+    keeps the momentum record dense: both give the same rows and record, bit for bit."""
+    from pyw2v.memory import zeros_matrix
+
+    rng = np.random.default_rng(4)
+    dense = rng.normal(0, 1, (6, 10)).astype(np.float32)
+    padded = zeros_matrix(6, 10)
+    padded[:] = dense
+    assert padded.strides[0] != 10 * 4
+    records = []
+    for matrix in (dense, padded):
+        momentum = BlockMomentum(RATE, {"vectors": matrix})
+        momentum.last["vectors"][:] = np.arange(60, dtype=np.float32).reshape(6, 10) / 100
+        parts_rng = np.random.default_rng(5)
+        a, b = _changes(matrix, [0, 2, 5], parts_rng), _changes(matrix, [2, 3], parts_rng)
+        merge_changes({"vectors": matrix}, [{"vectors": a}, {"vectors": b}],
+                      {"vectors": None}, momentum)  # fmt: skip
+        records.append(momentum.last["vectors"])
+    np.testing.assert_array_equal(padded, dense)
+    np.testing.assert_array_equal(records[0], records[1])
+
+
+def test_a_momentum_that_rounds_to_one_in_float32_is_refused(demo_file):
+    with pytest.raises(ValueError, match="block_momentum must be a number in"):
+        simulate(demo_file, replicas=2, block_momentum=0.99999999, **KW)

@@ -234,9 +234,6 @@ def run(
 
             reporter.total_words = epochs * total_words
             alpha_start, alpha_end = p.alpha, p.min_alpha
-            retention = retention_rows(  # smooth's is computed again for each round
-                options.merge, matrices, occurrences(epoch_rounds[0]), len(shards), alpha_start
-            )
             momentum = (
                 BlockMomentum(options.block_momentum, matrices)
                 if options.block_momentum > 0 and len(shards) > 1
@@ -249,6 +246,10 @@ def run(
                 loss_sum, examples = 0.0, 0
                 rounds = epoch_rounds[epoch]
                 report.epoch_rounds.append(rounds)
+                if options.merge != "smooth":  # "hybrid"'s hot rows: by this epoch's rounds
+                    retention = retention_rows(
+                        options.merge, matrices, occurrences(rounds), len(shards), alpha_start
+                    )
                 for r in range(rounds):
                     task = RoundTask(
                         epoch=epoch,

@@ -29,6 +29,7 @@ def check_block_momentum(rate: float) -> None:
         or not isinstance(rate, (int, float))
         or not np.isfinite(rate)
         or not 0.0 <= rate < 1.0
+        or np.float32(rate) >= 1.0  # the merge kernel takes it as a float32
     ):
         raise ValueError(f"block_momentum must be a number in [0, 1), got {rate!r}")
 
