@@ -30,11 +30,10 @@ def fit(
     params: dict[str, Any],
 ) -> tuple[Word2Vec, TrainingReport]:
     paths = _paths(files)
-    for name, value in (
-        ("replicas", replicas),
-        ("sync_words", options.sync_words),
-        ("first_epoch_sync_words", options.words_per_round(0, 1)),
-    ):
+    counts = [("replicas", replicas), ("sync_words", options.sync_words)]
+    if options.first_epoch_sync_words is not None:
+        counts.append(("first_epoch_sync_words", options.first_epoch_sync_words))
+    for name, value in counts:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
     if (
