@@ -2,7 +2,7 @@
  * C-level kernel benchmark: trains on a synthetic Zipf-distributed corpus through the
  * public core API (w2v_train_epoch) and prints ns per word and words/s per thread.
  *
- * usage: [W2V_SG=1 [W2V_SG_BATCH=1]] [W2V_HS=1] bench_kernel [dim] [negative] [vocab] [tokens] [threads] [simd: 0 auto, 1 scalar,
+ * usage: [W2V_SG=1 [W2V_SG_BATCH=1]] [W2V_HS=1] [W2V_NO_LOSS=1] bench_kernel [dim] [negative] [vocab] [tokens] [threads] [simd: 0 auto, 1 scalar,
  *                     2 avx2, 3 avx512] [sample] [ids.i32 counts.i64]
  * With the last two arguments the corpus is read from raw files (int32 token ids with -1
  * ending sentences, int64 counts; e.g. a real corpus dumped by benchmarks/dump_ids.py)
@@ -134,7 +134,8 @@ int main(int argc, char **argv) {
                          .negative_reuse = reuse ? atoi(reuse) : 1, .cbow_mean = 1,
                          .exact_ctx_grad = 0, .n_threads = threads, .seed = 1,
                          .sg = sg ? atoi(sg) : 0, .hs = use_hs, .shrink_windows = 1,
-                         .sg_batch = getenv("W2V_SG_BATCH") ? atoi(getenv("W2V_SG_BATCH")) : 0};
+                         .sg_batch = getenv("W2V_SG_BATCH") ? atoi(getenv("W2V_SG_BATCH")) : 0,
+                         .skip_loss = getenv("W2V_NO_LOSS") ? atoi(getenv("W2V_NO_LOSS")) : 0};
     w2v_progress *progress = w2v_progress_new(threads);
     uint8_t *packed = malloc(5 * (size_t)n_ids + 1); /* 5 bytes per id at most */
     int64_t n_bytes = 0;

@@ -57,7 +57,8 @@ W2V_INLINE double generic_step(const w2v_step *step, int32_t dim, const w2v_sigm
         float score = ahead ? scores[t] : w2v_vec_dot(hidden, out, dim);
         /* label 1: J_t = -log sigma(score); label 0: J_t = -log sigma(-score) */
         float label = step->labels[t];
-        loss += w2v_neg_log_sigmoid_fast(table, label > 0.5f ? score : -score);
+        if (!step->skip_loss)
+            loss += w2v_neg_log_sigmoid_fast(table, label > 0.5f ? score : -score);
         /* -alpha g_t = alpha (label - sigma(score)) */
         float g = alpha * (label - w2v_sigmoid_fast(table, score));
         w2v_vec_axpy(g, out, grad_hidden, dim); /* -alpha dJ/dh += -alpha g_t o_t */

@@ -135,7 +135,8 @@ __attribute__((target("avx2,fma"))) double w2v_step_avx2_fused(W2V_STEP_ARGS) {
     dot_rows(hidden, out_rows, n_targets, n_full, dim, scores);
     for (int32_t t = n_targets; t % 8; t++)
         scores[t] = 0.0f; /* up to the 8 rows sigmoid_steps reads */
-    double loss = sigmoid_steps(sigmoid, scores, step->labels, n_targets, alpha, steps);
+    double loss =
+        sigmoid_steps(sigmoid, scores, step->labels, n_targets, alpha, steps, step->skip_loss);
 
     const float grad_scale = step->grad_scale;
     W2V_FOR_EACH_BLOCK(n_full, update_block, hidden, out_rows, steps, n_targets, in_rows, n_ctx,

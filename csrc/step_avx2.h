@@ -216,25 +216,46 @@ W2V_AVX2 __m256i sigmoid_bins(__m256 x) {
     return _mm256_max_epi32(bin, _mm256_setzero_si256());
 }
 
+/* sigma(x) in every lane by sigmoid.h's rule: 1 at x >= MAX_EXP, the table's bin of x above
+ * -MAX_EXP, else 0 (NaN too). */
+W2V_AVX2 __m256 sigmoid_lanes(const w2v_sigmoid *table, __m256 x) {
+    __m256 sig = _mm256_i32gather_ps(table->sigma, sigmoid_bins(x), 4);
+    sig = _mm256_and_ps(sig, _mm256_cmp_ps(x, _mm256_set1_ps(-W2V_MAX_EXP), _CMP_GT_OQ));
+    return _mm256_blendv_ps(sig, _mm256_set1_ps(1.0f),
+                            _mm256_cmp_ps(x, _mm256_set1_ps(W2V_MAX_EXP), _CMP_GE_OQ));
+}
+
+/* The labels of rows t..t+7, 0 past n. */
+W2V_AVX2 __m256 label_lanes(const float *labels, int32_t t, int32_t n) {
+    const __m256i live =
+        _mm256_cmpgt_epi32(_mm256_set1_epi32(n - t), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    return _mm256_maskload_ps(labels + t, live);
+}
+
 /* The steps and the loss of n <= W2V_SCORES_AHEAD scored rows, 8 rows at a time:
  *     steps_t = alpha (label_t - sigma(x_t)),   loss = sum_t -log sigma(+-x_t) (sign by label)
- * with sigmoid.h's rule in every lane: sigma(x) = 1 at x >= MAX_EXP, the table's bin of x
- * above -MAX_EXP, else 0 (NaN too); -log sigma(y) = 0 at y >= MAX_EXP, the table's bin of
- * y above -MAX_EXP, else -y. The same float operations as the scalar lookups, and the
- * loss summed in row order: the same values. scores[] is read up to a multiple of 8. */
+ * with sigmoid.h's rule in every lane: -log sigma(y) = 0 at y >= MAX_EXP, the table's bin
+ * of y above -MAX_EXP, else -y. The same float operations as the scalar lookups, and the
+ * loss summed in row order: the same values. With skip_loss only the steps, and 0 (the
+ * loss's lookups skipped). scores[] is read up to a multiple of 8. */
 W2V_AVX2 double sigmoid_steps(const w2v_sigmoid *table, const float *scores, const float *labels,
-                              int32_t n, float alpha, float *steps) {
+                              int32_t n, float alpha, float *steps, int skip_loss) {
+    const __m256 scaled = _mm256_set1_ps(alpha);
+    if (skip_loss) {
+        for (int32_t t = 0; t < n; t += 8) {
+            const __m256 sig = sigmoid_lanes(table, _mm256_loadu_ps(scores + t));
+            _mm256_storeu_ps(steps + t,
+                             _mm256_mul_ps(scaled, _mm256_sub_ps(label_lanes(labels, t, n), sig)));
+        }
+        return 0.0;
+    }
     float losses[W2V_SCORES_AHEAD];
     const __m256 max_exp = _mm256_set1_ps(W2V_MAX_EXP), min_exp = _mm256_set1_ps(-W2V_MAX_EXP);
-    const __m256 sign = _mm256_set1_ps(-0.0f), scaled = _mm256_set1_ps(alpha);
-    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 sign = _mm256_set1_ps(-0.0f);
     for (int32_t t = 0; t < n; t += 8) {
-        const __m256i live = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - t), lanes);
         const __m256 x = _mm256_loadu_ps(scores + t);
-        const __m256 label = _mm256_maskload_ps(labels + t, live);
-        __m256 sig = _mm256_i32gather_ps(table->sigma, sigmoid_bins(x), 4);
-        sig = _mm256_and_ps(sig, _mm256_cmp_ps(x, min_exp, _CMP_GT_OQ));
-        sig = _mm256_blendv_ps(sig, _mm256_set1_ps(1.0f), _mm256_cmp_ps(x, max_exp, _CMP_GE_OQ));
+        const __m256 label = label_lanes(labels, t, n);
+        const __m256 sig = sigmoid_lanes(table, x);
         _mm256_storeu_ps(steps + t, _mm256_mul_ps(scaled, _mm256_sub_ps(label, sig)));
         /* y = x for label 1, -x for label 0 */
         const __m256 positive = _mm256_cmp_ps(label, _mm256_set1_ps(0.5f), _CMP_GT_OQ);

@@ -66,7 +66,8 @@ W2V_AVX512 double fused_step(const int nv, const w2v_step *step, int32_t dim,
         for (int32_t t = 0; t < n_targets; t++) {
             float *out = step->out_rows[t];
             float label = step->labels[t];
-            loss += w2v_neg_log_sigmoid_fast(table, label > 0.5f ? scores[t] : -scores[t]);
+            if (!step->skip_loss)
+                loss += w2v_neg_log_sigmoid_fast(table, label > 0.5f ? scores[t] : -scores[t]);
             __m512 g = _mm512_set1_ps(alpha * (label - w2v_sigmoid_fast(table, scores[t])));
             FOR_EACH_REG(v) {
                 __mmask16 m = lane_mask(v, nv, tail);
@@ -87,7 +88,8 @@ W2V_AVX512 double fused_step(const int nv, const w2v_step *step, int32_t dim,
         }
         float score = _mm512_reduce_add_ps(_mm512_add_ps(acc[0], acc[1]));
         float label = step->labels[t];
-        loss += w2v_neg_log_sigmoid_fast(table, label > 0.5f ? score : -score);
+        if (!step->skip_loss)
+            loss += w2v_neg_log_sigmoid_fast(table, label > 0.5f ? score : -score);
         /* g = -alpha g_t;  grad += g o_t;  o_t += g h */
         __m512 g = _mm512_set1_ps(alpha * (label - w2v_sigmoid_fast(table, score)));
         FOR_EACH_REG(v) {

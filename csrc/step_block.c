@@ -36,7 +36,8 @@ W2V_INLINE double generic_block(const w2v_step *step, int32_t dim, const w2v_sig
         for (int32_t t = 0; t < n_out; t++) {
             const float score = w2v_vec_dot(in_rows[i], out_rows[t], dim);
             const float label = step->labels[t];
-            loss += w2v_neg_log_sigmoid_fast(table, label > 0.5f ? score : -score);
+            if (!step->skip_loss)
+                loss += w2v_neg_log_sigmoid_fast(table, label > 0.5f ? score : -score);
             steps[i][t] = alpha * (label - w2v_sigmoid_fast(table, score));
         }
     }

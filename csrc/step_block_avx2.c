@@ -101,7 +101,8 @@ __attribute__((target("avx2,fma"))) double w2v_block_avx2(W2V_STEP_ARGS) {
     double loss = 0.0;
     for (int32_t i = 0; i < n_in; i++) {
         dot_rows(in_rows[i], out_rows, n_out, n_full, dim, scores);
-        loss += sigmoid_steps(sigmoid, scores, step->labels, n_out, alpha, steps[i]);
+        loss +=
+            sigmoid_steps(sigmoid, scores, step->labels, n_out, alpha, steps[i], step->skip_loss);
     }
 
     float delta[W2V_BLOCK_MAX_IN * W2V_DELTA_STRIDE];

@@ -138,10 +138,10 @@ __attribute__((target("avx2,fma"))) double w2v_pair_avx2(W2V_STEP_ARGS) {
         scores2[t] = dot_row(b, out_rows[t], n_full, dim);
     }
     for (; t % 8; t++) scores[t] = scores2[t] = 0.0f;
-    double loss = sigmoid_steps(sigmoid, scores, step->labels, n, alpha, steps);
+    double loss = sigmoid_steps(sigmoid, scores, step->labels, n, alpha, steps, step->skip_loss);
     const float ab = dot_row(a, b, n_full, dim);
     for (t = 0; t < n; t++) scores2[t] += steps[t] * ab; /* o_t'.b */
-    loss += sigmoid_steps(sigmoid, scores2, step->labels, n, alpha, steps2);
+    loss += sigmoid_steps(sigmoid, scores2, step->labels, n, alpha, steps2, step->skip_loss);
     float k = 0.0f;
     for (int32_t t = 0; t < n; t++) k += steps2[t] * steps[t];
 

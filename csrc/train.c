@@ -174,7 +174,8 @@ int w2v_worker_state_init(w2v_worker_state *state, const w2v_params *params, con
                                 .out_rows = plan->out_rows,
                                 .labels = plan->labels,
                                 .in_scale = 1.0f,
-                                .grad_scale = 1.0f};
+                                .grad_scale = 1.0f,
+                                .skip_loss = params->skip_loss};
         plan->n_ctx = plan->n_ns = plan->n_noise = 0;
     }
     return W2V_OK;

@@ -119,10 +119,13 @@ typedef struct {
     /* NULL, or n_in factors: input row i moves by in_lockf[i] times its update (gensim's
      * vectors_lockf; 0 locks the row). Only w2v_step_portable honours it. */
     const float *in_lockf;
+    /* 1: nobody reads the loss (gensim's compute_loss=False): the step returns 0 and
+     * skips the -log sigma lookups; 0 (a zeroed step): it returns its loss */
+    int32_t skip_loss;
 } w2v_step;
 
 /* Runs `step` on dim-float rows; returns its loss J = sum_t -log sigma(+-x_t) (sign by
- * label), computed before the update. */
+ * label), computed before the update, or 0 with step->skip_loss. */
 typedef double (*w2v_step_fn)(const w2v_step *step, int32_t dim, const w2v_sigmoid *sigmoid,
                               w2v_scratch *scratch, float alpha);
 
@@ -196,6 +199,8 @@ typedef struct {
                                its context rows against the rows that predict it (its path,
                                its row and K noise rows drawn once for the window;
                                plan_sg.c); needs sg = 1 */
+    int32_t skip_loss;      /* 1: no loss is computed (every step's skip_loss); the epoch's
+                               loss_sum stays 0 */
 } w2v_params;
 
 /* Negative sampling: `out_vecs` (word2vec.c: syn1neg) and the noise table it owns. */

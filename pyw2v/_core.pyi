@@ -124,6 +124,7 @@ class Trainer:
         shrink_windows: bool = ...,
         lockf: npt.NDArray[np.float32] | None = ...,
         sg_batch: bool = ...,
+        compute_loss: bool = ...,
     ) -> None: ...
     def train_epoch(
         self,

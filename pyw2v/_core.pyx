@@ -196,7 +196,8 @@ def huffman_tree(counts):
 
 cdef void _fill_params(w2v_params *p, int dim, int window, int negative, int negative_reuse,
                        bint cbow_mean, bint exact_ctx_grad, int n_threads, uint64_t seed,
-                       bint sg, bint hs, bint shrink_windows, bint sg_batch=False):
+                       bint sg, bint hs, bint shrink_windows, bint sg_batch=False,
+                       bint skip_loss=False):
     p.dim = dim
     p.window = window
     p.negative = negative
@@ -209,6 +210,7 @@ cdef void _fill_params(w2v_params *p, int dim, int window, int negative, int neg
     p.hs = hs
     p.shrink_windows = shrink_windows
     p.sg_batch = sg_batch
+    p.skip_loss = skip_loss
 
 
 def _check_weights(float[:, :] in_vecs, *others) -> int:
@@ -330,6 +332,7 @@ cdef double _kernel_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, ta
     step.n_out = <int32_t> t.shape[0]
     step.distinct = 0
     step.in_lockf = &lf[0] if lockf is not None else NULL
+    step.skip_loss = 0
     cdef w2v_sigmoid table
     cdef w2v_scratch scratch
     cdef double loss
@@ -620,7 +623,8 @@ cdef class Trainer:
                   counts, double ns_exponent, int window, int negative, bint cbow_mean,
                   bint exact_ctx_grad, int workers, uint64_t seed, str simd="auto",
                   int negative_reuse=1, node_vecs=None, bint sg=False,
-                  bint shrink_windows=True, lockf=None, bint sg_batch=False):
+                  bint shrink_windows=True, lockf=None, bint sg_batch=False,
+                  bint compute_loss=True):
         self._progress = NULL
         self._packed = None
         self.corpus.n_threads = 0
@@ -654,7 +658,7 @@ cdef class Trainer:
             raise ValueError(f"this CPU cannot run the {simd!r} kernel")
         _fill_params(&self.params, in_vecs.shape[1], window, negative, negative_reuse, cbow_mean,
                      exact_ctx_grad, workers, seed, sg, node_ptr != NULL, shrink_windows,
-                     sg_batch)
+                     sg_batch, not compute_loss)
         cdef float[::1] lock_view
         if lockf is not None:
             lock_view = lockf

@@ -69,6 +69,7 @@ cdef extern from "w2v.h" nogil:
         int32_t hs
         int32_t shrink_windows
         int32_t sg_batch
+        int32_t skip_loss
 
     ctypedef struct w2v_ns_loss:
         float *out_vecs
@@ -110,6 +111,7 @@ cdef extern from "w2v.h" nogil:
         int32_t n_out
         int32_t distinct
         const float *in_lockf
+        int32_t skip_loss
 
     ctypedef enum w2v_simd:
         W2V_SIMD_AUTO

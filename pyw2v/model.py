@@ -26,7 +26,7 @@ from pyw2v.corpus import (
 )
 from pyw2v.keyedvectors import KeyedVectors
 from pyw2v.memory import release_free_heap, zeros_matrix
-from pyw2v.params import Params
+from pyw2v.params import Params, check_flag
 from pyw2v.predict import HuffmanPaths, context_hidden, score_sentences, softmax_scores
 from pyw2v.progress import ProgressReporter
 from pyw2v.training_guard import check_unchanged, held_arrays, one_at_a_time
@@ -151,7 +151,10 @@ class Word2Vec:
         pass False for vectors of the reference algorithm. With ``hs=1`` it stays per
         pair (faster there). ``params.batched`` tells which form trains.
     compute_loss : bool
-        Accepted for gensim compatibility: the loss is always computed (it is cheap).
+        Whether training computes the loss (``get_latest_training_loss``,
+        ``epoch_losses``). Default True, unlike gensim; False skips its table lookups
+        (a few per cent of the time, benchmarks/RESULTS.md): the running loss then stays
+        0, as gensim's does, and ``epoch_losses`` gets NaN for the epochs trained so.
     batch_words : int
         Accepted for gensim compatibility (gensim's words per job): pyw2v's workers take
         chunks of about 16k words of the encoded corpus instead, so it has no effect.
@@ -246,6 +249,7 @@ class Word2Vec:
                 "negative=0 to train one."
             )
         self.progress = progress
+        self.compute_loss = check_flag("compute_loss", compute_loss)
         self.memory_budget = check_memory_budget(memory_budget)
         self.callbacks = check_callbacks(callbacks)
         self.vocab: Vocab | None = None
@@ -591,7 +595,7 @@ class Word2Vec:
         end_alpha: float | None = None,
         progress: bool | None = None,
         callbacks: Iterable[Any] | None = None,
-        compute_loss: bool = True,
+        compute_loss: bool | None = None,
         word_count: int = 0,
         queue_factor: int = 2,
         report_delay: float = 1.0,
@@ -604,8 +608,8 @@ class Word2Vec:
         `callbacks` (default: those given to the constructor) are called at the start
         and end of training and of each epoch (see pyw2v.callbacks); an exception one
         raises stops training, with no thread left running, and propagates here.
-        `compute_loss` is accepted for gensim compatibility (the loss is always
-        computed), and so are `total_examples`, `total_words`, `word_count`,
+        `compute_loss`, when given, sets the model's ``compute_loss`` (as gensim's
+        train() does) before training. `total_examples`, `total_words`, `word_count`,
         `queue_factor` and `report_delay`: pyw2v encodes the corpus before training, so
         it knows its exact length and needs no estimate for the learning-rate schedule.
         Unlike gensim, train() does not require them, nor `epochs`.
@@ -629,6 +633,8 @@ class Word2Vec:
                 "frequency table, so pass the corpus (a path, paths or an iterable of token "
                 "lists)"
             )
+        if compute_loss is not None:
+            self.compute_loss = check_flag("compute_loss", compute_loss)
         p = self.params
         n_epochs = p.epochs if epochs is None else epochs
         Params(epochs=n_epochs)  # validates
@@ -672,6 +678,7 @@ class Word2Vec:
             shrink_windows=p.shrink_windows,
             lockf=_lock_factors(getattr(self.wv, "vectors_lockf", None), len(self.vocab)),
             sg_batch=p.batched,
+            compute_loss=self.compute_loss,
         )
         n_targets = self._targets_per_example()
         words_total = n_epochs * encoded.n_words
@@ -706,7 +713,7 @@ class Word2Vec:
                     words_done / words_total
                 )
                 mean_loss = loss_sum / examples if examples else 0.0
-                self.epoch_losses.append(mean_loss)
+                self.epoch_losses.append(mean_loss if self.compute_loss else math.nan)
                 self.epoch_words.append(words)
                 if _diverged(mean_loss, n_targets, self.wv.vectors, *outputs.values()):
                     raise FloatingPointError(
@@ -730,7 +737,8 @@ class Word2Vec:
         center word; skip-gram: a (center, context) pair) of the epochs the latest
         train() call has finished (so a callback's on_epoch_end sees it grow). Summed in
         double precision per thread and after the join. With both losses J is the sum
-        of the two. ``epoch_losses`` holds each epoch's mean per example."""
+        of the two; 0 when ``compute_loss`` is False. ``epoch_losses`` holds each epoch's
+        mean per example."""
         return self.running_training_loss
 
     def predict_output_word(

@@ -57,12 +57,7 @@ class Params:
         _int_at_least("negative_reuse", self.negative_reuse, 1, upper=16)
         _int_at_least("min_count", self.min_count, 0)
         for name in ("sg", "hs"):
-            value = getattr(self, name)
-            if not _is_int(value) and not isinstance(value, bool):
-                raise TypeError(f"{name} must be 0 or 1, got {value!r}")
-            if value not in (0, 1):
-                raise ValueError(f"{name} must be 0 or 1, got {value!r}")
-            object.__setattr__(self, name, int(value))
+            object.__setattr__(self, name, int(check_flag(name, getattr(self, name))))
         _int_at_least("negative", self.negative, 0, upper=1_000_000)
         if self.negative == 0 and self.hs == 0:
             raise ValueError(
@@ -154,6 +149,16 @@ def _int_at_least(name: str, value: Any, low: int, upper: int | None = None) -> 
     if value < low or (upper is not None and value > upper):
         bound = f"in {low}..{upper}" if upper is not None else f">= {low}"
         raise ValueError(f"{name} must be {bound}, got {value}")
+
+
+def check_flag(name: str, value: Any) -> bool:
+    """A switch given as a bool or the int 0 or 1 (gensim's sg=1 style): TypeError for
+    other types, ValueError for other ints."""
+    if not _is_int(value) and not isinstance(value, bool):
+        raise TypeError(f"{name} must be 0 or 1, got {value!r}")
+    if value not in (0, 1):
+        raise ValueError(f"{name} must be 0 or 1, got {value!r}")
+    return bool(value)
 
 
 def _positive_int(name: str, value: Any, upper: int | None = None) -> None:
