@@ -145,6 +145,8 @@ def run_pyw2v(args: argparse.Namespace) -> Result:
         "min_alpha": w["min_alpha"],
         "seed": args.seed,
         "progress": False,
+        # the work gensim (compute_loss=False by default) and word2vec.c do: no loss
+        "compute_loss": False,
     }
     if "sg_batch" in w:
         kwargs["sg_batch"] = w["sg_batch"]

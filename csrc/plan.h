@@ -103,6 +103,9 @@ void w2v_sg_train_sentence(w2v_worker_state *state, const int32_t *sentence, int
                            float alpha);
 void w2v_sg_batch_train_sentence(w2v_worker_state *state, const int32_t *sentence, int32_t n,
                                  float alpha);
+/* skip-gram with hierarchical softmax alone: a center's pairs as one pair step */
+void w2v_sg_path_train_sentence(w2v_worker_state *state, const int32_t *sentence, int32_t n,
+                                float alpha);
 
 /* The reach m' of a center word: uniform in 1..window (word2vec.c's reduced window), or
  * window itself without shrink_windows. */

@@ -7,9 +7,11 @@
  * one input row; a sentence of n words gives sum over centers of |C_c| steps, about
  * 2 m' n (docs/theory.md counts them).
  *
- * With hierarchical softmax alone two consecutive pairs of a center share all their
- * output rows (the center's path): they train as one pair step (step_pair.c), the same
- * two steps one after the other, each output row read and written once for both.
+ * With hierarchical softmax alone all pairs of a center share all their output rows (the
+ * center's path) and draw no noise: the center's window (plan_window.h) trains as one
+ * pair step (step_pair.c), its context rows one after the other, two at a time, each
+ * output row read and written once per two (w2v_sg_path_train_sentence). The same pairs
+ * in the same order, and the same random stream (only the reaches).
  *
  * Pairs are planned one ahead of the one being trained, and the next pair's rows are
  * prefetched: its context row, its noise rows, and, when it starts a new center, that
@@ -28,6 +30,7 @@
 #include <string.h>
 
 #include "plan_window.h"
+#include "step_variants.h"
 
 /* Where the planner is in a sentence: the center pos, its window [lo, hi] and the
  * context position j of the pair last planned. */
@@ -92,27 +95,6 @@ static void prefetch_pair(const w2v_plan *next, const w2v_plan *current, int32_t
     for (int32_t t = first; t < next->step.n_out; t++) w2v_prefetch_row(next->out_rows[t], dim);
 }
 
-/* Whether the planned pairs a and b (b right after a) can train as one pair step: the
- * worker has one (hierarchical softmax alone), they are of one center (the same path),
- * their context words differ (b's input row is not the one a moves) and neither has a
- * lock factor. */
-static inline int fusable(const w2v_worker_state *state, const w2v_plan *a, const w2v_plan *b) {
-    return state->pair && a->pos == b->pos && a->ctx[0] != b->ctx[0] && a->step.n_out > 0 &&
-           !a->step.in_lockf && !b->step.in_lockf;
-}
-
-/* Trains a, then b, as one pair step (step_pair.c): two positive examples. */
-static inline void run_pair(w2v_worker_state *state, const w2v_plan *a, const w2v_plan *b,
-                            float alpha) {
-    float *in_rows[2] = {a->in_rows[0], b->in_rows[0]};
-    w2v_step both = a->step;
-    both.in_rows = in_rows;
-    both.n_in = 2;
-    state->loss_sum +=
-        state->pair(&both, state->params->dim, &state->model->sigmoid, &state->scratch, alpha);
-    state->examples += 2;
-}
-
 void w2v_sg_train_sentence(w2v_worker_state *state, const int32_t *sentence, int32_t n,
                            float alpha) {
     w2v_sg_cursor at = {.pos = -1, .lo = 0, .hi = -1, .j = 0};
@@ -131,19 +113,28 @@ void w2v_sg_train_sentence(w2v_worker_state *state, const int32_t *sentence, int
             plan_pair(next, current, &at, sentence, state);
             prefetch_pair(next, current, state->params->dim);
         }
-        if (more && fusable(state, current, next)) {
-            run_pair(state, current, next, alpha);
-            if (w2v_plan_stopped(state) || !next_pair(&at, sentence, n, state)) return;
-            plan_pair(current, next, &at, sentence, state); /* current plans the pair after */
-            prefetch_pair(current, next, state->params->dim);
-            continue;
-        }
         w2v_plan_run(state, current, alpha);
         if (!more || w2v_plan_stopped(state)) return;
         w2v_plan *done = current;
         current = next;
         next = done;
     }
+}
+
+/* Trains a center's window as one pair step: its context rows one after the other against
+ * its path. A step with lock factors runs one-row steps of the portable kernel, the one
+ * that applies them; so does a worker without a pair step (w2v_train_sentence's). */
+static inline void run_path(w2v_worker_state *state, const w2v_plan *plan, float alpha) {
+    if (plan->step.n_in == 0 || plan->step.n_out == 0) return;
+    const w2v_params *params = state->params;
+    const w2v_sigmoid *sigmoid = &state->model->sigmoid;
+    if (state->pair && !plan->step.in_lockf)
+        state->loss_sum += state->pair(&plan->step, params->dim, sigmoid, &state->scratch, alpha);
+    else
+        state->loss_sum +=
+            w2v_pair_by_steps(&plan->step, params->dim, sigmoid, &state->scratch, alpha,
+                              plan->step.in_lockf ? w2v_step_portable : state->step);
+    state->examples += plan->step.n_in;
 }
 
 /* A block step reads no scale (step_block.c); 1 states that each row is taken as it is. */
@@ -155,4 +146,9 @@ static inline void unit_scales(w2v_plan *plan, const w2v_params *params) {
 void w2v_sg_batch_train_sentence(w2v_worker_state *state, const int32_t *sentence, int32_t n,
                                  float alpha) {
     w2v_train_windows(state, sentence, n, alpha, unit_scales, w2v_plan_run_block);
+}
+
+void w2v_sg_path_train_sentence(w2v_worker_state *state, const int32_t *sentence, int32_t n,
+                                float alpha) {
+    w2v_train_windows(state, sentence, n, alpha, unit_scales, run_path);
 }

@@ -1,20 +1,21 @@
 /*
- * The pair step (w2v_train.h): two skip-gram pairs of one center, trained one after the
+ * The pair step (w2v_train.h): the skip-gram pairs of one center, trained one after the
  * other against the same output rows (the center's Huffman path). The portable variant
- * is the definition: two one-row steps of step.c in a row. The AVX2 variant
- * (step_pair_avx2.c) reads and writes each output row once for both.
+ * is the definition: one-row steps of step.c in a row. The AVX2 variant
+ * (step_pair_avx2.c) takes them two at a time, reading and writing each output row once
+ * for both.
  */
 #include "step_variants.h"
 #include "w2v.h"
 
-/* step's input rows 0 and 1, each as a one-row step (in_scale and grad_scale 1) of `one`,
- * in that order. */
+/* step's input rows, each as a one-row step (in_scale and grad_scale 1) of `one`, in
+ * order. */
 double w2v_pair_by_steps(W2V_STEP_ARGS, w2v_step_fn one) {
     w2v_step single = *step;
     single.n_in = 1;
     single.in_scale = single.grad_scale = 1.0f;
     double loss = 0.0;
-    for (int32_t i = 0; i < 2; i++) {
+    for (int32_t i = 0; i < step->n_in; i++) {
         single.in_rows = step->in_rows + i;
         single.in_lockf = step->in_lockf ? step->in_lockf + i : NULL;
         loss += one(&single, dim, sigmoid, scratch, alpha);

@@ -1,8 +1,8 @@
 /*
- * The pair step of step_pair.c for AVX2+FMA: two one-row steps, input rows a (first)
- * and b, against the same distinct output rows o_t, in one pass over the rows. The second
- * step sees the rows the first one moved, o_t' = o_t + s_t a, so its scores and its
- * gradient follow from the rows before both:
+ * The pair step of step_pair.c for AVX2+FMA: a center's context rows, two at a time,
+ * against the same distinct output rows o_t. Of a pair, input rows a (first) and b, the
+ * second step sees the rows the first one moved, o_t' = o_t + s_t a, so its scores and
+ * its gradient follow from the rows before both:
  *     x_t = o_t.a,   s_t = alpha (y_t - sigma(x_t))            (step a)
  *     x'_t = o_t'.b = o_t.b + s_t (a.b),   s'_t = alpha (y_t - sigma(x'_t))   (step b)
  *     grad_a = sum_t s_t o_t,   grad_b = sum_t s'_t o_t' = sum_t s'_t o_t + (sum_t s'_t s_t) a
@@ -11,6 +11,8 @@
  * row is read once for both scores (four rows at a time against a and b) and once for
  * the update, and written once, where two steps read it four times and write it twice. The update
  * runs over blocks of 3 registers of columns: a, b and both gradients in registers (12 of 16).
+ * A row repeated right after itself (a word twice in a row in the window) trains as a
+ * one-row step.
  */
 #include "step_avx2.h"
 
@@ -111,40 +113,13 @@ W2V_AVX2 void pair_quad(int col, float *a, float *b, float *const *out_rows, con
     _mm_storeu_ps(b + col, _mm_add_ps(hb, gb));
 }
 
-__attribute__((target("avx2,fma"))) double w2v_pair_avx2(W2V_STEP_ARGS) {
-    float *a = step->in_rows[0], *b = step->in_rows[1];
-    if (step->in_lockf || a == b || !w2v_scores_ahead(step))
-        return w2v_pair_by_steps(step, dim, sigmoid, scratch, alpha, w2v_step_avx2_fused);
+/* One pair's update: o_t += s_t a + s'_t b, a += grad_a, b += grad_b (above), column
+ * block by column block. */
+W2V_AVX2 void pair_update(float *a, float *b, float *const *out_rows, const float *steps,
+                          const float *steps2, int32_t n, float k, int dim) {
     const int n_full = dim / 8;
-    float *const *out_rows = step->out_rows;
-    const int32_t n = step->n_out;
     const int quad = dim - 8 * n_full >= 4;
     const int tail = 8 * n_full + 4 * quad;
-
-    /* scores against a and (before the correction) b; up to the 8 rows sigmoid_steps reads */
-    float scores[W2V_SCORES_AHEAD], scores2[W2V_SCORES_AHEAD];
-    float steps[W2V_SCORES_AHEAD], steps2[W2V_SCORES_AHEAD];
-    int32_t t = 0;
-    for (; t + 4 <= n; t += 4) {
-        float both[8];
-        _mm256_storeu_ps(both, dot_rows4x2(a, b, out_rows + t, n_full, dim));
-        for (int i = 0; i < 4; i++) {
-            scores[t + i] = both[i];
-            scores2[t + i] = both[4 + i];
-        }
-    }
-    for (; t < n; t++) {
-        scores[t] = dot_row(a, out_rows[t], n_full, dim);
-        scores2[t] = dot_row(b, out_rows[t], n_full, dim);
-    }
-    for (; t % 8; t++) scores[t] = scores2[t] = 0.0f;
-    double loss = sigmoid_steps(sigmoid, scores, step->labels, n, alpha, steps, step->skip_loss);
-    const float ab = dot_row(a, b, n_full, dim);
-    for (t = 0; t < n; t++) scores2[t] += steps[t] * ab; /* o_t'.b */
-    loss += sigmoid_steps(sigmoid, scores2, step->labels, n, alpha, steps2, step->skip_loss);
-    float k = 0.0f;
-    for (int32_t t = 0; t < n; t++) k += steps2[t] * steps[t];
-
     int col = 0, left = n_full;
     for (; left >= W2V_PAIR_BLOCK; left -= W2V_PAIR_BLOCK, col += 8 * W2V_PAIR_BLOCK)
         pair_columns(W2V_PAIR_BLOCK, col, a, b, out_rows, steps, steps2, n, k);
@@ -162,6 +137,61 @@ __attribute__((target("avx2,fma"))) double w2v_pair_avx2(W2V_STEP_ARGS) {
         }
         a[c] = ha + ga;
         b[c] = hb + gb + k * ha;
+    }
+}
+
+/* Input row i of step as a one-row step of the column-blocked kernel. */
+W2V_AVX2 double one_row(const w2v_step *step, int32_t i, int32_t dim, const w2v_sigmoid *sigmoid,
+                        w2v_scratch *scratch, float alpha) {
+    w2v_step single = *step;
+    single.in_rows = step->in_rows + i;
+    single.n_in = 1;
+    single.in_scale = single.grad_scale = 1.0f;
+    return w2v_step_avx2_fused(&single, dim, sigmoid, scratch, alpha);
+}
+
+__attribute__((target("avx2,fma"))) double w2v_pair_avx2(W2V_STEP_ARGS) {
+    if (step->in_lockf || !w2v_scores_ahead(step))
+        return w2v_pair_by_steps(step, dim, sigmoid, scratch, alpha, w2v_step_avx2_fused);
+    const int n_full = dim / 8;
+    float *const *in_rows = step->in_rows;
+    float *const *out_rows = step->out_rows;
+    const int32_t n = step->n_out, n_in = step->n_in;
+    double loss = 0.0;
+    for (int32_t i = 0; i < n_in;) {
+        float *a = in_rows[i];
+        if (i + 1 == n_in || in_rows[i + 1] == a) { /* no pair: a one-row step */
+            loss += one_row(step, i, dim, sigmoid, scratch, alpha);
+            i++;
+            continue;
+        }
+        float *b = in_rows[i + 1];
+        /* scores against a and (before the correction) b; up to the 8 rows sigmoid_steps
+         * reads */
+        float scores[W2V_SCORES_AHEAD], scores2[W2V_SCORES_AHEAD];
+        float steps[W2V_SCORES_AHEAD], steps2[W2V_SCORES_AHEAD];
+        int32_t t = 0;
+        for (; t + 4 <= n; t += 4) {
+            float both[8];
+            _mm256_storeu_ps(both, dot_rows4x2(a, b, out_rows + t, n_full, dim));
+            for (int j = 0; j < 4; j++) {
+                scores[t + j] = both[j];
+                scores2[t + j] = both[4 + j];
+            }
+        }
+        for (; t < n; t++) {
+            scores[t] = dot_row(a, out_rows[t], n_full, dim);
+            scores2[t] = dot_row(b, out_rows[t], n_full, dim);
+        }
+        for (; t % 8; t++) scores[t] = scores2[t] = 0.0f;
+        loss += sigmoid_steps(sigmoid, scores, step->labels, n, alpha, steps, step->skip_loss);
+        const float ab = dot_row(a, b, n_full, dim);
+        for (t = 0; t < n; t++) scores2[t] += steps[t] * ab; /* o_t'.b */
+        loss += sigmoid_steps(sigmoid, scores2, step->labels, n, alpha, steps2, step->skip_loss);
+        float k = 0.0f;
+        for (t = 0; t < n; t++) k += steps2[t] * steps[t];
+        pair_update(a, b, out_rows, steps, steps2, n, k, dim);
+        i += 2;
     }
     return loss;
 }

@@ -330,9 +330,10 @@ static int sg_batch_fits(const w2v_params *params) {
     return params->sg_batch == 0 || (params->sg_batch == 1 && params->sg == 1);
 }
 
-static w2v_planner_fn planner_of(const w2v_params *params) {
+static w2v_planner_fn planner_of(const w2v_params *params, const w2v_model *model) {
     if (!params->sg) return w2v_cbow_train_sentence;
-    return params->sg_batch ? w2v_sg_batch_train_sentence : w2v_sg_train_sentence;
+    if (params->sg_batch) return w2v_sg_batch_train_sentence;
+    return model->ns.out_vecs ? w2v_sg_train_sentence : w2v_sg_path_train_sentence;
 }
 
 int w2v_train_sentence(const w2v_params *params, const w2v_model *model, w2v_step_fn step,
@@ -346,7 +347,7 @@ int w2v_train_sentence(const w2v_params *params, const w2v_model *model, w2v_ste
     w2v_worker_state state;
     int status = w2v_worker_state_init(&state, params, model, step, seed);
     if (status != W2V_OK) return status;
-    planner_of(params)(&state, sentence, n, alpha);
+    planner_of(params, model)(&state, sentence, n, alpha);
     stats->examples += state.examples;
     stats->loss_sum += state.loss_sum;
     w2v_worker_state_free(&state);
@@ -408,8 +409,8 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corp
     w2v_step_fn step =
         params->sg_batch ? w2v_block_select(simd, params->dim) : w2v_step_select(simd, params->dim);
     if (!step) return W2V_ERR_INVALID;
-    /* skip-gram with hierarchical softmax alone, pair by pair: two pairs of a center at
-     * once (their output rows are the same path) */
+    /* skip-gram with hierarchical softmax alone: a center's pairs at once (their output
+     * rows are the same path) */
     w2v_step_fn pair = params->sg && !params->sg_batch && !model->ns.out_vecs
                            ? w2v_pair_select(simd, params->dim)
                            : NULL;
@@ -438,7 +439,7 @@ int w2v_train_epoch(const w2v_params *params, w2v_model *model, w2v_corpus *corp
         worker->progress = progress;
         worker->step = step;
         worker->pair = pair;
-        worker->planner = planner_of(params);
+        worker->planner = planner_of(params, model);
         worker->thread_id = t;
         worker->epoch = (uint64_t)epoch;
         if (pthread_create(&threads[t], NULL, worker_main, worker) != 0) {

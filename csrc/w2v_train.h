@@ -169,11 +169,11 @@ double w2v_block_portable(const w2v_step *step, int32_t dim, const w2v_sigmoid *
 
 /* ---- the pair step: two skip-gram pairs of one center (step_pair.c) ------------ */
 
-/* A pair step runs a w2v_step with n_in = 2 as two one-row steps (in_scale and
- * grad_scale 1), input row 0 then input row 1, against the same output rows: exactly
- * two w2v_step_portable calls in a row, up to the float rounding of the fused variant.
- * The skip-gram planner gives it two consecutive pairs of a center with hierarchical
- * softmax alone (the same path, no noise). */
+/* A pair step runs a w2v_step with n_in >= 1 input rows as one-row steps (in_scale and
+ * grad_scale 1), input row 0, then 1, and so on, against the same output rows: exactly
+ * n_in w2v_step_portable calls in a row, up to the float rounding of the fused variant,
+ * which takes consecutive distinct rows two at a time. The skip-gram planner gives it a
+ * center's context rows with hierarchical softmax alone (the same path, no noise). */
 w2v_step_fn w2v_pair_select(w2v_simd simd, int32_t dim);
 double w2v_pair_portable(const w2v_step *step, int32_t dim, const w2v_sigmoid *sigmoid,
                          w2v_scratch *scratch, float alpha);

@@ -274,12 +274,12 @@ def block_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, targets, lab
 
 def pair_update(float[:, :] in_vecs, float[:, :] out_vecs, inputs, targets, labels,
                 float alpha, str simd="auto") -> float:
-    """One pair step (skip-gram's two pairs of one center, see w2v_pair_select) in place
-    on the weights: the rows inputs[0] then inputs[1] of in_vecs, each as a one-row step
-    against the rows `targets` of out_vecs with their 0/1 `labels`, the second after the
-    first. Returns the two steps' loss."""
-    if len(inputs) != 2:
-        raise ValueError("a pair step takes exactly 2 inputs")
+    """One pair step (skip-gram's pairs of one center, see w2v_pair_select) in place on
+    the weights: the rows inputs[0], inputs[1], ... of in_vecs, each as a one-row step
+    against the rows `targets` of out_vecs with their 0/1 `labels`, each after the one
+    before. Returns the steps' loss."""
+    if len(inputs) < 1:
+        raise ValueError("a pair step takes at least 1 input")
     return _kernel_update(in_vecs, out_vecs, inputs, targets, labels, alpha, 1.0, 1.0, simd,
                           None, 2)
 
