@@ -36,7 +36,7 @@ typedef struct {
     float *out[64];
 } row_set;
 
-/* Seconds per call of kernel k (0: the pair step, 1: two one-row steps) over `calls`
+/* Seconds per call of kernel k (0: the pair step, 1: n_in one-row steps) over `calls`
  * calls cycling through the sets. */
 static double time_calls(int k, row_set *sets, int n_sets, int n_in, int n, int dim, long calls,
                          const float *labels, const w2v_sigmoid *sigmoid, w2v_scratch *scratch,

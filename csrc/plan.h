@@ -69,7 +69,7 @@ typedef struct {
     const w2v_params *params;
     const w2v_model *model;
     w2v_step_fn step; /* the mode's kernel: a block step with sg_batch */
-    w2v_step_fn pair; /* NULL, or the pair step for two pairs of one center (plan_sg.c) */
+    w2v_step_fn pair; /* NULL, or the pair step for a center's pairs (plan_sg.c) */
     w2v_scratch scratch;
     w2v_noise_queue queue;
     w2v_hot_nodes hot;

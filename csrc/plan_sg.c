@@ -90,7 +90,9 @@ static void prefetch_pair(const w2v_plan *next, const w2v_plan *current, int32_t
     w2v_prefetch_row(next->in_rows[0], dim);
     /* the same center: its path and positive row are in cache, only the noise rows
      * (after them) are new; a new center: all its rows (the whole path measured faster
-     * than skipping its top here, unlike CBOW: benchmarks/RESULTS.md) */
+     * than skipping its top here for SG-HS when it trained pair by pair, unlike CBOW:
+     * benchmarks/RESULTS.md; SG-HS alone now plans by window, whose prefetch skips the
+     * top as CBOW's, and prefetching the whole path there measured no faster) */
     int32_t first = next->pos == current->pos ? next->n_hs + (next->n_ns > 0) : 0;
     for (int32_t t = first; t < next->step.n_out; t++) w2v_prefetch_row(next->out_rows[t], dim);
 }

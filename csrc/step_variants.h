@@ -30,7 +30,7 @@ static inline int w2v_scores_ahead(const w2v_step *step) {
  * where this CPU cannot run it or avx2 is NULL (cpu.c). */
 w2v_step_fn w2v_select_portable_or_avx2(w2v_simd simd, w2v_step_fn portable, w2v_step_fn avx2);
 
-/* step's input rows 0 and 1 as two one-row steps of `one`, in that order (step_pair.c). */
+/* step's input rows as one-row steps of `one`, in order (step_pair.c). */
 double w2v_pair_by_steps(W2V_STEP_ARGS, w2v_step_fn one);
 
 #if defined(__x86_64__) && defined(__GNUC__)

@@ -167,7 +167,7 @@ w2v_step_fn w2v_block_select(w2v_simd simd, int32_t dim);
 double w2v_block_portable(const w2v_step *step, int32_t dim, const w2v_sigmoid *sigmoid,
                           w2v_scratch *scratch, float alpha);
 
-/* ---- the pair step: two skip-gram pairs of one center (step_pair.c) ------------ */
+/* ---- the pair step: the skip-gram pairs of one center (step_pair.c) ------------ */
 
 /* A pair step runs a w2v_step with n_in >= 1 input rows as one-row steps (in_scale and
  * grad_scale 1), input row 0, then 1, and so on, against the same output rows: exactly

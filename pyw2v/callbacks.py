@@ -6,7 +6,8 @@ model, in the thread that called ``train()``, while no training thread is runnin
 - ``on_train_begin(model)`` before the first epoch of a ``train()`` call,
 - ``on_epoch_begin(model)`` before each epoch,
 - ``on_epoch_end(model)`` after each epoch, once ``model.epoch_losses[-1]`` holds that
-  epoch's mean loss, ``model.get_latest_training_loss()`` the loss summed over the
+  epoch's mean loss (NaN with ``compute_loss=False``), ``model.get_latest_training_loss()``
+  the loss summed over the
   epochs of this ``train()`` call so far (gensim's running loss), and
   ``model.epochs_trained`` counts it,
 - ``on_train_end(model)`` after the last epoch of a ``train()`` call that completed.
@@ -35,7 +36,8 @@ class CallbackAny2Vec:
         """Called before each epoch."""
 
     def on_epoch_end(self, model: Any) -> None:
-        """Called after each epoch; model.epoch_losses[-1] is its mean loss."""
+        """Called after each epoch; model.epoch_losses[-1] is its mean loss (NaN when the
+        model does not compute it)."""
 
     def on_train_end(self, model: Any) -> None:
         """Called after the last epoch of a train() call that completed."""

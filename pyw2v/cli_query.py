@@ -7,6 +7,7 @@ text or binary vectors (told apart by content; .gz, .bz2 and .xz files are read 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -240,7 +241,8 @@ def run_info(args: argparse.Namespace) -> int:
             f"negative {p.negative}, sample {p.sample:g}, "
             f"min_count {p.min_count}, alpha {p.alpha:g} -> {p.min_alpha:g}, seed {p.seed}"
         )
-        losses = ", ".join(f"{x:.4f}" for x in model.epoch_losses) or "-"
+        shown = ["not computed" if math.isnan(x) else f"{x:.4f}" for x in model.epoch_losses]
+        losses = ", ".join(shown) or "-"
         print(f"epochs       {model.epochs_trained} trained; loss per epoch: {losses}")
         if model.vocab is not None:
             print(f"corpus words {model.vocab.total_words:,} (of vocabulary words)")

@@ -704,6 +704,7 @@ class Word2Vec:
                     reporter,
                     epoch,
                     n_epochs,
+                    self.compute_loss,
                 )
                 words_done += words
                 examples_done += examples
@@ -715,11 +716,16 @@ class Word2Vec:
                 mean_loss = loss_sum / examples if examples else 0.0
                 self.epoch_losses.append(mean_loss if self.compute_loss else math.nan)
                 self.epoch_words.append(words)
-                if _diverged(mean_loss, n_targets, self.wv.vectors, *outputs.values()):
+                reason = _divergence(
+                    mean_loss if self.compute_loss else None,
+                    n_targets,
+                    self.wv.vectors,
+                    *outputs.values(),
+                )
+                if reason:
                     raise FloatingPointError(
-                        f"training diverged in epoch {self.epochs_trained}: the loss is "
-                        f"{mean_loss:.4g} (about {n_targets * math.log(2):.2f} at the "
-                        f"start); lower alpha (now {alpha_start})"
+                        f"training diverged in epoch {self.epochs_trained}: {reason}; "
+                        f"lower alpha (now {alpha_start})"
                     )
                 self.wv.reset_norms()  # queries from callbacks see this epoch's vectors
                 notify(hooks, "on_epoch_end", self)
@@ -900,6 +906,7 @@ class Word2Vec:
             "epochs_trained": self.epochs_trained,
             "epoch_losses": self.epoch_losses,
             "corpus_stats": self.corpus_stats,
+            "compute_loss": self.compute_loss,
         }
         io.save_native(
             path,
@@ -964,6 +971,10 @@ class Word2Vec:
             raise ValueError(f"{os.fspath(path)!r}: invalid training history in the header")
         model.epochs_trained = trained
         model.epoch_losses = [float(x) for x in losses]
+        compute_loss = header.get("compute_loss", True)  # absent from earlier files
+        if not isinstance(compute_loss, bool):
+            raise ValueError(f"{os.fspath(path)!r}: invalid compute_loss in the header")
+        model.compute_loss = compute_loss
         stats = header.get("corpus_stats", {})  # absent from files of earlier versions
         if not isinstance(stats, dict) or not all(
             isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
@@ -974,15 +985,29 @@ class Word2Vec:
         return model
 
 
-def _diverged(mean_loss: float, n_targets: int, *weights: np.ndarray) -> bool:
-    """Whether an epoch diverged: a non-finite loss or weight, or a mean loss per example
-    beyond 10 n_targets MAX_EXP (n_targets: output rows per example at most). The loss
-    starts near n_targets log 2 or below and falls; past that bound the average dot
-    product lies far outside the sigmoid table, where only a diverging model goes (-log
-    sigma grows linearly there, so the loss can stay finite while the vectors blow up)."""
-    if not math.isfinite(mean_loss) or mean_loss > 10 * n_targets * _core.MAX_EXP:
-        return True
-    return not all(np.isfinite(w).all() for w in weights)
+# Trained weights stay within a few units (the demo corpus, every mode, alpha 0.025 and
+# 0.1: at most 5.3 in absolute value); a weight past this bound puts every score it takes
+# part in far outside the sigmoid table, where only a diverging model goes.
+_MAX_WEIGHT = 1e4
+
+
+def _divergence(mean_loss: float | None, n_targets: int, *weights: np.ndarray) -> str | None:
+    """Why an epoch diverged, or None: a non-finite loss, or a mean loss per example beyond
+    10 n_targets MAX_EXP (n_targets: output rows per example at most); a weight that is
+    not finite or beyond _MAX_WEIGHT in absolute value. The loss starts near n_targets
+    log 2 or below and falls; past that bound the average dot product lies far outside
+    the sigmoid table (-log sigma grows linearly there, so the loss can stay finite while
+    the vectors blow up). mean_loss None (compute_loss=False): the weights alone."""
+    if mean_loss is not None and not mean_loss <= 10 * n_targets * _core.MAX_EXP:
+        return f"the loss is {mean_loss:.4g} (about {n_targets * math.log(2):.2f} at the start)"
+    for w in weights:
+        if w.size == 0:
+            continue
+        low, high = float(w.min()), float(w.max())
+        if not (low >= -_MAX_WEIGHT and high <= _MAX_WEIGHT):  # NaN fails both
+            worst = low if math.isnan(low) or abs(low) > abs(high) else high
+            return f"a weight reached {worst:.4g}"
+    return None
 
 
 def _check_noise_exponent(counts: np.ndarray, ns_exponent: float, negative: int) -> None:
@@ -1058,9 +1083,11 @@ def _run_epoch(
     reporter: ProgressReporter,
     epoch: int,
     epochs: int,
+    with_loss: bool = True,
 ) -> tuple[bool, int, int, float]:
     """Runs one epoch in a helper thread (the C call releases the GIL) while this thread
-    reports progress and stays responsive to Ctrl-C, which stops the workers."""
+    reports progress and stays responsive to Ctrl-C, which stops the workers. The
+    progress shows the mean loss when the trainer computes it (`with_loss`)."""
     outcome: dict[str, Any] = {}
     # Waits on an event the thread sets last, not on Thread.join: in CPython 3.11 a join
     # interrupted by Ctrl-C can mark a thread as finished while it still runs.
@@ -1089,7 +1116,7 @@ def _run_epoch(
         thread.start()
         while not finished.wait(timeout=0.2):
             words, loss_sum, examples, alpha = trainer.progress()
-            loss = loss_sum / examples if examples else None
+            loss = loss_sum / examples if examples and with_loss else None
             reporter.update(words_before + words, epoch, epochs, alpha, loss)
     except BaseException:
         trainer.request_stop()  # the workers stop within one step (w2v_plan_stopped)
@@ -1108,7 +1135,7 @@ def _run_epoch(
     if "error" in outcome:
         raise outcome["error"]
     stopped, words, examples, loss_sum = outcome["result"]
-    loss = loss_sum / examples if examples else None
+    loss = loss_sum / examples if examples and with_loss else None
     reporter.update(words_before + words, epoch, epochs, trainer.progress()[3], loss, force=True)
     return stopped, words, examples, loss_sum
 

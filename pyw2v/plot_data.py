@@ -151,7 +151,8 @@ def boxes_overlap(centres: np.ndarray, sizes: np.ndarray) -> bool:
 @dataclass
 class TrainingCurve:
     """A training callback (pass it in ``callbacks=[...]``) that records, per epoch, the
-    mean loss per positive example, the words trained and the words per second."""
+    mean loss per positive example (NaN with ``compute_loss=False``), the words trained
+    and the words per second."""
 
     epochs: list[int] = field(default_factory=list)
     losses: list[float] = field(default_factory=list)

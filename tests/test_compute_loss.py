@@ -2,13 +2,16 @@
 must come out bit for bit as with the loss (one thread, a seed), in every mode and on
 every kernel this CPU runs; the running loss stays 0, as gensim's does."""
 
+import io
 import math
+import re
 
 import corpora
 import numpy as np
 import pytest
 
 from pyw2v import Word2Vec, _core
+from pyw2v.model import _MAX_WEIGHT, _divergence
 
 MODES = [
     pytest.param({"sg": 0, "hs": 0, "negative": 5}, id="cbow-ns"),
@@ -53,11 +56,46 @@ def test_epochs_without_the_loss_record_nan_and_train_can_turn_it_back_on(tmp_pa
     model.save(tmp_path / "m.pyw2v")
     loaded = Word2Vec.load(tmp_path / "m.pyw2v")
     assert math.isnan(loaded.epoch_losses[0]) and loaded.epoch_losses[-1] > 0
+    assert loaded.compute_loss is True
+    model.train(SENTENCES, epochs=1, compute_loss=False)  # turned off by train()
+    assert model.get_latest_training_loss() == 0.0 and math.isnan(model.epoch_losses[-1])
+    model.save(tmp_path / "m.pyw2v")
+    assert Word2Vec.load(tmp_path / "m.pyw2v").compute_loss is False  # kept, as gensim's
+
+
+def test_progress_shows_no_loss_when_none_is_computed(monkeypatch):
+    shown = {}
+    for compute_loss in (True, False):
+        stream = io.StringIO()
+        monkeypatch.setattr("sys.stderr", stream)
+        train(compute_loss, progress=True)
+        shown[compute_loss] = stream.getvalue()
+    number = re.compile(r"loss \d+\.\d{4}")
+    assert number.search(shown[True]) and "loss -" not in shown[True]
+    assert "loss -" in shown[False] and not number.search(shown[False])
 
 
 def test_divergence_is_still_caught_without_the_loss():
     with pytest.raises(FloatingPointError, match="diverged"):
         train(False, alpha=1e30, min_alpha=1e30, negative=5)
+    # weights that blow up but stay finite: the loss tells with it, their size without
+    for compute_loss in (True, False):
+        with pytest.raises(FloatingPointError, match="diverged.*lower alpha"):
+            train(compute_loss, alpha=1.0, min_alpha=1.0, epochs=5, sample=0)
+
+
+def test_divergence_reasons():
+    fine = np.full((3, 4), 5.0, dtype=np.float32)
+    assert _divergence(None, 6, fine, fine) is None
+    assert _divergence(1.0, 6, fine) is None
+    assert "the loss is" in _divergence(float("nan"), 6, fine)
+    assert "the loss is" in _divergence(10 * 6 * _core.MAX_EXP + 1, 6, fine)
+    for bad in (2 * _MAX_WEIGHT, -2 * _MAX_WEIGHT, np.inf, np.nan):
+        weights = fine.copy()
+        weights[1, 2] = bad
+        reason = _divergence(None, 6, fine, weights)
+        assert reason == f"a weight reached {float(np.float32(bad)):.4g}"
+    assert _divergence(None, 6, np.zeros((0, 4), dtype=np.float32)) is None
 
 
 @pytest.mark.parametrize("value", [2, -1, "yes", None, 0.5])

@@ -64,9 +64,12 @@ def test_examples_counted_as_the_formula(window):
     model = train(sentences, sg=0, **common)
     _, cbow_examples = model.train(sentences, epochs=1)
     assert cbow_examples == sum(n for n in lengths if n >= 2)
-    model = train(sentences, sg=1, **common)
-    _, sg_examples = model.train(sentences, epochs=1)
-    assert sg_examples == sum(skipgram_pairs(int(n), window) for n in lengths)
+    pairs = sum(skipgram_pairs(int(n), window) for n in lengths)
+    # per pair with negative sampling, by window with hierarchical softmax alone
+    for kind in ({"hs": 0, "negative": 5, "sg_batch": False}, {"hs": 1, "negative": 0}):
+        model = train(sentences, sg=1, **common, **kind)
+        _, sg_examples = model.train(sentences, epochs=1)
+        assert sg_examples == pairs
 
 
 def test_reduced_windows_train_fewer_skipgram_pairs():

@@ -78,6 +78,8 @@ def test_pair_step_of_one_word_twice_is_two_steps(simd):
 # next pair (it reads the row that pair moved); a word twice in a row (a one-row step)
 CONTEXTS = [
     [3, 7, 11, 2],
+    [9, 9, 2, 5],
+    [3, 7, 9, 9, 2],
     [3, 7, 11, 2, 5, 9, 1],
     [3, 7, 3, 9, 9, 2, 5, 8, 8],
     [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
@@ -129,10 +131,12 @@ def _train_sg_hs(sentences, **kw):
 
 @pytest.mark.parametrize("simd", SIMD_VARIANTS)
 def test_skip_gram_hs_training_is_one_row_steps_in_a_row(simd):
-    """Whole training: the planner gives each center's window to the pair step, which
-    must train what the scalar kernel's one-row steps train, pair after pair. They differ
-    by float32 rounding only (about 1e-7 after 3 epochs here); a pair trained against the
-    wrong rows, or skipped, moves vectors by far more than the 1e-5 allowed."""
+    """Whole training: the planner gives each center's window to the pair step; the
+    SIMD kernels must train what the portable one (one-row steps of the scalar kernel,
+    pair after pair) trains from the same windows. They differ by float32 rounding only
+    (about 1e-7 after 3 epochs here); a kernel that trained a pair against the wrong rows,
+    or skipped one, would move vectors by far more than the 1e-5 allowed. The windows
+    themselves are checked by tests/test_planners.py (_core.planned_steps)."""
     _, sentences = corpora.topic_corpus(n_sentences=400)
     want = _train_sg_hs(sentences, epochs=3, simd="scalar")
     got = _train_sg_hs(sentences, epochs=3, simd=simd)

@@ -89,8 +89,10 @@ static void check_sentence(const w2v_model *model, const int32_t *sentence, int3
     CHECKF(s == n_recorded, "%d steps for %d pairs", n_recorded, s);
 }
 
-/* hs, ns: whether the model has each loss */
-static void test_consecutive_sentences_keep_each_center_its_rows(int hs, int ns) {
+/* hs, ns: whether the model has each loss; planner: the per-pair planner, or with
+ * hierarchical softmax alone the one training real runs use (by window) */
+static void test_consecutive_sentences_keep_each_center_its_rows(int hs, int ns,
+                                                                 w2v_planner_fn planner) {
     int64_t counts[V];
     for (int i = 0; i < V; i++) counts[i] = 1000 / (i + 1);
     float *in_vecs = calloc(V * STRIDE, sizeof(float));
@@ -125,7 +127,7 @@ static void test_consecutive_sentences_keep_each_center_its_rows(int hs, int ns)
     const int32_t lengths[] = {9, 9, 9, 1, 2, 5};
     for (int i = 0; i < 6; i++) {
         n_recorded = 0;
-        w2v_sg_train_sentence(&state, sentences[i], lengths[i], 0.025f);
+        planner(&state, sentences[i], lengths[i], 0.025f);
         check_sentence(&model, sentences[i], lengths[i]);
     }
     w2v_worker_state_free(&state);
@@ -136,8 +138,9 @@ static void test_consecutive_sentences_keep_each_center_its_rows(int hs, int ns)
 }
 
 int main(void) {
-    test_consecutive_sentences_keep_each_center_its_rows(1, 1);
-    test_consecutive_sentences_keep_each_center_its_rows(1, 0);
-    test_consecutive_sentences_keep_each_center_its_rows(0, 1);
+    test_consecutive_sentences_keep_each_center_its_rows(1, 1, w2v_sg_train_sentence);
+    test_consecutive_sentences_keep_each_center_its_rows(1, 0, w2v_sg_train_sentence);
+    test_consecutive_sentences_keep_each_center_its_rows(0, 1, w2v_sg_train_sentence);
+    test_consecutive_sentences_keep_each_center_its_rows(1, 0, w2v_sg_path_train_sentence);
     return check_exit("plan_sg");
 }
