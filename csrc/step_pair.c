@@ -8,18 +8,19 @@
 #include "step_variants.h"
 #include "w2v.h"
 
-/* step's input rows, each as a one-row step (in_scale and grad_scale 1) of `one`, in
- * order. */
-double w2v_pair_by_steps(W2V_STEP_ARGS, w2v_step_fn one) {
+double w2v_row_step(W2V_STEP_ARGS, int32_t i, w2v_step_fn one) {
     w2v_step single = *step;
+    single.in_rows = step->in_rows + i;
     single.n_in = 1;
     single.in_scale = single.grad_scale = 1.0f;
+    single.in_lockf = step->in_lockf ? step->in_lockf + i : NULL;
+    return one(&single, dim, sigmoid, scratch, alpha);
+}
+
+double w2v_pair_by_steps(W2V_STEP_ARGS, w2v_step_fn one) {
     double loss = 0.0;
-    for (int32_t i = 0; i < step->n_in; i++) {
-        single.in_rows = step->in_rows + i;
-        single.in_lockf = step->in_lockf ? step->in_lockf + i : NULL;
-        loss += one(&single, dim, sigmoid, scratch, alpha);
-    }
+    for (int32_t i = 0; i < step->n_in; i++)
+        loss += w2v_row_step(step, dim, sigmoid, scratch, alpha, i, one);
     return loss;
 }
 

@@ -140,16 +140,6 @@ W2V_AVX2 void pair_update(float *a, float *b, float *const *out_rows, const floa
     }
 }
 
-/* Input row i of step as a one-row step of the column-blocked kernel. */
-W2V_AVX2 double one_row(const w2v_step *step, int32_t i, int32_t dim, const w2v_sigmoid *sigmoid,
-                        w2v_scratch *scratch, float alpha) {
-    w2v_step single = *step;
-    single.in_rows = step->in_rows + i;
-    single.n_in = 1;
-    single.in_scale = single.grad_scale = 1.0f;
-    return w2v_step_avx2_fused(&single, dim, sigmoid, scratch, alpha);
-}
-
 __attribute__((target("avx2,fma"))) double w2v_pair_avx2(W2V_STEP_ARGS) {
     if (step->in_lockf || !w2v_scores_ahead(step))
         return w2v_pair_by_steps(step, dim, sigmoid, scratch, alpha, w2v_step_avx2_fused);
@@ -161,7 +151,7 @@ __attribute__((target("avx2,fma"))) double w2v_pair_avx2(W2V_STEP_ARGS) {
     for (int32_t i = 0; i < n_in;) {
         float *a = in_rows[i];
         if (i + 1 == n_in || in_rows[i + 1] == a) { /* no pair: a one-row step */
-            loss += one_row(step, i, dim, sigmoid, scratch, alpha);
+            loss += w2v_row_step(step, dim, sigmoid, scratch, alpha, i, w2v_step_avx2_fused);
             i++;
             continue;
         }

@@ -30,6 +30,9 @@ static inline int w2v_scores_ahead(const w2v_step *step) {
  * where this CPU cannot run it or avx2 is NULL (cpu.c). */
 w2v_step_fn w2v_select_portable_or_avx2(w2v_simd simd, w2v_step_fn portable, w2v_step_fn avx2);
 
+/* step's input row i as a one-row step (in_scale and grad_scale 1, its lock factor) of
+ * `one` (step_pair.c). */
+double w2v_row_step(W2V_STEP_ARGS, int32_t i, w2v_step_fn one);
 /* step's input rows as one-row steps of `one`, in order (step_pair.c). */
 double w2v_pair_by_steps(W2V_STEP_ARGS, w2v_step_fn one);
 

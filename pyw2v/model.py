@@ -713,15 +713,12 @@ class Word2Vec:
                 self.min_alpha_yet_reached = alpha_start - (alpha_start - alpha_end) * (
                     words_done / words_total
                 )
-                mean_loss = loss_sum / examples if examples else 0.0
-                self.epoch_losses.append(mean_loss if self.compute_loss else math.nan)
+                mean_loss = None  # compute_loss=False: not measured
+                if self.compute_loss:
+                    mean_loss = loss_sum / examples if examples else 0.0
+                self.epoch_losses.append(math.nan if mean_loss is None else mean_loss)
                 self.epoch_words.append(words)
-                reason = _divergence(
-                    mean_loss if self.compute_loss else None,
-                    n_targets,
-                    self.wv.vectors,
-                    *outputs.values(),
-                )
+                reason = _divergence(mean_loss, n_targets, self.wv.vectors, *outputs.values())
                 if reason:
                     raise FloatingPointError(
                         f"training diverged in epoch {self.epochs_trained}: {reason}; "
@@ -1083,7 +1080,7 @@ def _run_epoch(
     reporter: ProgressReporter,
     epoch: int,
     epochs: int,
-    with_loss: bool = True,
+    with_loss: bool,
 ) -> tuple[bool, int, int, float]:
     """Runs one epoch in a helper thread (the C call releases the GIL) while this thread
     reports progress and stays responsive to Ctrl-C, which stops the workers. The
