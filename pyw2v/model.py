@@ -1115,7 +1115,7 @@ def _run_epoch(
             words, loss_sum, examples, alpha = trainer.progress()
             loss = loss_sum / examples if examples and with_loss else None
             reporter.update(words_before + words, epoch, epochs, alpha, loss)
-    except BaseException:
+    except BaseException as exc:
         trainer.request_stop()  # the workers stop within one step (w2v_plan_stopped)
         with lock:
             state["abandoned"] = not state["began"]
@@ -1128,6 +1128,9 @@ def _run_epoch(
         # marked started; it then returns at once (abandoned) or never ran
         with contextlib.suppress(KeyboardInterrupt, RuntimeError):
             thread.join(timeout=1.0)  # the weights are free already; let it exit
+        interrupt = _interrupt_behind(exc)
+        if interrupt is not None:
+            raise interrupt from None
         raise
     if "error" in outcome:
         raise outcome["error"]
@@ -1135,6 +1138,17 @@ def _run_epoch(
     loss = loss_sum / examples if examples and with_loss else None
     reporter.update(words_before + words, epoch, epochs, trainer.progress()[3], loss, force=True)
     return stopped, words, examples, loss_sum
+
+
+def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C behind a RuntimeError that CPython 3.11 raises when the signal lands
+    inside Thread.start()'s condition wait: the wait's lock is released, the
+    KeyboardInterrupt escapes, and the `with` block's exit then fails on the released lock
+    ("release unlocked lock"). The caller must see the KeyboardInterrupt, not that."""
+    if not isinstance(exc, RuntimeError):
+        return None
+    context = exc.__context__
+    return context if isinstance(context, KeyboardInterrupt) else None
 
 
 def _empty_vocab_message(counts: np.ndarray, min_count: int, rule: TrimRule | None) -> str:

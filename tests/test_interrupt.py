@@ -5,7 +5,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+
+import numpy as np
+import pytest
+
+from pyw2v import Word2Vec
 
 CHILD = r"""
 import signal, sys, time
@@ -92,3 +98,46 @@ def test_sigint_tests_pass_with_sigint_ignored(tmp_path):
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert f"{len(SIGINT_TESTS)} passed" in done.stdout
+
+
+SENTENCES = [[f"w{(i * 7 + j) % 40}" for j in range(12)] for i in range(200)]
+
+
+def _thread_whose_start_fails(started: bool, interrupted: bool) -> type[threading.Thread]:
+    """A Thread whose start() fails as CPython 3.11's does when Ctrl-C lands inside its
+    condition wait (`interrupted`): the KeyboardInterrupt escapes the wait, and the
+    `with` block's exit then raises RuntimeError("release unlocked lock") with the
+    interrupt as its context. Otherwise a plain RuntimeError, as when no thread can be
+    made. The thread has or has not been started by then (`started`)."""
+
+    class FailingStart(threading.Thread):
+        def start(self) -> None:
+            if started:
+                super().start()
+            if not interrupted:
+                raise RuntimeError("can't start new thread")
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt:
+                raise RuntimeError("release unlocked lock")  # noqa: B904 (as CPython does)
+
+    return FailingStart
+
+
+@pytest.mark.parametrize("started", [False, True])
+@pytest.mark.parametrize("interrupted", [True, False])
+def test_a_failed_thread_start_raises_what_caused_it(monkeypatch, started, interrupted):
+    model = Word2Vec(vector_size=16, min_count=1, workers=1, seed=1, progress=False)
+    model.build_vocab(SENTENCES)
+    before = model.wv.vectors.copy()
+    with monkeypatch.context() as patch:
+        patch.setattr(threading, "Thread", _thread_whose_start_fails(started, interrupted))
+        expected = KeyboardInterrupt if interrupted else RuntimeError
+        with pytest.raises(expected) as caught:
+            model.train(SENTENCES, epochs=1)
+    assert type(caught.value) is expected
+    assert np.isfinite(model.wv.vectors).all()
+    if not started:  # the epoch never ran: nothing trained
+        assert np.array_equal(model.wv.vectors, before)
+    model.train(SENTENCES, epochs=1)  # still usable
+    assert not np.array_equal(model.wv.vectors, before)
