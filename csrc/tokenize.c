@@ -27,6 +27,8 @@ static int utf8_sequence_or_subpart(const unsigned char *s, int32_t n, int *inva
     unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
     if (invalid) *invalid = 1;
     if (c < 0x80) return 1;
+    /* one lead-byte range per line, as a table */
+    /* clang-format off */
     if (c >= 0xC2 && c <= 0xDF) len = 2;
     else if (c == 0xE0) len = 3, lo = 0xA0;
     else if (c >= 0xE1 && c <= 0xEC) len = 3;
@@ -36,6 +38,7 @@ static int utf8_sequence_or_subpart(const unsigned char *s, int32_t n, int *inva
     else if (c >= 0xF1 && c <= 0xF3) len = 4;
     else if (c == 0xF4) len = 4, hi = 0x8F;
     else return 0;
+    /* clang-format on */
     if (n < 2 || s[1] < lo || s[1] > hi) return 0;
     for (i = 2; i < len && i < n; i++)
         if (s[i] < 0x80 || s[i] > 0xBF) break;
@@ -73,8 +76,8 @@ static int32_t utf8_repair(const char *token, int32_t len, char *fixed, int *tru
 /* len without a UTF-8 sequence cut short at the end of s[0..len) (len >= 4). */
 static int64_t utf8_drop_cut(const unsigned char *s, int64_t len) {
     for (int64_t k = len - 1; k >= len - 3; k--) {
-        if (s[k] < 0x80) return len;            /* ASCII: no sequence is cut */
-        if (s[k] >= 0xC0) {                     /* the lead byte of the last sequence */
+        if (s[k] < 0x80) return len; /* ASCII: no sequence is cut */
+        if (s[k] >= 0xC0) {          /* the lead byte of the last sequence */
             int64_t need = s[k] >= 0xF0 ? 4 : s[k] >= 0xE0 ? 3 : 2;
             return len - k < need ? k : len;
         }
@@ -135,8 +138,8 @@ static int emit_carry(w2v_tokenizer *tk, w2v_token_fn on_token, w2v_sentence_end
                       void *ctx) {
     int non_ascii = 0;
     for (int32_t i = 0; i < tk->carry_len; i++) non_ascii |= (unsigned char)tk->carry[i] >> 7;
-    int status = emit(tk, tk->carry, tk->carry_len, tk->carry_truncated, non_ascii, on_token,
-                      on_end, ctx);
+    int status =
+        emit(tk, tk->carry, tk->carry_len, tk->carry_truncated, non_ascii, on_token, on_end, ctx);
     tk->carry_len = 0;
     tk->carry_truncated = 0;
     tk->in_token = 0;

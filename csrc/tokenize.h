@@ -11,8 +11,8 @@ typedef int (*w2v_sentence_end_fn)(void *ctx);
 typedef struct {
     char carry[W2V_MAX_TOKEN_BYTES]; /* a token cut by the end of a chunk */
     int32_t carry_len;
-    int in_token;        /* the previous chunk ended inside a token */
-    int carry_truncated; /* that token was longer than the carry */
+    int in_token;                    /* the previous chunk ended inside a token */
+    int carry_truncated;             /* that token was longer than the carry */
     char fixed[W2V_MAX_TOKEN_BYTES]; /* a token with invalid UTF-8 replaced (capped) */
     int64_t sentence_tokens;
     w2v_text_stats stats;

@@ -8,25 +8,25 @@
 /* The only globals of a test program: how many checks ran and how many failed. */
 static int check_count, check_failures;
 
-#define CHECK(expr)                                                                      \
-    do {                                                                                 \
-        check_count++;                                                                   \
-        if (!(expr)) {                                                                   \
-            check_failures++;                                                            \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #expr);     \
-        }                                                                                \
+#define CHECK(expr)                                                                                \
+    do {                                                                                           \
+        check_count++;                                                                             \
+        if (!(expr)) {                                                                             \
+            check_failures++;                                                                      \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #expr);               \
+        }                                                                                          \
     } while (0)
 
 /* CHECK with a printf-style note (the values involved) printed on failure. */
-#define CHECKF(expr, ...)                                                                \
-    do {                                                                                 \
-        check_count++;                                                                   \
-        if (!(expr)) {                                                                   \
-            check_failures++;                                                            \
-            fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #expr);     \
-            fprintf(stderr, __VA_ARGS__);                                                \
-            fputc('\n', stderr);                                                         \
-        }                                                                                \
+#define CHECKF(expr, ...)                                                                          \
+    do {                                                                                           \
+        check_count++;                                                                             \
+        if (!(expr)) {                                                                             \
+            check_failures++;                                                                      \
+            fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #expr);               \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+        }                                                                                          \
     } while (0)
 
 static inline int check_exit(const char *name) {

@@ -94,9 +94,9 @@ static void test_invalid(void) {
         int32_t n;
         double power;
     } cases[] = {
-        {with_zero, 3, 0.75},  {with_negative, 3, 0.75}, {fine, 0, 0.75},
-        {fine, -1, 0.75},      {large, 3, -1000.0},      {fine, 3, NAN},
-        {fine, 3, INFINITY},   {fine, 3, -INFINITY},     {with_zero, 3, 0.0},
+        {with_zero, 3, 0.75}, {with_negative, 3, 0.75}, {fine, 0, 0.75},
+        {fine, -1, 0.75},     {large, 3, -1000.0},      {fine, 3, NAN},
+        {fine, 3, INFINITY},  {fine, 3, -INFINITY},     {with_zero, 3, 0.0},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         w2v_noise noise;
@@ -154,8 +154,8 @@ static void test_draws(void) {
             double freq = (double)hist[i] / N;
             /* 5 binomial standard deviations: a false alarm has probability ~6e-7 */
             double tol = 5.0 * sqrt(p * (1.0 - p) / N);
-            CHECKF(fabs(freq - p) <= tol, "word %d: frequency %.6f, expected %.6f +- %.6f", i,
-                   freq, p, tol);
+            CHECKF(fabs(freq - p) <= tol, "word %d: frequency %.6f, expected %.6f +- %.6f", i, freq,
+                   p, tol);
         }
         /* a seed fixes the stream; another seed gives another one */
         w2v_noise_draws(&noise, 12345, N, again);

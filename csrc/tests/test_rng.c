@@ -101,8 +101,8 @@ static void check_uniform_counts(const char *name, const long *hist, int n, long
     double p = 1.0 / n, expected = p * n_samples, chi2 = 0.0;
     for (int k = 0; k < n; k++) {
         double tol = 5.0 * sqrt(n_samples * p * (1.0 - p)); /* binomial, 5 sigma */
-        CHECKF(fabs(hist[k] - expected) <= tol, "%s: bucket %d has %ld, expected %.0f", name,
-               k, hist[k], expected);
+        CHECKF(fabs(hist[k] - expected) <= tol, "%s: bucket %d has %ld, expected %.0f", name, k,
+               hist[k], expected);
         chi2 += (hist[k] - expected) * (hist[k] - expected) / expected;
     }
     /* chi-square with n - 1 <= 9 degrees of freedom exceeds 45 with probability < 1e-6 */

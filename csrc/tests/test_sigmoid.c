@@ -86,8 +86,7 @@ static void test_dense_grid(const w2v_sigmoid *t) {
 static void test_saturation(const w2v_sigmoid *t) {
     const float above[] = {W2V_MAX_EXP, nextafterf(W2V_MAX_EXP, 7.0f), 6.5f, 100.0f, 3e38f,
                            INFINITY};
-    const float below[] = {-W2V_MAX_EXP, nextafterf(-W2V_MAX_EXP, -7.0f), -6.5f, -100.0f,
-                           -3e38f};
+    const float below[] = {-W2V_MAX_EXP, nextafterf(-W2V_MAX_EXP, -7.0f), -6.5f, -100.0f, -3e38f};
     for (size_t k = 0; k < sizeof above / sizeof above[0]; k++) {
         CHECKF(w2v_sigmoid_value(t, above[k]) == 1.0f, "x = %g", above[k]);
         CHECKF(w2v_sigmoid_neg_log(t, above[k]) == 0.0f, "x = %g", above[k]);

@@ -137,8 +137,8 @@ static int64_t bad_words(const counted *c) {
     for (int64_t i = 0; i < c->size; i++) {
         const char *w = c->bytes + c->offsets[i];
         int64_t len = c->offsets[i + 1] - c->offsets[i];
-        int ok = len >= 1 && len <= W2V_MAX_TOKEN_BYTES &&
-                 valid_utf8((const unsigned char *)w, len);
+        int ok =
+            len >= 1 && len <= W2V_MAX_TOKEN_BYTES && valid_utf8((const unsigned char *)w, len);
         for (int64_t k = 0; ok && k < len; k++) ok = strchr(" \t\n\v\f\r", w[k]) == NULL && w[k];
         bad += !ok;
     }
@@ -310,8 +310,8 @@ static void test_long_tokens(void) {
         memset(text, 'x', (size_t)len);
         memcpy(text + len, " y", 2);
         counted c = count_text(text, len + 2, chunks[k], 0, 0);
-        CHECKF(c.size == 2 && c.stats.tokens == 2 && c.stats.truncated_tokens == 1,
-               "chunk %lld", (long long)chunks[k]);
+        CHECKF(c.size == 2 && c.stats.tokens == 2 && c.stats.truncated_tokens == 1, "chunk %lld",
+               (long long)chunks[k]);
         CHECK(c.size >= 1 && c.offsets[1] - c.offsets[0] == max);
         CHECK(c.stats.invalid_tokens == 0);
         CHECK(COUNT_OF(&c, "y") == 1);
@@ -378,9 +378,9 @@ static void test_utf8(void) {
     counted c = count_text(text, sizeof text - 1, 0, 0, 0);
     CHECK(c.size == 4 && c.stats.tokens == 5);
     CHECK(c.stats.invalid_tokens == 2);
-    CHECK(COUNT_OF(&c, "caf\xef\xbf\xbd") == 1); /* \xe9 alone -> U+FFFD */
-    CHECK(COUNT_OF(&c, "\xef\xbf\xbd") == 1);    /* a lone continuation byte */
-    CHECK(COUNT_OF(&c, "caf\xc3\xa9") == 2);     /* valid 2-byte sequence kept */
+    CHECK(COUNT_OF(&c, "caf\xef\xbf\xbd") == 1);  /* \xe9 alone -> U+FFFD */
+    CHECK(COUNT_OF(&c, "\xef\xbf\xbd") == 1);     /* a lone continuation byte */
+    CHECK(COUNT_OF(&c, "caf\xc3\xa9") == 2);      /* valid 2-byte sequence kept */
     CHECK(COUNT_OF(&c, "\xf0\x9f\x98\x80") == 1); /* valid 4-byte sequence kept */
     CHECK(COUNT_OF(&c, "caf\xe9") == -1 && COUNT_OF(&c, "\x80") == -1);
     CHECK(bad_words(&c) == 0);
@@ -538,8 +538,7 @@ static void test_encode_capacity(void) {
         if (!out) continue;
         out[cap] = sentinel;
         int64_t n_out = 0;
-        int status =
-            encode_text(abc, 3, enc_text, sizeof enc_text - 1, 0, out, cap, &n_out, NULL);
+        int status = encode_text(abc, 3, enc_text, sizeof enc_text - 1, 0, out, cap, &n_out, NULL);
         CHECKF(status == W2V_ERR_CAPACITY, "capacity %lld: status %d", (long long)cap, status);
         CHECKF(out[cap] == sentinel, "capacity %lld: written past the end", (long long)cap);
         CHECK(n_out >= 0 && n_out <= cap);
