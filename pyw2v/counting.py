@@ -16,13 +16,14 @@ import os
 import queue
 import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from pyw2v import _core
+from pyw2v.interrupts import interrupt_behind
 
 # A piece shorter than this is not worth a thread of its own.
 PARALLEL_MIN_BYTES = 1 << 22
@@ -120,21 +121,26 @@ def _count_pieces(
     for _ in range(min(workers, len(pieces))):
         buffers.put(np.empty(chunk_bytes, np.uint8))
     stop = threading.Event()
+    futures: list[Future] = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [
-            pool.submit(_count_piece, piece, budget * size // total, buffers, stop)
-            for piece, size in zip(pieces, sizes, strict=True)
-        ]
         try:
+            # inside the try: submit() starts the pool's threads, and Ctrl-C can land there
+            for piece, size in zip(pieces, sizes, strict=True):
+                futures.append(
+                    pool.submit(_count_piece, piece, budget * size // total, buffers, stop)
+                )
             wait(futures, return_when=FIRST_EXCEPTION)
             for future in futures:  # the first failure, not the first piece, decides
                 if future.done() and future.exception() is not None:
                     future.result()
             return [future.result() for future in futures]
-        except BaseException:
+        except BaseException as exc:
             stop.set()  # the pool's exit then waits a chunk, not a whole piece
             for future in futures:
                 future.cancel()
+            interrupt = interrupt_behind(exc)
+            if interrupt is not None:
+                raise interrupt from None
             raise
 
 

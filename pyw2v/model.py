@@ -24,6 +24,7 @@ from pyw2v.corpus import (
     as_corpus,
     check_memory_budget,
 )
+from pyw2v.interrupts import interrupt_behind
 from pyw2v.keyedvectors import KeyedVectors
 from pyw2v.memory import release_free_heap, zeros_matrix
 from pyw2v.params import Params, check_flag
@@ -1128,7 +1129,7 @@ def _run_epoch(
         # marked started; it then returns at once (abandoned) or never ran
         with contextlib.suppress(KeyboardInterrupt, RuntimeError):
             thread.join(timeout=1.0)  # the weights are free already; let it exit
-        interrupt = _interrupt_behind(exc)
+        interrupt = interrupt_behind(exc)
         if interrupt is not None:
             raise interrupt from None
         raise
@@ -1138,17 +1139,6 @@ def _run_epoch(
     loss = loss_sum / examples if examples and with_loss else None
     reporter.update(words_before + words, epoch, epochs, trainer.progress()[3], loss, force=True)
     return stopped, words, examples, loss_sum
-
-
-def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
-    """The Ctrl-C behind a RuntimeError that CPython 3.11 raises when the signal lands
-    inside Thread.start()'s condition wait: the wait's lock is released, the
-    KeyboardInterrupt escapes, and the `with` block's exit then fails on the released lock
-    ("release unlocked lock"). The caller must see the KeyboardInterrupt, not that."""
-    if not isinstance(exc, RuntimeError):
-        return None
-    context = exc.__context__
-    return context if isinstance(context, KeyboardInterrupt) else None
 
 
 def _empty_vocab_message(counts: np.ndarray, min_count: int, rule: TrimRule | None) -> str:

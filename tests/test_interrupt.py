@@ -141,3 +141,48 @@ def test_a_failed_thread_start_raises_what_caused_it(monkeypatch, started, inter
         assert np.array_equal(model.wv.vectors, before)
     model.train(SENTENCES, epochs=1)  # still usable
     assert not np.array_equal(model.wv.vectors, before)
+
+
+@pytest.mark.parametrize("started", [False, True])
+@pytest.mark.parametrize("interrupted", [True, False])
+def test_a_failed_thread_start_while_counting_raises_what_caused_it(
+    tmp_path, monkeypatch, started, interrupted
+):
+    """Counting a file on threads: the pool's submit() starts its threads, and fails as
+    Thread.start() does; the count stops and the caller sees the cause."""
+    from pyw2v import counting
+    from pyw2v.corpus import FileCorpus
+
+    monkeypatch.setattr(counting, "PARALLEL_MIN_BYTES", 256)
+    path = tmp_path / "a.txt"
+    path.write_text("\n".join(" ".join(sentence) for sentence in SENTENCES))
+    with monkeypatch.context() as patch:
+        patch.setattr(threading, "Thread", _thread_whose_start_fails(started, interrupted))
+        expected = KeyboardInterrupt if interrupted else RuntimeError
+        with pytest.raises(expected) as caught:
+            FileCorpus([str(path)]).count(workers=2)
+    assert type(caught.value) is expected
+    counted = FileCorpus([str(path)]).count(workers=2)  # counting still works
+    assert counted.tokens == sum(len(sentence) for sentence in SENTENCES)
+
+
+def test_interrupt_behind_finds_only_a_ctrl_c_under_a_runtime_error():
+    from pyw2v.interrupts import interrupt_behind
+
+    def raised(outer: type[BaseException], inner: type[BaseException] | None) -> BaseException:
+        try:
+            try:
+                if inner is not None:
+                    raise inner
+            finally:
+                raise outer("failed")
+        except BaseException as exc:
+            return exc
+
+    ctrl_c = raised(RuntimeError, KeyboardInterrupt)
+    assert isinstance(interrupt_behind(ctrl_c), KeyboardInterrupt)
+    assert interrupt_behind(ctrl_c) is ctrl_c.__context__
+    assert interrupt_behind(raised(RuntimeError, None)) is None
+    assert interrupt_behind(raised(RuntimeError, ValueError)) is None
+    assert interrupt_behind(raised(ValueError, KeyboardInterrupt)) is None  # not the wrapper
+    assert interrupt_behind(KeyboardInterrupt()) is None  # unwrapped: raised as it is
