@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import os
 import queue
-import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from pyw2v import _core
-from pyw2v.interrupts import interrupt_behind
+from pyw2v.interrupts import deferred_interrupts, interrupt_behind
 
 # A piece shorter than this is not worth a thread of its own.
 PARALLEL_MIN_BYTES = 1 << 22
@@ -103,6 +102,20 @@ class _Segment:
     size: int
 
 
+class StopFlag:
+    """Tells the pieces to stop: set from any thread, or from a signal handler (a plain
+    attribute: an Event's lock could be held by the very code the handler interrupts)."""
+
+    def __init__(self) -> None:
+        self.value = False
+
+    def set(self) -> None:
+        self.value = True
+
+    def is_set(self) -> bool:
+        return self.value
+
+
 class _Cancelled(Exception):
     """A piece stopped because another failed or the count was interrupted."""
 
@@ -120,9 +133,10 @@ def _count_pieces(
     buffers: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
     for _ in range(min(workers, len(pieces))):
         buffers.put(np.empty(chunk_bytes, np.uint8))
-    stop = threading.Event()
+    stop = StopFlag()
     futures: list[Future] = []
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    # Ctrl-C stops the pieces at their next read and is raised once the pool is done
+    with deferred_interrupts(on_interrupt=stop.set), ThreadPoolExecutor(workers) as pool:
         try:
             # inside the try: submit() starts the pool's threads, and Ctrl-C can land there
             for piece, size in zip(pieces, sizes, strict=True):
@@ -145,7 +159,7 @@ def _count_pieces(
 
 
 def _count_piece(
-    piece: list[_Segment], record_bytes: int, buffers: queue.SimpleQueue, stop: threading.Event
+    piece: list[_Segment], record_bytes: int, buffers: queue.SimpleQueue, stop: StopFlag
 ) -> Any:
     counter = _core.Counter(0, record_bytes)
     buf = buffers.get()

@@ -29,6 +29,7 @@ import numpy as np
 
 from pyw2v import _core
 from pyw2v.compression import DECOMPRESS_ERRORS, MAGIC_BYTES, decompressor
+from pyw2v.interrupts import deferred_interrupts
 from pyw2v.params import cpu_count
 from pyw2v.saving import atomic_write
 
@@ -616,7 +617,12 @@ def _parse_binary(
             return result, vectors, bad_row, start + end
         bounds = np.linspace(0, n_rows, helpers + 1).astype(np.int64).tolist()
         copy = _core.copy_word2vec_vectors
-        with ThreadPoolExecutor(helpers, thread_name_prefix="pyw2v-load") as pool:
+        # Ctrl-C waits for the copies (a fraction of a second): raised inside the pool's
+        # submit() or while its threads copy, it would leave them writing to `vectors`
+        with (
+            deferred_interrupts(),
+            ThreadPoolExecutor(helpers, thread_name_prefix="pyw2v-load") as pool,
+        ):
             parts = [
                 (a, pool.submit(copy, rows, starts[a:b], lengths[a:b], vectors[a:b]))
                 for a, b in itertools.pairwise(bounds)

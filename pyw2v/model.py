@@ -24,7 +24,7 @@ from pyw2v.corpus import (
     as_corpus,
     check_memory_budget,
 )
-from pyw2v.interrupts import interrupt_behind
+from pyw2v.interrupts import deferred_interrupts, interrupt_behind
 from pyw2v.keyedvectors import KeyedVectors
 from pyw2v.memory import release_free_heap, zeros_matrix
 from pyw2v.params import Params, check_flag
@@ -1111,24 +1111,29 @@ def _run_epoch(
 
     thread = threading.Thread(target=run, name="pyw2v-epoch", daemon=True)
     try:
-        thread.start()
-        while not finished.wait(timeout=0.2):
-            words, loss_sum, examples, alpha = trainer.progress()
-            loss = loss_sum / examples if examples and with_loss else None
-            reporter.update(words_before + words, epoch, epochs, alpha, loss)
+        # Ctrl-C asks the workers to stop (within one step: w2v_plan_stopped) and is
+        # raised once they are done, not inside the thread's start or the Event's wait,
+        # whose locks CPython 3.11 can leave broken
+        with deferred_interrupts(on_interrupt=trainer.request_stop):
+            thread.start()
+            while not finished.wait(timeout=0.2):
+                words, loss_sum, examples, alpha = trainer.progress()
+                loss = loss_sum / examples if examples and with_loss else None
+                reporter.update(words_before + words, epoch, epochs, alpha, loss)
     except BaseException as exc:
-        trainer.request_stop()  # the workers stop within one step (w2v_plan_stopped)
-        with lock:
-            state["abandoned"] = not state["began"]
-        while state["began"] and not finished.is_set():
-            try:
-                finished.wait()
-            except KeyboardInterrupt:  # a second Ctrl-C: still wait, the weights are in use
-                continue
-        # RuntimeError: Ctrl-C interrupted thread.start() itself, before the thread was
-        # marked started; it then returns at once (abandoned) or never ran
-        with contextlib.suppress(KeyboardInterrupt, RuntimeError):
-            thread.join(timeout=1.0)  # the weights are free already; let it exit
+        with deferred_interrupts():  # a second Ctrl-C waits for the workers too
+            trainer.request_stop()
+            with lock:
+                state["abandoned"] = not state["began"]
+            while state["began"] and not finished.is_set():
+                try:
+                    finished.wait()
+                except KeyboardInterrupt:  # raised by a program's own SIGINT handler
+                    continue
+            # RuntimeError: Ctrl-C interrupted thread.start() itself, before the thread
+            # was marked started; it then returns at once (abandoned) or never ran
+            with contextlib.suppress(KeyboardInterrupt, RuntimeError):
+                thread.join(timeout=1.0)  # the weights are free already; let it exit
         interrupt = interrupt_behind(exc)
         if interrupt is not None:
             raise interrupt from None

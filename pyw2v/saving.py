@@ -34,6 +34,8 @@ import threading
 from collections.abc import Iterator
 from typing import IO, Union
 
+from pyw2v.interrupts import deferred_interrupts, interrupt_behind
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 # a descriptor's directory: a path below it names an open file, not a place on disk
@@ -136,7 +138,14 @@ def atomic_write(path: PathLike) -> Iterator[IO[bytes]]:
             f.flush()
             os.fsync(f.fileno())
             os.replace(tmp, destination.target)
-    except OSError as exc:
+    except BaseException as exc:
+        # e.g. zipfile's "can't close the ZIP file while there is an open writing
+        # handle", raised while a Ctrl-C unwound the writer: the Ctrl-C is what happened
+        interrupt = interrupt_behind(exc)
+        if interrupt is not None:
+            raise interrupt from None
+        if not isinstance(exc, OSError):
+            raise
         named = _naming(exc, destination.path)
         if named is exc:
             raise
@@ -150,26 +159,34 @@ def _temporary(destination: Destination) -> Iterator[tuple[IO[bytes], str]]:
     directory = os.path.dirname(destination.target)
     # os.open with mode 0o666 lets the umask decide the permissions, as open() does
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = -1
-    while fd < 0:
-        # short, whatever the destination's name: a legal name of 255 bytes still saves
-        tmp = os.path.join(directory, f".pyw2v-{secrets.token_hex(6)}.tmp")
-        with contextlib.suppress(FileExistsError):
-            fd = os.open(tmp, flags, 0o666)
+    fd, tmp, f = -1, "", None
     try:
-        if destination.stat is not None and destination.mode is not None:
-            os.fchmod(fd, destination.mode)
-            if (destination.stat.st_uid, destination.stat.st_gid) != (os.geteuid(), os.getegid()):
-                with contextlib.suppress(OSError):  # only root may give a file away
-                    os.fchown(fd, destination.stat.st_uid, destination.stat.st_gid)
-        with os.fdopen(fd, "wb") as f:
-            fd = -1
-            yield f, tmp
+        # the file, its descriptor and its file object come to exist with Ctrl-C
+        # deferred, so that the `finally` knows exactly what to close and remove
+        with deferred_interrupts():
+            while fd < 0:
+                # short, whatever the destination's name: a legal name of 255 bytes saves
+                tmp = os.path.join(directory, f".pyw2v-{secrets.token_hex(6)}.tmp")
+                with contextlib.suppress(FileExistsError):
+                    fd = os.open(tmp, flags, 0o666)
+            if destination.stat is not None and destination.mode is not None:
+                os.fchmod(fd, destination.mode)
+                owner = (destination.stat.st_uid, destination.stat.st_gid)
+                if owner != (os.geteuid(), os.getegid()):
+                    with contextlib.suppress(OSError):  # only root may give a file away
+                        os.fchown(fd, *owner)
+            f, fd = os.fdopen(fd, "wb"), -1
+        yield f, tmp
     finally:
-        if fd >= 0:
-            os.close(fd)
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)  # gone already after a successful rename
+        with deferred_interrupts():
+            if f is not None:
+                with contextlib.suppress(OSError):  # flushed and synced if it was renamed
+                    f.close()
+            if fd >= 0:
+                os.close(fd)
+            if tmp:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)  # gone already after a successful rename
 
 
 class _StopSignal(BaseException):

@@ -20,6 +20,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from pyw2v.interrupts import deferred_interrupts
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 _locks: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
@@ -31,17 +33,24 @@ def one_at_a_time(train: F) -> F:
 
     @functools.wraps(train)
     def guarded(model: Any, *args: Any, **kwargs: Any) -> Any:
-        with _locks_guard:
-            lock = _locks.setdefault(model, threading.Lock())
-        if not lock.acquire(blocking=False):
-            raise RuntimeError(
-                "this model is already training (train() was called from another thread, "
-                "or from one of its callbacks): one train() at a time per model"
-            )
+        # A Ctrl-C between taking the lock and the `try` that releases it would leave
+        # the model unable to train ever again: it is deferred until `acquired` is true
+        # to what happened, and then raised inside the `try`.
+        acquired = False
         try:
+            with deferred_interrupts():
+                with _locks_guard:
+                    lock = _locks.setdefault(model, threading.Lock())
+                acquired = lock.acquire(blocking=False)
+            if not acquired:
+                raise RuntimeError(
+                    "this model is already training (train() was called from another "
+                    "thread, or from one of its callbacks): one train() at a time per model"
+                )
             return train(model, *args, **kwargs)
         finally:
-            lock.release()
+            if acquired:
+                lock.release()
 
     return guarded  # type: ignore[return-value]
 

@@ -166,7 +166,7 @@ def test_a_failed_thread_start_while_counting_raises_what_caused_it(
     assert counted.tokens == sum(len(sentence) for sentence in SENTENCES)
 
 
-def test_interrupt_behind_finds_only_a_ctrl_c_under_a_runtime_error():
+def test_interrupt_behind_finds_the_ctrl_c_an_exception_was_raised_under():
     from pyw2v.interrupts import interrupt_behind
 
     def raised(outer: type[BaseException], inner: type[BaseException] | None) -> BaseException:
@@ -182,7 +182,180 @@ def test_interrupt_behind_finds_only_a_ctrl_c_under_a_runtime_error():
     ctrl_c = raised(RuntimeError, KeyboardInterrupt)
     assert isinstance(interrupt_behind(ctrl_c), KeyboardInterrupt)
     assert interrupt_behind(ctrl_c) is ctrl_c.__context__
+    assert interrupt_behind(raised(ValueError, KeyboardInterrupt)) is not None  # zipfile's
     assert interrupt_behind(raised(RuntimeError, None)) is None
     assert interrupt_behind(raised(RuntimeError, ValueError)) is None
-    assert interrupt_behind(raised(ValueError, KeyboardInterrupt)) is None  # not the wrapper
     assert interrupt_behind(KeyboardInterrupt()) is None  # unwrapped: raised as it is
+
+
+@pytest.fixture
+def default_sigint():
+    """Python's own SIGINT handler, even in a run started with SIGINT ignored."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_deferred_interrupts_raise_at_the_end_of_the_block(default_sigint):
+    from pyw2v.interrupts import deferred_interrupts
+
+    stops = []
+    reached = []
+    with pytest.raises(KeyboardInterrupt), deferred_interrupts(lambda: stops.append(1)):
+        signal.raise_signal(signal.SIGINT)
+        reached.append("after the signal")  # the block runs on
+        signal.raise_signal(signal.SIGINT)
+        reached.append("after the second")
+    assert reached == ["after the signal", "after the second"]
+    assert stops == [1, 1]  # each Ctrl-C asked the work to stop
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+    with deferred_interrupts():  # no Ctrl-C: nothing raised
+        pass
+    with pytest.raises(ValueError), deferred_interrupts():
+        raise ValueError("its own error")  # passes through when no Ctrl-C came
+    with pytest.raises(KeyboardInterrupt) as caught, deferred_interrupts():
+        signal.raise_signal(signal.SIGINT)
+        raise ValueError("stopped by the Ctrl-C")
+    assert isinstance(caught.value.__cause__, ValueError)  # the Ctrl-C wins, the cause kept
+
+
+def test_deferred_interrupts_nest_and_leave_other_handlers_alone(default_sigint):
+    from pyw2v.interrupts import deferred_interrupts
+
+    with pytest.raises(KeyboardInterrupt), deferred_interrupts() as outer:
+        with deferred_interrupts() as inner:  # inside another: the outer one defers
+            signal.raise_signal(signal.SIGINT)
+        assert outer.pressed and not inner.pressed
+        assert signal.getsignal(signal.SIGINT) == outer._handler
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    own = []
+    signal.signal(signal.SIGINT, lambda signum, frame: own.append(signum))
+    with deferred_interrupts():
+        signal.raise_signal(signal.SIGINT)  # the program's own handler runs, as before
+    assert own == [signal.SIGINT]
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(deferred_interrupts().__enter__()))
+    thread.start()
+    thread.join()
+    assert seen[0]._previous is None  # another thread: nothing installed
+
+
+def test_a_ctrl_c_right_after_the_training_lock_is_taken_does_not_keep_it(
+    monkeypatch, default_sigint
+):
+    """The per-model lock of train(): a Ctrl-C that lands just after it was taken (the
+    next bytecode) used to skip the `try` that releases it, and every later train()
+    said the model was already training."""
+    model = Word2Vec(vector_size=16, min_count=1, workers=1, seed=1, progress=False)
+    model.build_vocab(SENTENCES)
+
+    real_lock = threading.Lock
+
+    class InterruptedOnAcquire:
+        def __init__(self) -> None:
+            self.inner = real_lock()
+            self.calls = 0
+
+        def acquire(self, blocking: bool = True) -> bool:
+            taken = self.inner.acquire(blocking)
+            self.calls += 1
+            if self.calls == 1:
+                signal.raise_signal(signal.SIGINT)  # lands as acquire returns
+            return taken
+
+        def release(self) -> None:
+            self.inner.release()
+
+    from pyw2v import training_guard
+
+    monkeypatch.setattr(training_guard.threading, "Lock", InterruptedOnAcquire)
+    with pytest.raises(KeyboardInterrupt):
+        model.train(SENTENCES, epochs=1)
+    monkeypatch.undo()
+    model.train(SENTENCES, epochs=1)  # not "already training"
+
+
+def _signal_as_it_returns(function):
+    """`function`, with a Ctrl-C (a real SIGINT) landing just as it returns."""
+
+    def landing(*args, **kwargs):
+        result = function(*args, **kwargs)
+        signal.raise_signal(signal.SIGINT)
+        return result
+
+    return landing
+
+
+def _open_descriptors() -> set[str]:
+    return set(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
+@pytest.mark.parametrize("where", ["open", "fdopen"])
+def test_a_ctrl_c_as_the_temporary_file_is_made_leaves_nothing_behind(
+    tmp_path, monkeypatch, default_sigint, where
+):
+    """Ctrl-C just after the save's temporary file was created (os.open) or wrapped
+    (os.fdopen): KeyboardInterrupt, the old file whole, no temporary file and no open
+    descriptor left. After os.open it used to land before the `try` that removes the
+    file, leaving it and its descriptor."""
+    from pyw2v import saving
+
+    model = Word2Vec(vector_size=16, min_count=1, workers=1, seed=1, progress=False)
+    model.build_vocab(SENTENCES)
+    model.train(SENTENCES, epochs=1)
+    target = tmp_path / "model.pyw2v"
+    model.save(target)
+    before = target.read_bytes()
+    model.train(SENTENCES, epochs=1)
+    descriptors = _open_descriptors()
+    with monkeypatch.context() as patch:
+        patch.setattr(saving.os, where, _signal_as_it_returns(getattr(os, where)))
+        with pytest.raises(KeyboardInterrupt) as caught:
+            model.save(target)
+    assert type(caught.value) is KeyboardInterrupt
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pyw2v"]  # no temporary
+    assert target.read_bytes() == before  # the old model, whole
+    assert _open_descriptors() == descriptors
+
+
+def test_a_ctrl_c_as_the_epoch_thread_starts_stops_it_before_raising(monkeypatch, default_sigint):
+    model = Word2Vec(vector_size=16, min_count=1, workers=2, seed=1, progress=False, epochs=50)
+    model.build_vocab(SENTENCES)
+    with monkeypatch.context() as patch:
+        patch.setattr(threading.Thread, "start", _signal_as_it_returns(threading.Thread.start))
+        with pytest.raises(KeyboardInterrupt):
+            model.train(SENTENCES)
+    assert not [t for t in threading.enumerate() if t.name == "pyw2v-epoch"]
+    assert model.epochs_trained < 50
+    assert np.isfinite(model.wv.vectors).all()
+    model.train(SENTENCES, epochs=1)  # still usable
+
+
+def test_a_ctrl_c_while_counting_on_threads_stops_the_pieces(tmp_path, monkeypatch, default_sigint):
+    from pyw2v import counting
+    from pyw2v.corpus import FileCorpus
+
+    monkeypatch.setattr(counting, "PARALLEL_MIN_BYTES", 256)
+    path = tmp_path / "a.txt"
+    path.write_text("\n".join(" ".join(sentence) for sentence in SENTENCES))
+    threads = set(threading.enumerate())
+    pieces = []
+    count_piece = counting._count_piece
+
+    def piece_that_waits_for_the_stop(piece, record_bytes, buffers, stop):
+        pieces.append(stop)
+        if len(pieces) == 1:
+            signal.raise_signal(signal.SIGINT)  # from a pool thread: handled in the main
+        for _ in range(1000):  # a long piece, until told to stop
+            if stop.is_set():
+                break
+            time.sleep(0.01)
+        return count_piece(piece, record_bytes, buffers, stop)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(counting, "_count_piece", piece_that_waits_for_the_stop)
+        with pytest.raises(KeyboardInterrupt):
+            FileCorpus([str(path)]).count(workers=2)
+    assert pieces and all(stop.is_set() for stop in pieces)
+    assert set(threading.enumerate()) <= threads  # the pool's threads are gone

@@ -825,15 +825,16 @@ def test_count_piece_stops_when_told(tmp_path):
     """A piece stops at its next chunk once another piece failed or the count was
     interrupted, instead of counting to its end."""
     import queue
-    import threading
 
     from pyw2v import counting
 
     path = write(tmp_path / "a.txt", "x y z\n" * 1000)
     buffers = queue.SimpleQueue()
     buffers.put(np.empty(16, np.uint8))
-    stop = threading.Event()
+    stop = counting.StopFlag()
+    assert not stop.is_set()
     stop.set()
+    assert stop.is_set()
     segment = counting._Segment(path, 0, None, os.path.getsize(path))
     with pytest.raises(counting._Cancelled):
         counting._count_piece([segment], 1 << 20, buffers, stop)
