@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from pyw2v import _core
-from pyw2v.interrupts import deferred_interrupts, interrupt_behind
+from pyw2v.interrupts import deferred_interrupts, raise_interrupt_behind
 
 # A piece shorter than this is not worth a thread of its own.
 PARALLEL_MIN_BYTES = 1 << 22
@@ -152,9 +152,7 @@ def _count_pieces(
             stop.set()  # the pool's exit then waits a chunk, not a whole piece
             for future in futures:
                 future.cancel()
-            interrupt = interrupt_behind(exc)
-            if interrupt is not None:
-                raise interrupt from None
+            raise_interrupt_behind(exc)
             raise
 
 

@@ -76,3 +76,11 @@ def interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
         return None
     context = exc.__context__
     return context if isinstance(context, KeyboardInterrupt) else None
+
+
+def raise_interrupt_behind(exc: BaseException) -> None:
+    """Raises the Ctrl-C behind `exc` (see interrupt_behind) in its place, if there is
+    one; returns otherwise, for the caller to handle or re-raise `exc`."""
+    interrupt = interrupt_behind(exc)
+    if interrupt is not None:
+        raise interrupt from None

@@ -24,7 +24,7 @@ from pyw2v.corpus import (
     as_corpus,
     check_memory_budget,
 )
-from pyw2v.interrupts import deferred_interrupts, interrupt_behind
+from pyw2v.interrupts import deferred_interrupts, raise_interrupt_behind
 from pyw2v.keyedvectors import KeyedVectors
 from pyw2v.memory import release_free_heap, zeros_matrix
 from pyw2v.params import Params, check_flag
@@ -1134,9 +1134,7 @@ def _run_epoch(
             # was marked started; it then returns at once (abandoned) or never ran
             with contextlib.suppress(KeyboardInterrupt, RuntimeError):
                 thread.join(timeout=1.0)  # the weights are free already; let it exit
-        interrupt = interrupt_behind(exc)
-        if interrupt is not None:
-            raise interrupt from None
+        raise_interrupt_behind(exc)
         raise
     if "error" in outcome:
         raise outcome["error"]

@@ -34,7 +34,7 @@ import threading
 from collections.abc import Iterator
 from typing import IO, Union
 
-from pyw2v.interrupts import deferred_interrupts, interrupt_behind
+from pyw2v.interrupts import deferred_interrupts, raise_interrupt_behind
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -141,12 +141,8 @@ def atomic_write(path: PathLike) -> Iterator[IO[bytes]]:
     except BaseException as exc:
         # e.g. zipfile's "can't close the ZIP file while there is an open writing
         # handle", raised while a Ctrl-C unwound the writer: the Ctrl-C is what happened
-        interrupt = interrupt_behind(exc)
-        if interrupt is not None:
-            raise interrupt from None
-        if not isinstance(exc, OSError):
-            raise
-        named = _naming(exc, destination.path)
+        raise_interrupt_behind(exc)
+        named = _naming(exc, destination.path) if isinstance(exc, OSError) else exc
         if named is exc:
             raise
         raise named from exc

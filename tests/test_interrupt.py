@@ -187,6 +187,13 @@ def test_interrupt_behind_finds_the_ctrl_c_an_exception_was_raised_under():
     assert interrupt_behind(raised(RuntimeError, ValueError)) is None
     assert interrupt_behind(KeyboardInterrupt()) is None  # unwrapped: raised as it is
 
+    from pyw2v.interrupts import raise_interrupt_behind
+
+    with pytest.raises(KeyboardInterrupt) as caught:
+        raise_interrupt_behind(ctrl_c)
+    assert caught.value is ctrl_c.__context__
+    assert raise_interrupt_behind(raised(RuntimeError, ValueError)) is None  # returns
+
 
 @pytest.fixture
 def default_sigint():
